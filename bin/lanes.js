@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// Thin launcher: the CLI is compiled to dist/ by `npm run build`.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+const entry = new URL('../dist/client/index.js', import.meta.url);
+if (!existsSync(fileURLToPath(entry))) {
+  process.stderr.write('lanes: the CLI is not built yet (dist/ is missing). Run `npm run build` in the lanes checkout.\n');
+  process.exit(1);
+}
+await import(entry.href);

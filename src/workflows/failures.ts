@@ -1,0 +1,131 @@
+// The closed failure taxonomy (DESIGN.md §3). Pure and workflow-safe: imported by
+// workflows, activities and the CLI alike, so every decision branches on one enum.
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
+
+export const FAILURE_CLASSES = [
+  'prompt_delivery',
+  'trust_gate',
+  'branch_divergence',
+  'merge_conflict',
+  'compile',
+  'test',
+  'mcp_config',
+  'mcp_startup',
+  'mcp_handshake',
+  'plugin_startup',
+  'tool_runtime',
+  'provider_auth',
+  'provider_rate_limit',
+  'provider_internal',
+  'context_window',
+  'budget',
+  'validator',
+  'manifest',
+  'workspace_mismatch',
+  'infra',
+  'cancelled',
+] as const;
+
+export const FailureClassSchema = z.enum(FAILURE_CLASSES);
+export type FailureClass = z.infer<typeof FailureClassSchema>;
+
+export function isFailureClass(value: unknown): value is FailureClass {
+  return typeof value === 'string' && (FAILURE_CLASSES as readonly string[]).includes(value);
+}
+
+export function assertNever(value: never): never {
+  throw new TypeError(`unhandled case: ${String(value)}`);
+}
+
+/**
+ * Whether Temporal should retry an activity that failed with this class.
+ * Transient infrastructure and provider hiccups retry; anything that needs a
+ * different input (a human, a fix-up turn, a config change) does not.
+ */
+export function isRetryable(cls: FailureClass): boolean {
+  switch (cls) {
+    case 'provider_rate_limit':
+    case 'provider_internal':
+    case 'infra':
+    case 'mcp_startup':
+    case 'prompt_delivery':
+      return true;
+    case 'trust_gate':
+    case 'branch_divergence':
+    case 'merge_conflict':
+    case 'compile':
+    case 'test':
+    case 'mcp_config':
+    case 'mcp_handshake':
+    case 'plugin_startup':
+    case 'tool_runtime':
+    case 'provider_auth':
+    case 'context_window':
+    case 'budget':
+    case 'validator':
+    case 'manifest':
+    case 'workspace_mismatch':
+    case 'cancelled':
+      return false;
+    default:
+      return assertNever(cls);
+  }
+}
+
+export interface LaneFailureDetails {
+  /** Provider request id, kept so an operator can quote it to the provider. */
+  requestId?: string;
+  /** Seconds the provider asked us to wait (HTTP retry-after). */
+  retryAfterSeconds?: number;
+  /** Short, operator-facing hint on what to do next. */
+  hint?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * The one factory for failures that cross Temporal: the class is the
+ * ApplicationFailure `type`, so retry policies and dashboards can branch on it.
+ */
+export function laneFailure(cls: FailureClass, message: string, details: LaneFailureDetails = {}, cause?: Error): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: cls,
+    message,
+    details: [details],
+    nonRetryable: !isRetryable(cls),
+    cause,
+  });
+}
+
+/**
+ * The innermost failure class in an error chain: wrappers (ActivityFailure,
+ * ChildWorkflowFailure, retry-exhausted errors) keep the class of what they wrap.
+ */
+export function classifyFailure(err: unknown, fallback: FailureClass = 'infra'): FailureClass {
+  let found: FailureClass | undefined;
+  const seen = new Set<unknown>();
+  let cur: unknown = err;
+  while (cur && typeof cur === 'object' && !seen.has(cur)) {
+    seen.add(cur);
+    const c = cur as { type?: unknown; failureClass?: unknown; name?: unknown; cause?: unknown };
+    if (isFailureClass(c.failureClass)) found = c.failureClass;
+    else if (isFailureClass(c.type)) found = c.type;
+    else if (c.name === 'CancelledFailure') found = found ?? 'cancelled';
+    cur = c.cause;
+  }
+  return found ?? fallback;
+}
+
+/** The details object a laneFailure was built with, searched through the cause chain. */
+export function failureDetails(err: unknown): LaneFailureDetails {
+  const seen = new Set<unknown>();
+  let cur: unknown = err;
+  let out: LaneFailureDetails = {};
+  while (cur && typeof cur === 'object' && !seen.has(cur)) {
+    seen.add(cur);
+    const d = (cur as { details?: unknown }).details;
+    if (Array.isArray(d) && d[0] && typeof d[0] === 'object') out = { ...out, ...(d[0] as LaneFailureDetails) };
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return out;
+}

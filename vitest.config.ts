@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    // The Temporal native bridge breaks under worker threads (sdk-typescript#876).
+    pool: 'forks',
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // 2-core CI: at most two test files at once keeps dev-server-bound tests stable.
+    maxWorkers: 2,
+  },
+});
