@@ -6,6 +6,7 @@ export default defineConfig({
     pool: 'forks',
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/runtime.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // 2-core CI: at most two test files at once keeps dev-server-bound tests stable.

@@ -1,2 +1,35 @@
-// Placeholder replaced below by the dev-server global setup.
-export default async function setup(): Promise<void> {}
+// One Temporal dev server for the whole test run (free ports, temp SQLite),
+// handed to test files through vitest's provide/inject.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { requireTemporalBinary } from '../../src/devserver/provision.js';
+import { freePort, startDevServer } from '../../src/devserver/server.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    temporalNamespace: string;
+    temporalBinary: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const binary = await requireTemporalBinary({ install: false });
+  const dir = mkdtempSync(join(tmpdir(), 'lanes-test-server-'));
+  const server = await startDevServer({
+    binaryPath: binary.path,
+    dbFile: join(dir, 'temporal.sqlite'),
+    port: await freePort(),
+    namespace: 'default',
+    readyTimeoutMs: 90_000,
+  });
+  project.provide('temporalAddress', server.address);
+  project.provide('temporalNamespace', server.namespace);
+  project.provide('temporalBinary', binary.path);
+  return async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}

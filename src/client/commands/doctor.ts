@@ -1,0 +1,144 @@
+// `lanes doctor`: a local health report; exit 1 when any check fails.
+import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import type { Command } from 'commander';
+import { execa } from 'execa';
+import type { LanesConfig } from '../../config.js';
+import { findTemporalBinary } from '../../devserver/provision.js';
+import { TEMPORAL_CLI_VERSION } from '../../devserver/version.js';
+import { providerCredentialVars } from '../../providers/registry.js';
+import { LANE_SEARCH_ATTRIBUTES } from '../../shared/search-attributes.js';
+import { action } from '../context.js';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail';
+export interface Check {
+  name: string;
+  status: CheckStatus;
+  summary: string;
+  details: Record<string, unknown>;
+}
+
+/** Stable check names: automations key on them. */
+export const CHECK_NAMES = [
+  'temporal_binary',
+  'server_reachable',
+  'namespace',
+  'search_attributes',
+  'git',
+  'node',
+  'lanes_home',
+  'provider_credentials',
+] as const;
+
+async function checkBinary(): Promise<Check> {
+  const { binary, attempts } = await findTemporalBinary({ install: false });
+  if (!binary) return { name: 'temporal_binary', status: 'fail', summary: 'no Temporal CLI binary; run `lanes setup` (or `npm run setup`)', details: { attempts } };
+  const pinned = binary.version === TEMPORAL_CLI_VERSION;
+  return {
+    name: 'temporal_binary',
+    status: pinned ? 'ok' : 'warn',
+    summary: `temporal ${binary.version ?? 'unknown version'} at ${binary.path}${pinned ? '' : ` (Lanes pins ${TEMPORAL_CLI_VERSION})`}`,
+    details: { path: binary.path, version: binary.version ?? null, source: binary.source, pinned: TEMPORAL_CLI_VERSION },
+  };
+}
+
+async function checkServer(config: LanesConfig): Promise<Check[]> {
+  let conn: Connection;
+  try {
+    conn = await Connection.connect({ address: config.address, connectTimeout: 3_000 });
+  } catch (e) {
+    const skipped = (name: string): Check => ({ name, status: 'warn', summary: 'not checked: server unreachable', details: {} });
+    return [
+      { name: 'server_reachable', status: 'fail', summary: `no Temporal server answers at ${config.address}; start one with \`lanes server\` or \`lanes up\``, details: { address: config.address, error: (e as Error).message.split('\n')[0] } },
+      skipped('namespace'),
+      skipped('search_attributes'),
+    ];
+  }
+  try {
+    const checks: Check[] = [{ name: 'server_reachable', status: 'ok', summary: `Temporal answers at ${config.address}`, details: { address: config.address } }];
+    try {
+      await conn.workflowService.describeNamespace({ namespace: config.namespace });
+      checks.push({ name: 'namespace', status: 'ok', summary: `namespace ${config.namespace} exists`, details: { namespace: config.namespace } });
+    } catch (e) {
+      checks.push({ name: 'namespace', status: 'fail', summary: `namespace ${config.namespace} not found; \`lanes server\` creates it`, details: { namespace: config.namespace, error: (e as Error).message } });
+      checks.push({ name: 'search_attributes', status: 'warn', summary: 'not checked: namespace missing', details: {} });
+      return checks;
+    }
+    const { customAttributes } = await conn.operatorService.listSearchAttributes({ namespace: config.namespace });
+    const present = Object.keys(customAttributes ?? {});
+    const missing = LANE_SEARCH_ATTRIBUTES.map((k) => k.name).filter((n) => !present.includes(n));
+    checks.push({
+      name: 'search_attributes',
+      status: missing.length ? 'fail' : 'ok',
+      summary: missing.length ? `missing: ${missing.join(', ')}; restart with \`lanes server\` to register them` : `all ${LANE_SEARCH_ATTRIBUTES.length} lane search attributes registered`,
+      details: { required: LANE_SEARCH_ATTRIBUTES.map((k) => k.name), missing },
+    });
+    return checks;
+  } finally {
+    await conn.close();
+  }
+}
+
+async function checkGit(): Promise<Check> {
+  try {
+    const { stdout } = await execa('git', ['--version']);
+    const version = /(\d+\.\d+(\.\d+)?)/.exec(stdout)?.[1] ?? stdout;
+    const [maj = 0, min = 0] = version.split('.').map(Number);
+    const ok = maj > 2 || (maj === 2 && min >= 25);
+    return { name: 'git', status: ok ? 'ok' : 'fail', summary: `git ${version}${ok ? '' : ' (need >= 2.25 for worktrees)'}`, details: { version } };
+  } catch {
+    return { name: 'git', status: 'fail', summary: 'git not found on PATH', details: {} };
+  }
+}
+
+function checkNode(): Check {
+  const [maj = 0, min = 0] = process.versions.node.split('.').map(Number);
+  const ok = maj > 20 || (maj === 20 && min >= 3);
+  return { name: 'node', status: ok ? 'ok' : 'fail', summary: `node ${process.version}${ok ? '' : ' (need >= 20.3)'}`, details: { version: process.version } };
+}
+
+function checkHome(home: string): Check {
+  try {
+    mkdirSync(home, { recursive: true });
+    accessSync(home, constants.W_OK);
+    const probe = join(home, `.doctor-${process.pid}`);
+    writeFileSync(probe, 'ok');
+    rmSync(probe);
+    return { name: 'lanes_home', status: 'ok', summary: `${home} is writable`, details: { path: home } };
+  } catch (e) {
+    return { name: 'lanes_home', status: 'fail', summary: `${home} is not writable: ${(e as Error).message}; set LANES_HOME to a writable folder`, details: { path: home } };
+  }
+}
+
+function checkCredentials(): Check {
+  const vars = providerCredentialVars();
+  const present = vars.filter((v) => v.present).map((v) => v.name);
+  return {
+    name: 'provider_credentials',
+    status: present.length ? 'ok' : 'warn',
+    summary: present.length ? `set: ${present.join(', ')}` : 'no model provider variables set; only the scripted (offline) provider is available',
+    details: { variables: vars },
+  };
+}
+
+export async function runDoctor(config: LanesConfig): Promise<{ ok: boolean; checks: Check[] }> {
+  const [binary, server, git] = await Promise.all([checkBinary(), checkServer(config), checkGit()]);
+  const checks = [binary, ...server, git, checkNode(), checkHome(config.home), checkCredentials()];
+  return { ok: checks.every((c) => c.status !== 'fail'), checks };
+}
+
+const MARK: Record<CheckStatus, string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' };
+
+export function registerDoctorCommand(program: Command): void {
+  program
+    .command('doctor')
+    .description('Check the local setup: Temporal binary, server, namespace, search attributes, git, node, $LANES_HOME, provider credentials')
+    .action(
+      action(async ({ out, config }) => {
+        const report = await runDoctor(config);
+        out.result(report, (r: typeof report) => [...r.checks.map((c) => `[${MARK[c.status]}] ${c.name}: ${c.summary}`), r.ok ? 'doctor: ok' : 'doctor: some checks failed'].join('\n'));
+        return report.ok ? 0 : 1;
+      }),
+    );
+}

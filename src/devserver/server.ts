@@ -1,0 +1,139 @@
+// Starts and stops the embedded Temporal dev server (SQLite-backed, Web UI on).
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { execa, type ResultPromise } from 'execa';
+import { LanesError } from '../errors.js';
+import { LANE_SEARCH_ATTRIBUTES } from '../shared/search-attributes.js';
+
+export interface DevServerOptions {
+  binaryPath: string;
+  /** SQLite file; its folder is created. Data in it survives restarts. */
+  dbFile: string;
+  ip?: string;
+  port: number;
+  /** Web UI port; undefined = headless. */
+  uiPort?: number;
+  namespace: string;
+  /** Where server stdout/stderr go; defaults to <dbFile dir>/server.log. */
+  logFile?: string;
+  /** How long to wait for the frontend to answer. First start creates the schema. */
+  readyTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  namespace: string;
+  dbFile: string;
+  logFile: string;
+  pid: number;
+  /** Resolves when the process exits (for `lanes server` to wait on). */
+  exited: Promise<{ exitCode?: number; signal?: string }>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function freePort(ip = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, ip, () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** True when something answers Temporal's GetSystemInfo at address. */
+export async function isServerReachable(address: string, timeoutMs = 3_000): Promise<boolean> {
+  try {
+    const conn = await Connection.connect({ address, connectTimeout: timeoutMs });
+    await conn.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Registers any of the project's search attributes the namespace lacks.
+ * `--search-attribute` only applies when the SQLite file is first created, so an
+ * existing database gets new attributes here, live.
+ */
+export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+  const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+  const present = new Set(Object.keys(customAttributes ?? {}));
+  const missing = LANE_SEARCH_ATTRIBUTES.filter((k) => !present.has(k.name));
+  if (missing.length === 0) return [];
+  const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((k) => [k.name, KEYWORD])),
+  });
+  return missing.map((k) => k.name);
+}
+
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const ip = opts.ip ?? '127.0.0.1';
+  mkdirSync(dirname(opts.dbFile), { recursive: true });
+  const logFile = opts.logFile ?? join(dirname(opts.dbFile), 'server.log');
+  const args = [
+    'server', 'start-dev',
+    '--ip', ip,
+    '--port', String(opts.port),
+    '--db-filename', opts.dbFile,
+    '--namespace', opts.namespace,
+    '--log-format', 'json',
+    '--log-level', 'warn',
+    ...(opts.uiPort !== undefined ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
+    ...LANE_SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=Keyword`]),
+  ];
+  const log = { file: logFile, append: true } as const;
+  const proc: ResultPromise = execa(opts.binaryPath, args, { stdout: log, stderr: log, stdin: 'ignore', reject: false, cleanup: true });
+  const exited = proc.then((r) => ({ exitCode: r.exitCode, signal: r.signal ?? undefined }));
+  const address = `${ip}:${opts.port}`;
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
+  let connection: Connection | undefined;
+  let earlyExit: { exitCode?: number; signal?: string } | undefined;
+  void exited.then((e) => (earlyExit = e));
+  while (!connection) {
+    if (earlyExit) {
+      throw new LanesError('unavailable', `Temporal dev server exited during startup (code ${earlyExit.exitCode ?? earlyExit.signal}); see ${logFile}`,
+        `Is port ${opts.port} (or UI port ${opts.uiPort}) already in use? Pick others with --port/--ui-port.`, 'infra');
+    }
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new LanesError('unavailable', `Temporal dev server did not answer on ${address} within ${opts.readyTimeoutMs ?? 60_000} ms; see ${logFile}`, undefined, 'infra');
+    }
+    try {
+      connection = await Connection.connect({ address, connectTimeout: 2_000 });
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    await ensureSearchAttributes(connection, opts.namespace);
+  } finally {
+    await connection.close();
+  }
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (earlyExit) return;
+    proc.kill(signal);
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return {
+    address,
+    uiUrl: opts.uiPort !== undefined ? `http://${ip}:${opts.uiPort}` : undefined,
+    namespace: opts.namespace,
+    dbFile: opts.dbFile,
+    logFile,
+    pid: proc.pid!,
+    exited,
+    stop,
+  };
+}
