@@ -1,0 +1,263 @@
+// The task packet contract (DESIGN.md §3). Every object is strict so a typo is refused with
+// its path instead of being silently ignored; defaults are applied here so downstream code
+// reads one fully-populated shape. Imports only zod: workflows may import this file directly.
+import { z } from 'zod';
+import { gitRefNameProblem } from './git-ref-name.js';
+
+export const GREEN_LEVELS = ['none', 'targeted', 'package', 'workspace', 'merge_ready'] as const;
+/** Ordered from weakest to strongest; `GREEN_LEVELS.indexOf` compares levels. */
+export const GreenLevelSchema = z.enum(GREEN_LEVELS);
+export type GreenLevel = z.infer<typeof GreenLevelSchema>;
+
+export const MergeModeSchema = z.enum(['merge', 'squash', 'ff_only', 'none']);
+export type MergeMode = z.infer<typeof MergeModeSchema>;
+
+export const PermissionModeSchema = z.enum(['read_only', 'workspace_write', 'danger_full_access']);
+export type PermissionMode = z.infer<typeof PermissionModeSchema>;
+
+export const StalenessPolicySchema = z.enum(['merge_forward', 'rebase', 'fail', 'ignore']);
+export type StalenessPolicy = z.infer<typeof StalenessPolicySchema>;
+
+export const ProviderNameSchema = z.enum(['anthropic', 'openai', 'scripted']);
+export type ProviderName = z.infer<typeof ProviderNameSchema>;
+
+export const PACKET_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const MCP_SERVER_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const COMMAND_NAME_MAX = 60;
+
+const nonEmpty = () => z.string().trim().min(1);
+
+// Custom issues carry `params.allowed` so formatPacketIssues can say what would be accepted.
+const gitRefName = () =>
+  z
+    .string()
+    .min(1)
+    .superRefine((name, ctx) => {
+      const problem = gitRefNameProblem(name);
+      if (problem) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${JSON.stringify(name)} is not a valid git branch name: it ${problem}`,
+          params: { allowed: 'a name `git check-ref-format --branch` accepts, e.g. "lanes/fix-login"' },
+        });
+      }
+    });
+
+const positiveInt = () => z.number().int().positive();
+
+function defaultCommandName(run: string): string {
+  return run.length <= COMMAND_NAME_MAX ? run : `${run.slice(0, COMMAND_NAME_MAX - 1)}…`;
+}
+
+/** A shell command, written either as a plain string or as `{ run, name?, timeoutMs? }`. */
+export const AcceptanceCommandSchema = z
+  .union([
+    nonEmpty().describe('Shell command run in the lane worktree.'),
+    z
+      .object({
+        run: nonEmpty().describe('Shell command run in the lane worktree.'),
+        name: nonEmpty().optional().describe('Label in reports; defaults to the command truncated to 60 characters.'),
+        timeoutMs: positiveInt().optional().describe('Per-command timeout in milliseconds; defaults to acceptance.timeoutMs.'),
+      })
+      .strict(),
+  ])
+  .transform((cmd) => {
+    if (typeof cmd === 'string') return { run: cmd, name: defaultCommandName(cmd) };
+    const normalized: { run: string; name: string; timeoutMs?: number } = { run: cmd.run, name: cmd.name ?? defaultCommandName(cmd.run) };
+    if (cmd.timeoutMs !== undefined) normalized.timeoutMs = cmd.timeoutMs;
+    return normalized;
+  })
+  // An id makes the JSON Schema define it once under $defs instead of once per green level.
+  .meta({ id: 'AcceptanceCommand', description: 'A shell command: a string, or { run, name?, timeoutMs? }.' });
+export type AcceptanceCommand = z.output<typeof AcceptanceCommandSchema>;
+
+const commandList = () => z.array(AcceptanceCommandSchema).default([]);
+
+export const ScriptedTurnSchema = z
+  .object({
+    text: z.string().optional().describe('Assistant text for this turn.'),
+    toolCalls: z
+      .array(
+        z
+          .object({
+            name: nonEmpty().describe('Tool name, as the agent sees it.'),
+            input: z.record(z.string(), z.unknown()).describe('Tool input object.'),
+          })
+          .strict(),
+      )
+      .optional(),
+  })
+  .strict()
+  .refine((turn) => turn.text !== undefined || turn.toolCalls !== undefined, {
+    message: 'a scripted turn needs text, toolCalls, or both',
+    params: { allowed: '{ text?: string, toolCalls?: { name, input }[] } with at least one of the two' },
+  });
+export type ScriptedTurn = z.output<typeof ScriptedTurnSchema>;
+
+const ScopeSchema = z
+  .object({
+    kind: z.enum(['workspace', 'module', 'single_file', 'custom']).default('workspace'),
+    paths: z.array(nonEmpty()).default([]).describe('Paths (relative to the repo root) the work is about.'),
+    writeManifest: z
+      .array(nonEmpty())
+      .default(['**'])
+      .describe('Globs (relative to the repo root) the agent may write; writes elsewhere are refused.'),
+  })
+  .strict();
+
+const RepoSchema = z
+  .object({
+    path: nonEmpty().optional().describe('Local repository path.'),
+    url: nonEmpty().optional().describe('Clone URL (https, ssh or file).'),
+    baseBranch: gitRefName().default('main').describe('Branch the lane starts from.'),
+  })
+  .strict()
+  .superRefine((repo, ctx) => {
+    const given = Number(repo.path !== undefined) + Number(repo.url !== undefined);
+    if (given !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: given === 0 ? 'neither path nor url is set' : 'both path and url are set',
+        params: { allowed: 'exactly one of repo.path (local repository) or repo.url (clone URL)' },
+      });
+    }
+  });
+
+const BranchSchema = z
+  .object({
+    name: gitRefName().optional().describe('Lane branch; defaults to lanes/<id>.'),
+    staleness: StalenessPolicySchema.default('merge_forward').describe('What to do when the base branch moves ahead.'),
+  })
+  .strict();
+
+const AcceptanceSchema = z
+  .object({
+    targeted: commandList(),
+    package: commandList(),
+    workspace: commandList(),
+    mergeReady: commandList(),
+    requiredLevel: GreenLevelSchema.default('merge_ready').describe('Green level a merge requires.'),
+    timeoutMs: positiveInt().default(600_000).describe('Default per-command timeout in milliseconds.'),
+  })
+  .strict()
+  .superRefine((acc, ctx) => {
+    const count = acc.targeted.length + acc.package.length + acc.workspace.length + acc.mergeReady.length;
+    if (acc.requiredLevel !== 'none' && count === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['requiredLevel'],
+        message: `requires green level "${acc.requiredLevel}" but no acceptance command is defined`,
+        params: { allowed: "at least one command in acceptance.targeted/package/workspace/mergeReady, or requiredLevel 'none'" },
+      });
+    }
+  });
+
+const CommitSchema = z
+  .object({
+    policy: z.enum(['on_green', 'per_turn', 'single']).default('on_green'),
+    message: nonEmpty().optional().describe('Commit message; defaults to one derived from the objective.'),
+    author: z
+      .object({ name: nonEmpty(), email: nonEmpty() })
+      .strict()
+      .default({ name: 'Lanes', email: 'lanes@localhost' }),
+  })
+  .strict();
+
+const MergeSchema = z
+  .object({
+    target: gitRefName().optional().describe('Branch to merge into; defaults to repo.baseBranch.'),
+    mode: MergeModeSchema.default('merge'),
+    requireReview: z.boolean().default(false).describe('Wait for an approve signal before merging.'),
+  })
+  .strict();
+
+const AgentSchema = z
+  .object({
+    provider: ProviderNameSchema,
+    model: nonEmpty(),
+    maxTurns: z.number().int().min(1).max(200).default(20),
+    permissionMode: PermissionModeSchema.default('workspace_write'),
+    tools: z.array(nonEmpty()).optional().describe('Tool allowlist; absent means all tools the permission mode allows.'),
+    system: z.string().optional().describe('Extra system prompt text.'),
+    maxTokens: positiveInt().default(4096).describe('Max output tokens per model turn.'),
+    script: z.array(ScriptedTurnSchema).optional().describe("Turns replayed by the 'scripted' provider (offline runs and tests)."),
+  })
+  .strict()
+  .superRefine((agent, ctx) => {
+    if (agent.provider === 'scripted' && agent.script === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['script'],
+        message: "provider 'scripted' needs a script",
+        params: { allowed: 'an array of turns { text?, toolCalls? }' },
+      });
+    }
+    if (agent.provider !== 'scripted' && agent.script !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['script'],
+        message: `a script is only used by provider 'scripted', not '${agent.provider}'`,
+        params: { allowed: "remove agent.script, or set agent.provider to 'scripted'" },
+      });
+    }
+  });
+
+// Entries are only checked to be objects here: the MCP module validates each one on its own
+// so a single bad server degrades the lane instead of refusing the whole packet.
+const McpSchema = z
+  .object({
+    servers: z
+      .record(z.string().regex(MCP_SERVER_NAME_PATTERN), z.record(z.string(), z.unknown()))
+      .default({})
+      .describe('MCP servers by name: stdio { command, args?, env? } or { url }; see the MCP reference.'),
+  })
+  .strict();
+
+const BudgetSchema = z
+  .object({
+    tokens: positiveInt().optional(),
+    costUsd: z.number().positive().optional(),
+    wallTimeMs: positiveInt().optional(),
+    mode: z.enum(['block', 'warn']).default('block').describe("'block' stops the lane at the limit, 'warn' only reports."),
+  })
+  .strict();
+
+const ReportSchema = z
+  .object({
+    webhook: z.url({ protocol: /^https?$/ }).optional().describe('http(s) URL that receives lane reports.'),
+    level: z.enum(['summary', 'events']).default('summary'),
+  })
+  .strict();
+
+const EscalationSchema = z
+  .object({
+    recoveryAttempts: z.number().int().min(0).max(5).default(1),
+    timeoutMs: positiveInt().default(86_400_000).describe('How long an escalated lane waits for an operator.'),
+    onTimeout: z.enum(['fail']).default('fail'),
+  })
+  .strict();
+
+export const TaskPacketSchema = z
+  .object({
+    id: z.string().regex(PACKET_ID_PATTERN).optional().describe('Idempotency key: resubmitting the same id attaches to the same lane.'),
+    objective: nonEmpty().describe('What the agent must achieve.'),
+    scope: ScopeSchema.prefault({}),
+    repo: RepoSchema,
+    branch: BranchSchema.prefault({}),
+    acceptance: AcceptanceSchema,
+    commit: CommitSchema.prefault({}),
+    merge: MergeSchema.prefault({}),
+    agent: AgentSchema,
+    mcp: McpSchema.prefault({}),
+    budget: BudgetSchema.prefault({}),
+    report: ReportSchema.prefault({}),
+    escalation: EscalationSchema.prefault({}),
+  })
+  .strict()
+  // Resolved here so every consumer sees the real merge target, never "undefined means base".
+  .transform((packet) => ({ ...packet, merge: { ...packet.merge, target: packet.merge.target ?? packet.repo.baseBranch } }));
+
+/** A validated packet with every default applied. */
+export type TaskPacket = z.output<typeof TaskPacketSchema>;
+/** What a packet author may write (defaults optional). */
+export type TaskPacketInput = z.input<typeof TaskPacketSchema>;
