@@ -1,0 +1,176 @@
+// Git activities: a lane's worktree, checkpoint commits, freshness, merge-forward,
+// landing and closeout. Wiring only; the git work lives in src/git/. Inputs and outputs
+// are plain JSON (they cross Temporal). Every failure leaves as a laneFailure whose type
+// is its FailureClass; anything unexpected is `infra` (retryable).
+import { ApplicationFailure } from '@temporalio/common';
+import { LanesError } from '../errors.js';
+import { classifyFailure, laneFailure } from '../workflows/failures.js';
+import {
+  type BranchStatusInput,
+  type BranchStatusResult,
+  type CommitWorkInput,
+  type CommitWorkResult,
+  type LaneCommitsInput,
+  type MergeForwardInput,
+  type MergeForwardResult,
+  branchStatus,
+  commitWork,
+  laneCommits,
+  mergeForward,
+} from '../git/lane-branch.js';
+import {
+  type AssertWorkspaceInput,
+  type CloseoutInput,
+  type CloseoutResult,
+  type PrepareWorktreeInput,
+  type PrepareWorktreeResult,
+  type WorkspaceState,
+  assertWorkspace,
+  closeout,
+  prepareWorktree,
+} from '../git/lane-worktree.js';
+import {
+  type AdvanceTargetInput,
+  type AdvanceTargetResult,
+  type IsLandedInput,
+  type IsLandedResult,
+  type PrepareCandidateInput,
+  type PrepareCandidateResult,
+  type RemoveCandidateInput,
+  advanceTarget,
+  isLanded,
+  prepareCandidate,
+  removeCandidate,
+} from '../git/landing.js';
+import type { LaneCommit } from '../git/trailers.js';
+
+export { assertLanePath } from '../git/worktrees.js';
+export type { GitIdentity } from '../git/client.js';
+export type { LandingMode } from '../git/landing.js';
+export type {
+  AdvanceTargetInput,
+  AdvanceTargetResult,
+  AssertWorkspaceInput,
+  BranchStatusInput,
+  BranchStatusResult,
+  CloseoutInput,
+  CloseoutResult,
+  CommitWorkInput,
+  CommitWorkResult,
+  IsLandedInput,
+  IsLandedResult,
+  LaneCommit,
+  LaneCommitsInput,
+  MergeForwardInput,
+  MergeForwardResult,
+  PrepareCandidateInput,
+  PrepareCandidateResult,
+  PrepareWorktreeInput,
+  PrepareWorktreeResult,
+  RemoveCandidateInput,
+  WorkspaceState,
+};
+
+export interface GitActivitiesDeps {
+  /** $LANES_HOME: lane worktrees live in `${home}/worktrees/<laneId>`. */
+  home: string;
+}
+
+/** Errors leave an activity as laneFailures, keeping the innermost failure class. */
+function toFailure(name: string, err: unknown): ApplicationFailure {
+  if (err instanceof ApplicationFailure) return err;
+  const cls = classifyFailure(err, 'infra');
+  const message = err instanceof Error ? err.message : String(err);
+  const hint = err instanceof LanesError ? err.hint : undefined;
+  return laneFailure(cls, `${name}: ${message}`, hint ? { hint } : {}, err instanceof Error ? err : undefined);
+}
+
+function boundary<I, O>(name: string, fn: (input: I) => Promise<O>): (input: I) => Promise<O> {
+  return async (input) => {
+    try {
+      return await fn(input);
+    } catch (err) {
+      throw toFailure(name, err);
+    }
+  };
+}
+
+export function createGitActivities({ home }: GitActivitiesDeps) {
+  return {
+    /**
+     * Creates (or finds) the lane worktree `${home}/worktrees/<laneId>` on `branch`, creating
+     * the branch from `baseBranch` when absent and reusing it otherwise (checkpoints survive).
+     * Failure semantics: keyed by laneId; a retry returns the same worktree with created:false.
+     * Foreign folder or wrong branch -> workspace_mismatch; missing base -> validator.
+     */
+    prepareWorktree: boundary('prepareWorktree', (input: PrepareWorktreeInput): Promise<PrepareWorktreeResult> => prepareWorktree(home, input)),
+
+    /**
+     * Proves `worktreePath` is this lane's linked worktree and reports branch, head and dirtiness.
+     * Failure semantics: read-only, retry-safe; outside the lane, missing or foreign -> workspace_mismatch.
+     */
+    assertWorkspace: boundary('assertWorkspace', (input: AssertWorkspaceInput): Promise<WorkspaceState> => assertWorkspace(home, input)),
+
+    /**
+     * Stages everything and commits it with trailers Lane-Id/Lane-Step.
+     * Failure semantics: keyed by (laneId, step) via trailers; a retry returns the existing
+     * commit with created:false and never commits twice. Nothing to commit -> sha null.
+     */
+    commitWork: boundary('commitWork', (input: CommitWorkInput): Promise<CommitWorkResult> => commitWork(home, input)),
+
+    /**
+     * Ahead/behind counts of the lane branch against `base`.
+     * Failure semantics: read-only, retry-safe; any git error -> infra (unknown freshness is never fresh).
+     */
+    branchStatus: boundary('branchStatus', (input: BranchStatusInput): Promise<BranchStatusResult> => branchStatus(home, input)),
+
+    /**
+     * Merges `base` into the lane branch as one merge commit (Lane-Step merge-forward-<base sha12>).
+     * Failure semantics: keyed by (laneId, base head); a retry returns the existing merge
+     * (merged:true, same sha); up to date -> merged:false; conflict -> aborted, conflict:true, tree clean.
+     */
+    mergeForward: boundary('mergeForward', (input: MergeForwardInput): Promise<MergeForwardResult> => mergeForward(home, input)),
+
+    /**
+     * Builds `lanes-candidate/<laneId>` from the target head in `${home}/worktrees/<laneId>.candidate`
+     * and applies the lane (merge | squash | ff_only) so tests can run on it before the target moves.
+     * Failure semantics: keyed by laneId; a retry rebuilds the candidate; a landed lane -> alreadyLanded:true
+     * and nothing else; conflict -> aborted, conflict:true; ff_only on a diverged lane -> branch_divergence.
+     */
+    prepareCandidate: boundary('prepareCandidate', (input: PrepareCandidateInput): Promise<PrepareCandidateResult> => prepareCandidate(home, input)),
+
+    /**
+     * Fast-forwards the target to the tested candidate, only if it is still at expectedTargetHead.
+     * Failure semantics: keyed by (laneId, candidateHead); a retry after success returns landed:true;
+     * target moved -> landed:false 'target_moved'; dirty checkout -> landed:false 'target_dirty'.
+     */
+    advanceTarget: boundary('advanceTarget', (input: AdvanceTargetInput): Promise<AdvanceTargetResult> => advanceTarget(home, input)),
+
+    /**
+     * Removes the lane's candidate worktree and branch.
+     * Failure semantics: keyed by laneId; a retry finds nothing and returns removed:false.
+     */
+    removeCandidate: boundary('removeCandidate', (input: RemoveCandidateInput): Promise<{ removed: boolean }> => removeCandidate(home, input)),
+
+    /**
+     * Removes this lane's worktree (never one with uncommitted work unless force) and its branch
+     * (only when every commit is in target), plus any candidate.
+     * Failure semantics: keyed by laneId; a retry reports the same end state (gone stays gone).
+     */
+    closeout: boundary('closeout', (input: CloseoutInput): Promise<CloseoutResult> => closeout(home, input)),
+
+    /**
+     * Whether target holds the lane's land commit (or, given `branch`, the lane head).
+     * Failure semantics: read-only, retry-safe.
+     */
+    isLanded: boundary('isLanded', (input: IsLandedInput): Promise<IsLandedResult> => isLanded(input)),
+
+    /**
+     * Commits on the lane branch not on base, oldest first, with their lane trailers.
+     * Failure semantics: read-only, retry-safe.
+     */
+    laneCommits: boundary('laneCommits', (input: LaneCommitsInput): Promise<LaneCommit[]> => laneCommits(input)),
+  };
+}
+
+export type GitActivities = ReturnType<typeof createGitActivities>;

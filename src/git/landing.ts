@@ -1,0 +1,222 @@
+// Landing a lane (DESIGN.md §3): merge into a candidate branch made from the target's
+// head, let the caller test the candidate, then move the target only by fast-forward and
+// only if it has not moved since. Every step is safe to retry.
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { laneFailure } from '../workflows/failures.js';
+import { GitCommandError, type GitIdentity, gitTest, runGit, withMessageFile } from './client.js';
+import { mergeOrAbort } from './merge.js';
+import { assertBranchName, branchHead, findLaneCommit, isAncestor } from './refs.js';
+import { LAND_STEP, withLaneTrailers } from './trailers.js';
+import { assertLaneId, candidateWorktreePath, findWorktree, listWorktrees, uncommittedPaths } from './worktrees.js';
+
+export type LandingMode = 'merge' | 'squash' | 'ff_only';
+
+export function candidateBranchName(laneId: string): string {
+  return `lanes-candidate/${laneId}`;
+}
+
+async function requireBranch(repoPath: string, branch: string, field: string): Promise<string> {
+  await assertBranchName(repoPath, branch, field);
+  const head = await branchHead(repoPath, branch);
+  if (!head) {
+    throw laneFailure('validator', `${field} branch "${branch}" does not exist in ${repoPath}`, {
+      hint: `create the branch or correct ${field} in the task packet`,
+    });
+  }
+  return head;
+}
+
+export interface IsLandedInput {
+  laneId: string;
+  repoPath: string;
+  target: string;
+  /** Lane branch; when given, a target that already contains its head counts as landed. */
+  branch?: string;
+}
+
+export interface IsLandedResult {
+  landed: boolean;
+  /** The commit on target with trailers (laneId, land), when that is how it landed. */
+  landCommit: string | null;
+  /** How the landing was recognised. */
+  via: 'land_commit' | 'contains_lane_head' | null;
+}
+
+export async function isLanded({ laneId, repoPath, target, branch }: IsLandedInput): Promise<IsLandedResult> {
+  const targetHead = await requireBranch(repoPath, target, 'target');
+  const landCommit = await findLaneCommit(repoPath, targetHead, laneId, LAND_STEP);
+  if (landCommit) return { landed: true, landCommit, via: 'land_commit' };
+  if (branch !== undefined) {
+    const laneHead = await branchHead(repoPath, branch);
+    if (laneHead && (await isAncestor(repoPath, laneHead, targetHead))) return { landed: true, landCommit: null, via: 'contains_lane_head' };
+  }
+  return { landed: false, landCommit: null, via: null };
+}
+
+export interface RemoveCandidateInput {
+  laneId: string;
+  repoPath: string;
+}
+
+export async function removeCandidate(home: string, { laneId, repoPath }: RemoveCandidateInput): Promise<{ removed: boolean }> {
+  assertLaneId(laneId);
+  const path = candidateWorktreePath(home, laneId);
+  const branch = candidateBranchName(laneId);
+  let removed = false;
+  await runGit(repoPath, ['worktree', 'prune']);
+  if (await findWorktree(repoPath, path)) {
+    // The candidate is disposable (built from refs, only tests ran in it): force is safe here.
+    await runGit(repoPath, ['worktree', 'remove', '--force', '--force', path]);
+    removed = true;
+  }
+  if (existsSync(path)) {
+    // `<laneId>.candidate` under $LANES_HOME/worktrees is reserved for this lane's candidate.
+    await rm(path, { recursive: true, force: true });
+    removed = true;
+  }
+  if (await branchHead(repoPath, branch)) {
+    await runGit(repoPath, ['branch', '-D', branch]);
+    removed = true;
+  }
+  return { removed };
+}
+
+export interface PrepareCandidateInput {
+  laneId: string;
+  repoPath: string;
+  /** Lane branch. */
+  branch: string;
+  /** Target branch (local). */
+  target: string;
+  mode: LandingMode;
+  /** Message of the land commit (merge, squash); trailers are appended. */
+  message: string;
+  author: GitIdentity;
+}
+
+export interface PrepareCandidateResult {
+  candidatePath: string;
+  candidateBranch: string;
+  candidateHead: string;
+  targetHead: string;
+  alreadyLanded: boolean;
+  conflict: boolean;
+  conflictFiles?: string[];
+}
+
+export async function prepareCandidate(home: string, input: PrepareCandidateInput): Promise<PrepareCandidateResult> {
+  const { laneId, repoPath, branch, target, mode, author } = input;
+  assertLaneId(laneId);
+  if (mode !== 'merge' && mode !== 'squash' && mode !== 'ff_only') {
+    throw laneFailure('validator', `landing mode "${String(mode)}" is not one of merge, squash, ff_only`, { hint: 'set merge.mode in the task packet' });
+  }
+  const targetHead = await requireBranch(repoPath, target, 'target');
+  const laneHead = await requireBranch(repoPath, branch, 'branch');
+  const candidatePath = candidateWorktreePath(home, laneId);
+  const candidateBranch = candidateBranchName(laneId);
+  const base = { candidatePath, candidateBranch, targetHead };
+
+  if ((await isLanded({ laneId, repoPath, target, branch })).landed) {
+    return { ...base, candidateHead: targetHead, alreadyLanded: true, conflict: false };
+  }
+  if (mode === 'ff_only' && !(await isAncestor(repoPath, targetHead, laneHead))) {
+    throw laneFailure('branch_divergence', `lane branch ${branch} does not descend from ${target} (${targetHead.slice(0, 12)}); ff_only cannot land it`, {
+      hint: 'merge the target forward into the lane branch (or rebase it), test again, then land',
+      targetHead,
+      laneHead,
+    });
+  }
+
+  await removeCandidate(home, { laneId, repoPath });
+  await mkdir(dirname(candidatePath), { recursive: true });
+  const start = mode === 'ff_only' ? laneHead : targetHead;
+  await runGit(repoPath, ['worktree', 'add', '-B', candidateBranch, candidatePath, start]);
+
+  const message = withLaneTrailers(input.message || `Land lane ${laneId}: ${branch} into ${target}`, laneId, LAND_STEP);
+  if (mode === 'merge') {
+    const conflicts = await mergeOrAbort(
+      candidatePath,
+      () => withMessageFile(message, (file) => runGit(candidatePath, ['merge', '--no-ff', '--no-verify', '-F', file, laneHead], { identity: author })),
+      ['merge', '--abort'],
+    );
+    if (conflicts) return { ...base, candidateHead: targetHead, alreadyLanded: false, conflict: true, conflictFiles: conflicts };
+  } else if (mode === 'squash') {
+    // A squash merge leaves no MERGE_HEAD, so "abort" is a hard reset of this disposable tree.
+    const conflicts = await mergeOrAbort(candidatePath, () => runGit(candidatePath, ['merge', '--squash', laneHead]), ['reset', '--hard', 'HEAD']);
+    if (conflicts) return { ...base, candidateHead: targetHead, alreadyLanded: false, conflict: true, conflictFiles: conflicts };
+    // The lane's changes may already be in target by content: then there is nothing to commit.
+    if (!(await gitTest(candidatePath, ['diff', '--cached', '--quiet']))) {
+      await withMessageFile(message, (file) =>
+        runGit(candidatePath, ['commit', '--no-verify', '--cleanup=whitespace', '-F', file], { identity: author }),
+      );
+    }
+  }
+  const candidateHead = (await runGit(candidatePath, ['rev-parse', 'HEAD'])).trim();
+  return { ...base, candidateHead, alreadyLanded: false, conflict: false };
+}
+
+export interface AdvanceTargetInput {
+  laneId: string;
+  repoPath: string;
+  target: string;
+  candidateHead: string;
+  expectedTargetHead: string;
+}
+
+export interface AdvanceTargetResult {
+  landed: boolean;
+  targetHead: string;
+  reason?: 'target_moved' | 'target_dirty';
+  dirtyPaths?: string[];
+}
+
+export async function advanceTarget(_home: string, input: AdvanceTargetInput): Promise<AdvanceTargetResult> {
+  const { laneId, repoPath, target, candidateHead, expectedTargetHead } = input;
+  assertLaneId(laneId);
+  const current = await requireBranch(repoPath, target, 'target');
+  const landedAlready = async (head: string): Promise<boolean> =>
+    head === candidateHead ||
+    (await findLaneCommit(repoPath, head, laneId, LAND_STEP)) !== null ||
+    ((await gitTest(repoPath, ['cat-file', '-e', `${candidateHead}^{commit}`])) && (await isAncestor(repoPath, candidateHead, head)));
+
+  if (await landedAlready(current)) return { landed: true, targetHead: current };
+  if (current !== expectedTargetHead) return { landed: false, targetHead: current, reason: 'target_moved' };
+  if (!(await isAncestor(repoPath, expectedTargetHead, candidateHead))) {
+    throw laneFailure('branch_divergence', `candidate ${candidateHead.slice(0, 12)} does not descend from ${target} at ${expectedTargetHead.slice(0, 12)}; refusing a non-fast-forward`, {
+      hint: 'prepare the candidate again from the current target head',
+    });
+  }
+
+  // Re-read after a failed move: distinguishes "someone moved it" from a real git error.
+  const afterFailure = async (err: unknown): Promise<AdvanceTargetResult> => {
+    const now = await requireBranch(repoPath, target, 'target');
+    if (await landedAlready(now)) return { landed: true, targetHead: now };
+    if (now !== expectedTargetHead) return { landed: false, targetHead: now, reason: 'target_moved' };
+    throw err;
+  };
+
+  const checkout = (await listWorktrees(repoPath)).find((w) => w.branch === target && !w.bare);
+  if (checkout) {
+    // Fast-forwarding a checked-out branch rewrites its files: never over someone's edits.
+    const dirtyPaths = await uncommittedPaths(checkout.path, { untracked: false });
+    if (dirtyPaths.length > 0) return { landed: false, targetHead: current, reason: 'target_dirty', dirtyPaths };
+    try {
+      await runGit(checkout.path, ['merge', '--ff-only', candidateHead]);
+    } catch (err) {
+      if (err instanceof GitCommandError && /would be overwritten/.test(err.stderr)) {
+        return { landed: false, targetHead: current, reason: 'target_dirty', dirtyPaths: [] };
+      }
+      return afterFailure(err);
+    }
+  } else {
+    try {
+      // Compare-and-swap: git refuses unless the ref still holds expectedTargetHead.
+      await runGit(repoPath, ['update-ref', '-m', `lanes: land ${laneId}`, `refs/heads/${target}`, candidateHead, expectedTargetHead]);
+    } catch (err) {
+      return afterFailure(err);
+    }
+  }
+  return { landed: true, targetHead: (await requireBranch(repoPath, target, 'target')) };
+}

@@ -1,0 +1,238 @@
+// A lane's worktree lifecycle (DESIGN.md §3 "Worktree safety"): create or find it,
+// prove a path is this lane's worktree before acting, and remove it at closeout
+// without ever losing uncommitted work or unlanded commits.
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, rmdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { laneFailure } from '../workflows/failures.js';
+import { GitCommandError, gitTest, runGit } from './client.js';
+import { isLanded, removeCandidate } from './landing.js';
+import { assertBranchName, branchHead, isAncestor, resolveCommit } from './refs.js';
+import {
+  assertLaneId,
+  assertLanePath,
+  canonicalPath,
+  findWorktree,
+  laneWorktreePath,
+  listWorktrees,
+  toplevelOf,
+  uncommittedPaths,
+} from './worktrees.js';
+
+async function assertRepository(repoPath: string): Promise<void> {
+  const ok = existsSync(repoPath) && (await gitTest(repoPath, ['rev-parse', '--git-dir']).catch(() => false));
+  if (!ok) {
+    throw laneFailure('validator', `${repoPath} is not a git repository`, { hint: 'set repo.path in the task packet to a local git checkout' });
+  }
+}
+
+/** The fork point of `branchRev` from `baseHead`; a lane with no shared history cannot be based there. */
+async function forkPoint(repoPath: string, baseHead: string, branchRev: string): Promise<string> {
+  try {
+    return (await runGit(repoPath, ['merge-base', baseHead, branchRev])).trim();
+  } catch (err) {
+    if (err instanceof GitCommandError && err.exitStatus === 1) {
+      throw laneFailure('branch_divergence', `lane branch ${branchRev} shares no history with base ${baseHead.slice(0, 12)}`, {
+        hint: 'delete the lane branch or choose another branch name for the lane',
+      });
+    }
+    throw err;
+  }
+}
+
+function isEmptyDir(path: string): boolean {
+  try {
+    return readdirSync(path).length === 0;
+  } catch {
+    return false;
+  }
+}
+
+export interface PrepareWorktreeInput {
+  laneId: string;
+  repoPath: string;
+  baseBranch: string;
+  branch: string;
+}
+
+export interface PrepareWorktreeResult {
+  worktreePath: string;
+  branch: string;
+  /** Where the lane branch forks from the base (merge-base), i.e. the base commit it builds on. */
+  baseCommit: string;
+  created: boolean;
+}
+
+export async function prepareWorktree(home: string, input: PrepareWorktreeInput): Promise<PrepareWorktreeResult> {
+  const { laneId, repoPath, baseBranch, branch } = input;
+  assertLaneId(laneId);
+  await assertRepository(repoPath);
+  await assertBranchName(repoPath, branch, 'branch');
+  const baseHead = await resolveCommit(repoPath, baseBranch);
+  if (!baseHead) {
+    throw laneFailure('validator', `base branch "${baseBranch}" does not exist in ${repoPath}`, {
+      hint: 'set repo.baseBranch in the task packet to an existing branch (see `git branch --list`)',
+    });
+  }
+  // A worktree folder deleted by hand stays registered until pruned and would block recreation.
+  await runGit(repoPath, ['worktree', 'prune']);
+  const path = laneWorktreePath(home, laneId);
+
+  let existing = await findWorktree(repoPath, path);
+  if (existing?.locked === 'initializing') {
+    // `git worktree add` was killed before its checkout finished: the tree is partial, so
+    // reusing it would read as mass deletions. Its branch and commits are refs; redo it.
+    await runGit(repoPath, ['worktree', 'remove', '--force', '--force', path]);
+    existing = undefined;
+  }
+  if (existing) {
+    if (existing.branch !== branch) {
+      throw laneFailure('workspace_mismatch', `worktree ${path} is on ${existing.branch ?? 'a detached HEAD'}, not lane branch ${branch}`, {
+        reason: 'wrong_branch',
+        hint: `inspect it (git -C ${path} status); remove it with \`git worktree remove\` if nothing there is needed, then retry`,
+      });
+    }
+    return { worktreePath: canonicalPath(path), branch, baseCommit: await forkPoint(repoPath, baseHead, `refs/heads/${branch}`), created: false };
+  }
+  if (existsSync(path)) {
+    // An empty folder is what a crash right after mkdir leaves; anything else is not ours.
+    if (!isEmptyDir(path)) {
+      throw laneFailure('workspace_mismatch', `${path} exists but is not a worktree of ${repoPath}`, {
+        reason: 'foreign',
+        hint: 'move that folder away (Lanes never deletes what it did not create), then retry',
+      });
+    }
+    await rmdir(path);
+  }
+  const holder = (await listWorktrees(repoPath)).find((w) => w.branch === branch);
+  if (holder) {
+    throw laneFailure('workspace_mismatch', `lane branch ${branch} is already checked out at ${holder.path}`, {
+      reason: 'branch_checked_out',
+      hint: `check out another branch there (git -C ${holder.path} switch <other>) or remove that worktree, then retry`,
+    });
+  }
+
+  await mkdir(dirname(path), { recursive: true });
+  if (await branchHead(repoPath, branch)) {
+    // Recreating after a crash or re-home: the lane branch holds every checkpoint commit.
+    await runGit(repoPath, ['worktree', 'add', path, branch]);
+  } else {
+    await runGit(repoPath, ['worktree', 'add', '--no-track', '-b', branch, path, baseHead]);
+  }
+  return { worktreePath: canonicalPath(path), branch, baseCommit: await forkPoint(repoPath, baseHead, `refs/heads/${branch}`), created: true };
+}
+
+export interface AssertWorkspaceInput {
+  laneId: string;
+  worktreePath: string;
+}
+
+export interface WorkspaceState {
+  worktreePath: string;
+  /** Checked-out branch, null when HEAD is detached. */
+  branch: string | null;
+  head: string;
+  /** Uncommitted changes, untracked files included. */
+  dirty: boolean;
+}
+
+export async function assertWorkspace(home: string, { laneId, worktreePath }: AssertWorkspaceInput): Promise<WorkspaceState> {
+  const path = assertLanePath(home, laneId, worktreePath);
+  const recreate = 'recreate it from the lane branch with prepareWorktree';
+  if (!existsSync(path)) {
+    throw laneFailure('workspace_mismatch', `worktree of lane ${laneId} is missing at ${path}`, { reason: 'missing', hint: recreate });
+  }
+  const top = await toplevelOf(path);
+  const [gitDir, commonDir] = top
+    ? (await runGit(path, ['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir'])).trim().split('\n')
+    : [];
+  // A linked worktree has its own git dir apart from the shared one; a clone or plain folder does not.
+  const linked = gitDir !== undefined && commonDir !== undefined && canonicalPath(gitDir) !== canonicalPath(commonDir);
+  if (!top || canonicalPath(top) !== path || !linked) {
+    throw laneFailure('workspace_mismatch', `${path} is not a linked git worktree (found ${top ? `a checkout rooted at ${top}` : 'no git checkout'})`, {
+      reason: 'foreign',
+      hint: `move the folder away, then ${recreate}`,
+    });
+  }
+  const branch = (await gitTest(path, ['symbolic-ref', '--quiet', 'HEAD']))
+    ? (await runGit(path, ['symbolic-ref', '--quiet', '--short', 'HEAD'])).trim()
+    : null;
+  const head = (await runGit(path, ['rev-parse', 'HEAD'])).trim();
+  const dirty = (await uncommittedPaths(path)).length > 0;
+  return { worktreePath: path, branch, head, dirty };
+}
+
+export interface CloseoutInput {
+  laneId: string;
+  repoPath: string;
+  worktreePath: string;
+  branch: string;
+  target: string;
+  /** Remove the worktree even with uncommitted changes (they are lost). Default false. */
+  force?: boolean;
+}
+
+export interface CloseoutResult {
+  /** The lane worktree no longer exists. */
+  worktreeRemoved: boolean;
+  /** The lane branch no longer exists. */
+  branchDeleted: boolean;
+  /** Why something was kept, for the operator. */
+  keptReason?: string;
+}
+
+export async function closeout(home: string, input: CloseoutInput): Promise<CloseoutResult> {
+  const { laneId, repoPath, branch, target, force = false } = input;
+  const path = assertLanePath(home, laneId, input.worktreePath);
+  await assertRepository(repoPath);
+  await runGit(repoPath, ['worktree', 'prune']);
+  const kept: string[] = [];
+
+  let worktreeRemoved = false;
+  const entry = await findWorktree(repoPath, path);
+  if (entry) {
+    const dirty = await uncommittedPaths(path);
+    if (dirty.length > 0 && !force) {
+      const sample = dirty.slice(0, 5).join(', ');
+      kept.push(`worktree ${path} has ${dirty.length} uncommitted path(s) (${sample}); commit them or close out with force`);
+    } else {
+      await runGit(repoPath, ['worktree', 'remove', ...(force ? ['--force'] : []), path]);
+      worktreeRemoved = true;
+    }
+  } else if (existsSync(path)) {
+    kept.push(`${path} is not a worktree of ${repoPath}; left untouched`);
+  } else {
+    worktreeRemoved = true;
+  }
+  await removeCandidate(home, { laneId, repoPath });
+
+  let branchDeleted = false;
+  const tip = await branchHead(repoPath, branch);
+  if (!tip) {
+    branchDeleted = true;
+  } else if (branch === target) {
+    kept.push(`branch ${branch} is the target itself; never deleted`);
+  } else if (worktreeRemoved) {
+    const targetHead = await branchHead(repoPath, target);
+    if (!targetHead) {
+      kept.push(`target ${target} not found, so branch ${branch} cannot be proven landed; kept`);
+    } else if (await isAncestor(repoPath, tip, targetHead)) {
+      try {
+        await runGit(repoPath, ['branch', '-D', branch]);
+        branchDeleted = true;
+      } catch (err) {
+        // Still checked out somewhere else: git refuses, and so do we.
+        kept.push(`branch ${branch} could not be deleted: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    } else {
+      const unlanded = (await runGit(repoPath, ['rev-list', '--count', `${targetHead}..${tip}`])).trim();
+      const squashed = (await isLanded({ laneId, repoPath, target })).landed;
+      kept.push(
+        squashed
+          ? `branch ${branch} was squash-landed: its ${unlanded} commit(s) are not in ${target} by identity, so it is kept with their history; delete it by hand when no longer needed`
+          : `branch ${branch} has ${unlanded} commit(s) not in ${target}; kept so no work is lost`,
+      );
+    }
+  }
+  return { worktreeRemoved, branchDeleted, ...(kept.length > 0 ? { keptReason: kept.join('; ') } : {}) };
+}

@@ -1,0 +1,47 @@
+// Reading refs and history: commit resolution, ancestry, and lane commits by trailer.
+import { laneFailure } from '../workflows/failures.js';
+import { gitTest, runGit } from './client.js';
+import { LANE_LOG_FORMAT, LANE_STEP_TRAILER, type LaneCommit, parseLaneLog } from './trailers.js';
+
+/** Rejects names git would read as options or that are not valid branch names. */
+export async function assertBranchName(dir: string, name: string, field: string): Promise<void> {
+  const valid = !name.startsWith('-') && (await gitTest(dir, ['check-ref-format', '--branch', name]));
+  if (!valid) {
+    throw laneFailure('validator', `${field} "${name}" is not a valid git branch name`, {
+      hint: `use a plain branch name such as "main" or "lanes/<id>" for ${field}`,
+    });
+  }
+}
+
+/** The commit sha `rev` names, or null if it names nothing. */
+export async function resolveCommit(dir: string, rev: string): Promise<string | null> {
+  if (rev.startsWith('-')) return null;
+  const found = await gitTest(dir, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
+  if (!found) return null;
+  return (await runGit(dir, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`])).trim();
+}
+
+/** The sha of local branch `branch`, or null when the branch does not exist. */
+export function branchHead(dir: string, branch: string): Promise<string | null> {
+  return resolveCommit(dir, `refs/heads/${branch}`);
+}
+
+/** Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor). */
+export function isAncestor(dir: string, ancestor: string, descendant: string): Promise<boolean> {
+  return gitTest(dir, ['merge-base', '--is-ancestor', ancestor, descendant]);
+}
+
+/** Commits reachable from `rev` (or in a `a..b` range), oldest first, with their lane trailers. */
+export async function laneCommitsIn(dir: string, rev: string, grepStep?: string): Promise<LaneCommit[]> {
+  const args = ['log', '-z', '--reverse', `--format=${LANE_LOG_FORMAT}`];
+  // A fixed-string grep narrows the walk; the exact trailer match happens after parsing.
+  if (grepStep !== undefined) args.push('-F', `--grep=${LANE_STEP_TRAILER}: ${grepStep}`);
+  args.push(rev, '--');
+  return parseLaneLog(await runGit(dir, args));
+}
+
+/** The newest commit reachable from `rev` whose trailers are exactly (laneId, step). */
+export async function findLaneCommit(dir: string, rev: string, laneId: string, step: string): Promise<string | null> {
+  const matches = (await laneCommitsIn(dir, rev, step)).filter((c) => c.laneId === laneId && c.step === step);
+  return matches.at(-1)?.sha ?? null;
+}

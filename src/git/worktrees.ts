@@ -1,0 +1,125 @@
+// Where lane worktrees live, the guard that keeps every activity inside its own lane's
+// worktree, and reading git's worktree registry.
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { laneFailure } from '../workflows/failures.js';
+import { runGit } from './client.js';
+
+const LANE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const CANDIDATE_SUFFIX = '.candidate';
+
+/**
+ * Lane ids become folder and branch names, so they are restricted to a safe alphabet.
+ * `.candidate` is reserved: `<id>.candidate` is lane `<id>`'s landing candidate.
+ */
+export function assertLaneId(laneId: string): void {
+  if (!LANE_ID.test(laneId) || laneId.includes('..') || laneId.endsWith(CANDIDATE_SUFFIX) || laneId.endsWith('.lock')) {
+    throw laneFailure('validator', `lane id "${laneId}" cannot name a worktree or branch`, {
+      hint: 'use letters, digits, ".", "_" and "-" (at most 128, no "..", not ending in ".candidate" or ".lock")',
+    });
+  }
+}
+
+export function laneWorktreePath(home: string, laneId: string): string {
+  return join(resolve(home), 'worktrees', laneId);
+}
+
+export function candidateWorktreePath(home: string, laneId: string): string {
+  return join(resolve(home), 'worktrees', `${laneId}${CANDIDATE_SUFFIX}`);
+}
+
+/** realpath of `path`, resolving through its deepest existing ancestor when it does not exist yet. */
+export function canonicalPath(path: string): string {
+  const abs = resolve(path);
+  if (existsSync(abs)) return realpathSync.native(abs);
+  const parent = dirname(abs);
+  return parent === abs ? abs : join(canonicalPath(parent), basename(abs));
+}
+
+export function samePath(a: string, b: string): boolean {
+  return canonicalPath(a) === canonicalPath(b);
+}
+
+/**
+ * The guard every host-bound activity runs first: `path` must be exactly this lane's
+ * worktree, `${home}/worktrees/${laneId}` (compared after realpath, so symlinks and `..`
+ * cannot point it at another lane or the user's checkout). Returns the canonical path.
+ */
+export function assertLanePath(home: string, laneId: string, path: string): string {
+  assertLaneId(laneId);
+  // The parent is resolved, the last component is not: a lane path that is itself a
+  // symlink (say, to another lane's worktree) then differs from its resolved target.
+  const expected = join(canonicalPath(join(resolve(home), 'worktrees')), laneId);
+  const actual = canonicalPath(path);
+  if (actual !== expected) {
+    throw laneFailure('workspace_mismatch', `lane ${laneId} may only act in ${expected}, not ${actual}`, {
+      reason: 'outside_lane',
+      expected,
+      actual,
+      hint: 'pass the worktreePath recorded by prepareWorktree for this lane',
+    });
+  }
+  return expected;
+}
+
+export interface WorktreeEntry {
+  path: string;
+  head: string | null;
+  /** Short branch name (without refs/heads/), null when detached or bare. */
+  branch: string | null;
+  bare: boolean;
+  /** Lock reason ('' when locked without one), null when unlocked. */
+  locked: string | null;
+}
+
+/** git's worktree registry for the repository at `repoPath`; the main worktree comes first. */
+export async function listWorktrees(repoPath: string): Promise<WorktreeEntry[]> {
+  const out = await runGit(repoPath, ['worktree', 'list', '--porcelain']);
+  const entries: WorktreeEntry[] = [];
+  for (const block of out.split(/\n\n+/)) {
+    const lines = block.split('\n').filter(Boolean);
+    const path = lines.find((l) => l.startsWith('worktree '))?.slice('worktree '.length);
+    if (!path) continue;
+    const head = lines.find((l) => l.startsWith('HEAD '))?.slice('HEAD '.length) ?? null;
+    const ref = lines.find((l) => l.startsWith('branch '))?.slice('branch '.length);
+    const lockLine = lines.find((l) => l === 'locked' || l.startsWith('locked '));
+    entries.push({
+      path,
+      head,
+      branch: ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null,
+      bare: lines.includes('bare'),
+      locked: lockLine === undefined ? null : lockLine.slice('locked'.length).trim(),
+    });
+  }
+  return entries;
+}
+
+/** The registered worktree of `repoPath` at `path`, if any. */
+export async function findWorktree(repoPath: string, path: string): Promise<WorktreeEntry | undefined> {
+  const want = canonicalPath(path);
+  return (await listWorktrees(repoPath)).find((w) => canonicalPath(w.path) === want);
+}
+
+/** Paths with uncommitted changes, untracked files included (they are work too); ignored files are not. */
+export async function uncommittedPaths(dir: string, options: { untracked?: boolean } = {}): Promise<string[]> {
+  const untracked = (options.untracked ?? true) ? 'all' : 'no';
+  const records = (await runGit(dir, ['status', '--porcelain=v1', '-z', `--untracked-files=${untracked}`])).split('\0');
+  const paths: string[] = [];
+  // -z records are "XY path"; a rename or copy is followed by one more record, its source path.
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i] ?? '';
+    if (record.length < 4) continue;
+    paths.push(record.slice(3));
+    if (record[0] === 'R' || record[0] === 'C') i++;
+  }
+  return paths;
+}
+
+/** The git top-level of `dir`, or null when it is not inside a work tree. */
+export async function toplevelOf(dir: string): Promise<string | null> {
+  try {
+    return (await runGit(dir, ['rev-parse', '--show-toplevel'])).trim();
+  } catch {
+    return null;
+  }
+}
