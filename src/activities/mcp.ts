@@ -135,6 +135,18 @@ export function createMcpActivities({ home, registry }: McpActivityDeps) {
     },
 
     /**
+     * The lane's MCP tools as the agent sees them (`mcp__<server>__<tool>`),
+     * starting the servers in this worker if it has none (after a restart).
+     * Failure semantics: idempotent per laneId — a read of the live session.
+     */
+    async listMcpTools({ laneId, servers, cwd }: StartMcpInput): Promise<{ name: string; description: string; inputSchema: Record<string, unknown> }[]> {
+      assertSafeSegment('lane id', laneId);
+      const { session, report, started } = await ensure(laneId, servers, cwd);
+      if (started) store.writeJson(laneId, MCP_REPORT_FILE, report);
+      return session.tools().map((t) => ({ name: t.qualifiedName, description: t.description ?? '', inputSchema: t.inputSchema as Record<string, unknown> }));
+    },
+
+    /**
      * Stops the lane's MCP servers and makes sure their processes are dead.
      * `stopped` counts servers closed (plus orphans of a crashed worker reaped
      * from the pid record); `survivors` lists pids that outlived SIGKILL.

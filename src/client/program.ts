@@ -1,7 +1,10 @@
 // Assembles the `lanes` CLI from the command groups; no command logic here.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
+import { registerLaneCommands } from './commands/lane.js';
+import { registerPacketCommands } from './commands/packet.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerSetupCommand } from './commands/setup.js';
 import { registerUpCommand } from './commands/up.js';
@@ -35,5 +38,8 @@ export function buildProgram(format: OutputFormat): Command {
   registerWorkerCommand(program);
   registerUpCommand(program);
   registerDoctorCommand(program);
+  registerDemoCommand(program);
+  registerLaneCommands(program);
+  registerPacketCommands(program);
   return program;
 }

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { execa, type ResultPromise } from 'execa';
 import { LanesError } from '../errors.js';
 import { LANE_SEARCH_ATTRIBUTES } from '../shared/search-attributes.js';
@@ -68,7 +68,8 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   const present = new Set(Object.keys(customAttributes ?? {}));
   const missing = LANE_SEARCH_ATTRIBUTES.filter((k) => !present.has(k.name));
   if (missing.length === 0) return [];
-  const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+  // @temporalio/proto is CommonJS: named ESM imports of it fail under plain node.
+  const KEYWORD = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
   await connection.operatorService.addSearchAttributes({
     namespace,
     searchAttributes: Object.fromEntries(missing.map((k) => [k.name, KEYWORD])),

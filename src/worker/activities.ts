@@ -1,12 +1,57 @@
 // Wires the real adapters into the activity factories the worker registers.
+import { createArtifactActivities, createArtifactStore } from '../activities/artifacts.js';
+import { createGitActivities } from '../activities/git.js';
+import { createHostActivities } from '../activities/host.js';
+import { createMcpActivities } from '../activities/mcp.js';
+import { type AgentConfig, createModelActivities, type ModelTurnInput } from '../activities/model.js';
+import { createTestActivities } from '../activities/tests.js';
+import { createToolCallActivities } from '../activities/tool-calls.js';
+import { createToolActivities, toolsFor } from '../activities/tools.js';
 import { createWorkerInfoActivities } from '../activities/worker-info.js';
+import { McpRegistry } from '../mcp/registry.js';
+import type { ModelProvider } from '../providers/types.js';
 
 export interface ActivityDeps {
   home: string;
+  /** This host's queue for host-bound activities (see src/activities/host.ts). */
+  hostQueue: string;
+  hostId: string;
+  trustedRoots: readonly string[];
+  /** One per worker process: MCP server processes live with the worker. */
+  mcpRegistry: McpRegistry;
+  /** Tests point providers at the mock model server; default: from the environment. */
+  provider?: (agent: AgentConfig) => ModelProvider;
 }
 
-export function createActivities(_deps: ActivityDeps) {
+export function createActivities(deps: ActivityDeps) {
+  const store = createArtifactStore({ home: deps.home });
+  const tools = createToolActivities({ home: deps.home, artifacts: store });
+  const mcp = createMcpActivities({ home: deps.home, registry: deps.mcpRegistry });
+  const model = createModelActivities({
+    store,
+    provider: deps.provider,
+    async toolSpecs(input: ModelTurnInput & { mcpServers?: Record<string, unknown> }) {
+      const builtin = toolsFor(input.agent.permissionMode, input.agent.tools);
+      const servers = input.mcpServers ?? {};
+      if (Object.keys(servers).length === 0) return builtin;
+      const mcpTools = await mcp.listMcpTools({ laneId: input.laneId, servers, cwd: input.worktreePath });
+      const allowed = input.agent.tools;
+      return [...builtin, ...mcpTools.filter((t) => !allowed || allowed.includes(t.name))];
+    },
+  });
   return {
     ...createWorkerInfoActivities(),
+    ...createHostActivities({ hostQueue: deps.hostQueue, hostId: deps.hostId, trustedRoots: deps.trustedRoots }),
+    ...createGitActivities({ home: deps.home }),
+    ...createTestActivities({ home: deps.home, artifacts: store }),
+    ...createArtifactActivities({ home: deps.home }),
+    ...tools,
+    ...model,
+    ...createToolCallActivities({ store, tools, mcp }),
+    startMcp: mcp.startMcp,
+    stopMcp: mcp.stopMcp,
+    callMcpTool: mcp.callMcpTool,
   };
 }
+
+export type LanesActivities = ReturnType<typeof createActivities>;

@@ -1,7 +1,12 @@
-// Worker bootstrap: connects, registers workflows and activities, drains on signals.
-import { hostname } from 'node:os';
+// Worker bootstrap: connects, registers workflows and activities on the shared
+// task queue and this host's own queue, drains on signals.
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
+import { hostname } from 'node:os';
+import { defaultHostId, hostQueueName } from '../activities/host.js';
+import type { AgentConfig } from '../activities/model.js';
 import { LanesError } from '../errors.js';
+import { McpRegistry } from '../mcp/registry.js';
+import type { ModelProvider } from '../providers/types.js';
 import { createActivities } from './activities.js';
 import { workflowCodeOptions } from './bundle.js';
 
@@ -10,15 +15,21 @@ export interface LanesWorkerOptions {
   namespace: string;
   taskQueue: string;
   home: string;
+  /** Repositories under these roots need no `lanes trust`; $LANES_HOME is always trusted. */
+  trustedRoots?: readonly string[];
+  /** Stable across restarts on one host, so a restarted worker serves its lanes again. */
+  hostId?: string;
   /** How long in-flight activities may finish after a shutdown signal. */
   shutdownGraceMs?: number;
   identity?: string;
+  provider?: (agent: AgentConfig) => ModelProvider;
 }
 
 export interface RunningWorker {
-  worker: Worker;
+  workers: Worker[];
   connection: NativeConnection;
-  /** Resolves once the worker has drained and stopped. */
+  hostQueue: string;
+  /** Resolves once the workers have drained and stopped (MCP servers stopped too). */
   run(): Promise<void>;
   shutdown(): void;
 }
@@ -28,7 +39,7 @@ let runtimeInstalled = false;
 /**
  * Process-wide Temporal runtime: JSON log lines on stderr and the signals that
  * start a graceful drain. Only for processes that host a worker as their job
- * (`lanes worker`, `lanes up`), never inside tests.
+ * (`lanes worker`, `lanes up`, `lanes demo`), never inside tests.
  */
 export function installRuntime(level: LogLevel = 'INFO'): void {
   if (runtimeInstalled) return;
@@ -50,26 +61,43 @@ export async function createLanesWorker(opts: LanesWorkerOptions): Promise<Runni
     throw new LanesError('unavailable', `cannot reach Temporal at ${opts.address}: ${(e as Error).message}`,
       'Start a server with `lanes server` (or `lanes up`), or point TEMPORAL_ADDRESS / --address at one.', 'infra');
   }
-  const worker = await Worker.create({
+  const hostId = opts.hostId ?? defaultHostId();
+  const hostQueue = hostQueueName(opts.taskQueue, hostId);
+  const mcpRegistry = new McpRegistry();
+  const activities = createActivities({
+    home: opts.home,
+    hostQueue,
+    hostId,
+    trustedRoots: [opts.home, ...(opts.trustedRoots ?? [])],
+    mcpRegistry,
+    provider: opts.provider,
+  });
+  const common = {
     connection,
     namespace: opts.namespace,
-    taskQueue: opts.taskQueue,
-    ...workflowCodeOptions(),
-    activities: createActivities({ home: opts.home }),
+    activities,
     identity: opts.identity ?? `lanes@${hostname()}:${process.pid}`,
     shutdownGraceTime: opts.shutdownGraceMs ?? 10_000,
     shutdownForceTime: (opts.shutdownGraceMs ?? 10_000) + 20_000,
-  });
+  };
+  // Shared queue: workflows and host claims. Host queue: everything bound to this host's disk.
+  const shared = await Worker.create({ ...common, taskQueue: opts.taskQueue, ...workflowCodeOptions() });
+  const host = await Worker.create({ ...common, taskQueue: hostQueue });
+  const workers = [shared, host];
   return {
-    worker,
+    workers,
     connection,
+    hostQueue,
     async run() {
       try {
-        await worker.run();
+        await Promise.all(workers.map((w) => w.run()));
       } finally {
+        await mcpRegistry.stopAll();
         await connection.close();
       }
     },
-    shutdown: () => worker.shutdown(),
+    shutdown: () => {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    },
   };
 }

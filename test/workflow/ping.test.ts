@@ -1,6 +1,6 @@
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../../src/worker/activities.js';
+import { createWorkerInfoActivities } from '../../src/activities/worker-info.js';
 import { workflowsEntry } from '../../src/worker/bundle.js';
 import { pingWorkflow } from '../../src/workflows/ping.js';
 import { connectTestTemporal, type TestTemporal, uniqueTaskQueue } from '../support/temporal.js';
@@ -19,7 +19,7 @@ describe('pingWorkflow', () => {
       namespace: t.namespace,
       taskQueue,
       workflowsPath: workflowsEntry(),
-      activities: createActivities({ home: '/nonexistent-home-not-used' }),
+      activities: createWorkerInfoActivities(),
       shutdownForceTime: '10s',
     });
     const result = await worker.runUntil(

@@ -18,7 +18,7 @@ export function registerUpCommand(program: Command): void {
         server = await launchServer(config, flags, out);
         config.address = server.address;
       }
-      const w = await createLanesWorker({ address: config.address, namespace: config.namespace, taskQueue: config.taskQueue, home: config.home });
+      const w = await createLanesWorker({ address: config.address, namespace: config.namespace, taskQueue: config.taskQueue, home: config.home, trustedRoots: config.trustedRoots });
       out.line(
         { event: 'up.ready', server: server ? describeServer(server) : { address: config.address, reused: true }, taskQueue: config.taskQueue, home: config.home },
         (v) => `Lanes is up\n  temporal:  ${v.server.address}${v.server.reused ? ' (existing server)' : ''}\n  web ui:    ${v.server.uiUrl ?? '-'}\n  taskQueue: ${v.taskQueue}\n  home:      ${v.home}\nCtrl-C stops the worker${server ? ' and the server' : ''}.`,

@@ -11,7 +11,7 @@ export function registerWorkerCommand(program: Command): void {
     .action(
       action(async ({ out, config }, opts: { shutdownGraceMs: number }) => {
         installRuntime(out.format === 'json' ? 'WARN' : 'INFO');
-        const w = await createLanesWorker({ address: config.address, namespace: config.namespace, taskQueue: config.taskQueue, home: config.home, shutdownGraceMs: opts.shutdownGraceMs });
+        const w = await createLanesWorker({ address: config.address, namespace: config.namespace, taskQueue: config.taskQueue, home: config.home, trustedRoots: config.trustedRoots, shutdownGraceMs: opts.shutdownGraceMs });
         out.line({ event: 'worker.ready', address: config.address, namespace: config.namespace, taskQueue: config.taskQueue, pid: process.pid }, (v) =>
           `Lanes worker polling ${v.taskQueue} on ${v.address} (namespace ${v.namespace}); Ctrl-C drains and stops`,
         );

@@ -1,0 +1,194 @@
+// Lane commands: submit, status, events, trust, resolve, cancel, list.
+import { dirname } from 'node:path';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { type Command, Option } from 'commander';
+import { LanesError } from '../../errors.js';
+import { loadPacketFile } from '../../packet/parse.js';
+import type { LaneEvent } from '../../workflows/events.js';
+import { eventsQuery, type LaneReport, resolveUpdate, stateQuery, summaryQuery, trustSignal } from '../../workflows/lane.js';
+import { EVENT_TYPES } from '../../workflows/events.js';
+import { action, intOption } from '../context.js';
+import { followEvents, handleFor, laneIdFor, normalizePacket, submitLane, waitForReport } from '../lanes.js';
+import type { Output } from '../output.js';
+import { withClient } from '../temporal.js';
+
+export function renderEvent(e: LaneEvent): string {
+  const cls = e.failureClass ? ` [${e.failureClass}]` : '';
+  return `#${String(e.seq).padStart(3)} ${e.ts.slice(11, 19)} ${e.type.padEnd(26)} ${e.state}/${e.greenLevel}${cls} ${e.detail}`;
+}
+
+export function renderReport(r: LaneReport): string {
+  return [
+    `lane ${r.laneId}: ${r.state} at green level ${r.greenLevel}${r.failureClass ? ` (${r.failureClass})` : ''}`,
+    `  ${r.detail}`,
+    `  provider: ${r.provider.name}${r.provider.scripted ? ' (scripted)' : ''} ${r.provider.model}; turns ${r.usage.turns}, tokens in/out ${r.usage.inputTokens}/${r.usage.outputTokens}, cost $${r.usage.costUsd.toFixed(4)}`,
+    `  repo: ${r.repo}  branch: ${r.branch} -> ${r.target}`,
+    `  commits: ${r.commits.map((c) => `${c.sha.slice(0, 10)} (${c.step})`).join(', ') || 'none'}`,
+    `  merge: ${r.landed ? (r.mergeCommit ? r.mergeCommit.slice(0, 10) : 'landed') : 'not merged'}`,
+    `  duration: ${(r.timings.durationMs / 1000).toFixed(1)} s, ${r.events} events`,
+  ].join('\n');
+}
+
+async function finish(out: Output, report: LaneReport): Promise<number> {
+  out.result(report, renderReport);
+  return report.state === 'finished' ? 0 : 1;
+}
+
+export function registerLaneCommands(program: Command): void {
+  program
+    .command('submit')
+    .description('Submit a task packet as a lane (workflow id lane-<packet id>); the same id attaches to the existing lane')
+    .argument('<packet>', 'packet file (.json, .yaml or .yml)')
+    .addOption(new Option('--wait', 'wait for the lane to end and print its report').conflicts('follow'))
+    .option('--follow', 'stream the lane events live until it ends')
+    .action(
+      action(async ({ out, config }, file: string, opts: { wait?: boolean; follow?: boolean }) => {
+        const { packet } = await loadPacketFile(file);
+        const lanePacket = normalizePacket(packet, dirname(file));
+        return withClient(config, async (client) => {
+          const sub = await submitLane(client, config.taskQueue, lanePacket);
+          if (!opts.wait && !opts.follow) {
+            out.result(sub, (s) => `${s.attached ? 'attached to existing' : 'started'} lane ${s.laneId} (workflow ${s.workflowId})`);
+            return 0;
+          }
+          if (opts.follow) {
+            out.line({ event: 'submitted', ...sub }, (s) => `${s.attached ? 'attached to' : 'started'} lane ${s.laneId}`);
+            await followEvents(client, sub.laneId, (e) => out.line(e, renderEvent));
+          } else out.info(`${sub.attached ? 'attached to' : 'started'} lane ${sub.laneId}; waiting...`);
+          const report = await waitForReport(client, sub.laneId);
+          if (opts.follow) {
+            out.line({ event: 'report', report }, (v) => renderReport(v.report));
+            return report.state === 'finished' ? 0 : 1;
+          }
+          return finish(out, report);
+        });
+      }),
+    );
+
+  program
+    .command('status')
+    .description('Compressed view of a lane: phase, green level, last checkpoint, current blocker, recommended next action')
+    .argument('<lane>', 'lane id (or workflow id lane-<id>)')
+    .action(
+      action(async ({ out, config }, lane: string) =>
+        withClient(config, async (client) => {
+          const h = handleFor(client, lane);
+          const [summary, st, desc] = await Promise.all([h.query(summaryQuery), h.query(stateQuery), h.describe()]);
+          const status = { ...summary, workflowStatus: desc.status.name, failureClass: st.failureClass, worktreePath: st.worktreePath };
+          out.result(status, (s) =>
+            [
+              `lane ${s.laneId}: ${s.phase} (workflow ${s.workflowStatus}), green level ${s.greenLevel}`,
+              `  last event: #${s.lastSeq} ${s.lastEvent ?? '-'}`,
+              `  last checkpoint: ${s.lastCheckpoint ? `${s.lastCheckpoint.type} — ${s.lastCheckpoint.detail}` : '-'}`,
+              `  blocker: ${s.blocker ? `${s.blocker.class} — ${s.blocker.detail}` : 'none'}`,
+              `  next: ${s.recommendedAction}`,
+            ].join('\n'),
+          );
+        }),
+      ),
+    );
+
+  program
+    .command('events')
+    .description('List a lane events (the typed lanes.event/v1 envelope)')
+    .argument('<lane>', 'lane id (or workflow id lane-<id>)')
+    .option('--after <seq>', 'only events after this sequence number', intOption('--after', 0, Number.MAX_SAFE_INTEGER), 0)
+    .addOption(new Option('--type <type>', 'only events of this type').choices([...EVENT_TYPES]))
+    .option('--follow', 'keep streaming until the lane ends')
+    .action(
+      action(async ({ out, config }, lane: string, opts: { after: number; type?: string; follow?: boolean }) =>
+        withClient(config, async (client) => {
+          const keep = (e: LaneEvent) => !opts.type || e.type === opts.type;
+          if (opts.follow) {
+            await followEvents(client, lane, (e) => keep(e) && out.line(e, renderEvent), { afterSeq: opts.after });
+            return;
+          }
+          const events = (await handleFor(client, lane).query(eventsQuery, opts.after)).filter(keep);
+          out.result(events, (list: LaneEvent[]) => (list.length ? list.map(renderEvent).join('\n') : '(no events)'));
+        }),
+      ),
+    );
+
+  program
+    .command('trust')
+    .description('Trust the repository of a lane waiting in trust_required, so it can proceed')
+    .argument('<lane>', 'lane id')
+    .action(
+      action(async ({ out, config }, lane: string) =>
+        withClient(config, async (client) => {
+          const h = handleFor(client, lane);
+          const st = await h.query(stateQuery);
+          if (st.state !== 'trust_required') throw new LanesError('conflict', `lane ${laneIdFor(lane)} is ${st.state}, not trust_required`, 'Only a lane waiting for trust can be trusted.');
+          await h.signal(trustSignal, { by: process.env.USER });
+          out.result({ laneId: laneIdFor(lane), trusted: true }, (r) => `lane ${r.laneId} trusted`);
+        }),
+      ),
+    );
+
+  program
+    .command('resolve')
+    .description('Resolve a blocked lane: --retry, --abort, or --approve (merge despite a warning-level gate)')
+    .argument('<lane>', 'lane id')
+    .addOption(new Option('--retry', 'try the blocked step again').conflicts(['abort', 'approve']))
+    .addOption(new Option('--abort', 'give up: the lane fails with the blocker class').conflicts(['retry', 'approve']))
+    .addOption(new Option('--approve', 'accept a warning-level gate and go on').conflicts(['retry', 'abort']))
+    .option('--note <text>', 'why (recorded in the event)')
+    .action(
+      action(async ({ out, config }, lane: string, opts: { retry?: boolean; abort?: boolean; approve?: boolean; note?: string }) => {
+        const act = opts.retry ? 'retry' : opts.abort ? 'abort' : opts.approve ? 'approve' : undefined;
+        if (!act) throw new LanesError('usage', 'lanes resolve needs one of --retry, --abort, --approve', 'e.g. `lanes resolve my-lane --abort`');
+        return withClient(config, async (client) => {
+          try {
+            const r = await handleFor(client, lane).executeUpdate(resolveUpdate, { args: [{ action: act, ...(opts.note ? { note: opts.note } : {}) }] });
+            out.result({ laneId: laneIdFor(lane), ...r }, (v) => `lane ${v.laneId}: ${v.action} accepted`);
+          } catch (e) {
+            if (e instanceof WorkflowUpdateFailedError) throw new LanesError('conflict', (e.cause as Error | undefined)?.message ?? e.message, 'See `lanes status <lane>`.');
+            throw e;
+          }
+        });
+      }),
+    );
+
+  program
+    .command('cancel')
+    .description('Cancel a lane; it still closes out (stops MCP servers, removes its clean worktree)')
+    .argument('<lane>', 'lane id')
+    .action(
+      action(async ({ out, config }, lane: string) =>
+        withClient(config, async (client) => {
+          await handleFor(client, lane).cancel();
+          out.result({ laneId: laneIdFor(lane), cancelRequested: true }, (r) => `cancellation requested for lane ${r.laneId}`);
+        }),
+      ),
+    );
+
+  program
+    .command('list')
+    .description('List lanes with their state, green level and failure class (from search attributes)')
+    .option('--limit <n>', 'at most this many', intOption('--limit', 1, 10_000), 50)
+    .option('--query <q>', 'extra visibility filter, e.g. "LaneState = \'blocked\'"')
+    .action(
+      action(async ({ out, config }, opts: { limit: number; query?: string }) =>
+        withClient(config, async (client) => {
+          const rows: Record<string, unknown>[] = [];
+          const q = `WorkflowType = 'laneWorkflow'${opts.query ? ` AND (${opts.query})` : ''}`;
+          for await (const wf of client.workflow.list({ query: q })) {
+            const sa = wf.searchAttributes as Record<string, unknown[] | undefined>;
+            rows.push({
+              laneId: laneIdFor(wf.workflowId),
+              status: wf.status.name,
+              state: sa.LaneState?.[0] ?? null,
+              greenLevel: sa.LaneGreenLevel?.[0] ?? null,
+              failureClass: sa.LaneFailureClass?.[0] ?? null,
+              repo: sa.LaneRepo?.[0] ?? null,
+              startTime: wf.startTime.toISOString(),
+            });
+            if (rows.length >= opts.limit) break;
+          }
+          out.result(rows, (list: typeof rows) =>
+            list.length ? list.map((r) => `${String(r.laneId).padEnd(30)} ${String(r.state).padEnd(16)} ${String(r.greenLevel).padEnd(12)} ${r.failureClass ?? ''}`).join('\n') : '(no lanes)',
+          );
+        }),
+      ),
+    );
+}

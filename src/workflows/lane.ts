@@ -1,0 +1,510 @@
+// laneWorkflow: one task packet becomes one durable lane. Wiring only — the
+// decisions live in policy.ts, states in state.ts, the summary in summary.ts.
+import {
+  CancellationScope,
+  CancelledFailure,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { TaskPacket } from '../packet/schema.js';
+import {
+  LANE_BRANCH,
+  LANE_FAILURE_CLASS,
+  LANE_GREEN_LEVEL,
+  LANE_PACKET_ID,
+  LANE_REPO,
+  LANE_STATE,
+} from '../shared/search-attributes.js';
+import type { LanesActivities } from '../worker/activities.js';
+import { EVENT_SCHEMA_ID, type EventType, type LaneEvent } from './events.js';
+import { classifyFailure, type FailureClass, laneFailure } from './failures.js';
+import { candidateCommands, decideAfterRed, decideLanding, fixupPrompt, levelsToRun, reachedLevel } from './policy.js';
+import { type GreenLevel, type LaneState, maxLevel, type WorktreeLevel } from './state.js';
+import { type LaneSummary, summarize } from './summary.js';
+
+export interface LaneInput {
+  laneId: string;
+  /** Parsed packet with defaults applied and `id` set. */
+  packet: TaskPacket & { id: string };
+  fingerprint: string;
+}
+
+export interface LaneCommit {
+  sha: string;
+  step: string;
+}
+
+export interface LaneReport {
+  schema: 'lanes.report/v1';
+  laneId: string;
+  packetId: string;
+  state: LaneState;
+  greenLevel: GreenLevel;
+  failureClass: FailureClass | null;
+  detail: string;
+  provider: { name: string; model: string; scripted: boolean };
+  repo: string;
+  branch: string;
+  target: string;
+  worktreePath: string | null;
+  commits: LaneCommit[];
+  mergeCommit: string | null;
+  landed: boolean;
+  usage: { turns: number; inputTokens: number; outputTokens: number; costUsd: number };
+  timings: { startedAt: string; finishedAt: string; durationMs: number };
+  events: number;
+}
+
+export interface LaneStatus {
+  laneId: string;
+  state: LaneState;
+  greenLevel: GreenLevel;
+  failureClass: FailureClass | null;
+  worktreePath: string | null;
+  hostQueue: string | null;
+  lastSeq: number;
+  report: LaneReport | null;
+}
+
+export type Resolution = { action: 'retry' | 'abort' | 'approve'; note?: string };
+
+export const stateQuery = defineQuery<LaneStatus>('state');
+export const eventsQuery = defineQuery<LaneEvent[], [number?]>('events');
+export const summaryQuery = defineQuery<LaneSummary>('summary');
+export const trustSignal = defineSignal<[{ by?: string }?]>('trust');
+export const resolveUpdate = defineUpdate<{ accepted: true; action: Resolution['action'] }, [Resolution]>('resolve');
+
+const sharedActs = proxyActivities<LanesActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumAttempts: 5 },
+});
+
+function hostActivities(taskQueue: string, packet: TaskPacket) {
+  const testTimeoutMs = packet.acceptance.timeoutMs;
+  return {
+    git: proxyActivities<LanesActivities>({ taskQueue, startToCloseTimeout: '5m', retry: { initialInterval: '1s', maximumAttempts: 5 } }),
+    model: proxyActivities<LanesActivities>({
+      taskQueue,
+      startToCloseTimeout: '10m',
+      heartbeatTimeout: '2m',
+      retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 4 },
+    }),
+    tools: proxyActivities<LanesActivities>({ taskQueue, startToCloseTimeout: '15m', heartbeatTimeout: '1m', retry: { initialInterval: '1s', maximumAttempts: 3 } }),
+    tests: proxyActivities<LanesActivities>({
+      taskQueue,
+      // Per-command timeouts are enforced inside; this bounds a whole level.
+      startToCloseTimeout: Math.max(testTimeoutMs * 4, 60_000),
+      heartbeatTimeout: '1m',
+      retry: { initialInterval: '1s', maximumAttempts: 3 },
+    }),
+    misc: proxyActivities<LanesActivities>({ taskQueue, startToCloseTimeout: '2m', retry: { initialInterval: '1s', maximumAttempts: 5 } }),
+  };
+}
+
+/** A lane that ended without merging for a reason an operator must see. */
+class LaneStop extends Error {
+  constructor(
+    readonly failureClass: FailureClass,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
+  const { laneId, packet } = input;
+  const startedAt = new Date();
+  const repoPath = packet.repo.path ?? packet.repo.url ?? '';
+  const branch = packet.branch.name ?? `lanes/${packet.id}`;
+  const target = packet.merge.target ?? packet.repo.baseBranch;
+
+  let state: LaneState = 'spawning';
+  let greenLevel: GreenLevel = 'none';
+  let failureClass: FailureClass | null = null;
+  let worktreePath: string | null = null;
+  let hostQueue: string | null = null;
+  let report: LaneReport | null = null;
+  let trusted = false;
+  let resolution: Resolution | null = null;
+  let blockerWarnOnly = false;
+  const events: LaneEvent[] = [];
+  let flushedSeq = 0;
+  const commits: LaneCommit[] = [];
+  let mergeCommit: string | null = null;
+  let landed = false;
+  let detail = '';
+  const usage = { turns: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+  let scripted = packet.agent.provider === 'scripted';
+
+  const emit = (type: EventType, text: string, data: Record<string, unknown> = {}, cls?: FailureClass) => {
+    const event: LaneEvent = {
+      schema: EVENT_SCHEMA_ID,
+      seq: events.length + 1,
+      ts: new Date().toISOString(),
+      laneId,
+      runId: workflowInfo().runId,
+      type,
+      state,
+      greenLevel,
+      ...(cls ? { failureClass: cls } : {}),
+      detail: text,
+      data,
+    };
+    events.push(event);
+    detail = text;
+    upsertSearchAttributes([
+      { key: LANE_STATE, value: state },
+      { key: LANE_GREEN_LEVEL, value: greenLevel },
+      ...(failureClass ? [{ key: LANE_FAILURE_CLASS, value: failureClass }] : []),
+    ]);
+    const s = summarize(laneId, events);
+    setCurrentDetails(
+      `**${s.phase}** · green: ${s.greenLevel}${scripted ? ' · provider: scripted' : ''}\n\n` +
+        `last: ${type} — ${text}\n\n` +
+        (s.blocker ? `blocker: ${s.blocker.class} — ${s.blocker.detail}\n\n` : '') +
+        `next: ${s.recommendedAction}`,
+    );
+  };
+  const setState = (next: LaneState, type: EventType, text: string, data: Record<string, unknown> = {}, cls?: FailureClass) => {
+    state = next;
+    emit(type, text, data, cls);
+  };
+
+  setHandler(stateQuery, () => ({ laneId, state, greenLevel, failureClass, worktreePath, hostQueue, lastSeq: events.length, report }));
+  setHandler(eventsQuery, (afterSeq = 0) => events.filter((e) => e.seq > afterSeq));
+  setHandler(summaryQuery, () => summarize(laneId, events));
+  setHandler(trustSignal, () => {
+    trusted = true;
+  });
+  setHandler(
+    resolveUpdate,
+    (r) => {
+      resolution = r;
+      return { accepted: true as const, action: r.action };
+    },
+    {
+      validator: (r) => {
+        if (state !== 'blocked') throw new Error(`lane ${laneId} is ${state}, not blocked: nothing to resolve`);
+        if (r.action === 'approve' && !blockerWarnOnly) {
+          throw new Error(`the current blocker is not a warning-level gate; --approve cannot override it (use --retry or --abort)`);
+        }
+      },
+    },
+  );
+
+  upsertSearchAttributes([
+    { key: LANE_PACKET_ID, value: packet.id },
+    { key: LANE_REPO, value: repoPath },
+    { key: LANE_BRANCH, value: branch },
+  ]);
+  emit('lane.started', `lane ${laneId} started for ${repoPath} (${branch} from ${packet.repo.baseBranch})`, {
+    packetId: packet.id,
+    fingerprint: input.fingerprint,
+    provider: packet.agent.provider,
+    model: packet.agent.model,
+    scripted,
+  });
+
+  const claim = await sharedActs.claimHost({ laneId });
+  hostQueue = claim.hostQueue;
+  const acts = hostActivities(claim.hostQueue, packet);
+
+  const flush = async () => {
+    const pending = events.filter((e) => e.seq > flushedSeq);
+    if (pending.length === 0) return;
+    await acts.misc.recordEvents({ laneId, events: pending });
+    flushedSeq = pending[pending.length - 1]!.seq;
+  };
+
+  /** Waits in `blocked` for a resolution (or the escalation timeout). */
+  const escalate = async (cls: FailureClass, why: string, warnOnly = false): Promise<Resolution> => {
+    failureClass = cls;
+    blockerWarnOnly = warnOnly;
+    emit('lane.escalated', `escalated: ${why}`, { recoveryAttempts: packet.escalation.recoveryAttempts }, cls);
+    setState('blocked', 'lane.blocked', why, { recommended: summarize(laneId, events).recommendedAction }, cls);
+    await flush();
+    resolution = null;
+    const resolved = await condition(() => resolution !== null, packet.escalation.timeoutMs);
+    if (!resolved) throw new LaneStop(cls, `blocked for ${packet.escalation.timeoutMs} ms without a resolution: ${why}`);
+    const r = resolution as unknown as Resolution;
+    failureClass = null;
+    blockerWarnOnly = false;
+    setState('running', 'lane.escalated', `resolved with ${r.action}${r.note ? `: ${r.note}` : ''}`, { resolution: r.action });
+    if (r.action === 'abort') throw new LaneStop(cls, `aborted by operator while blocked: ${why}`);
+    return r;
+  };
+
+  let turn = 0;
+  let promptAccepted = false;
+  const runAgentPass = async (pass: number, extraPrompt?: string) => {
+    for (let i = 0; i < packet.agent.maxTurns; i++) {
+      turn += 1;
+      const reply = await acts.model.modelTurn({
+        laneId,
+        turn,
+        agent: packet.agent,
+        objective: packet.objective,
+        scopePaths: packet.scope.paths,
+        worktreePath: worktreePath!,
+        extraPrompt: i === 0 ? extraPrompt : undefined,
+        mcpServers: packet.mcp.servers,
+      });
+      scripted = reply.scripted;
+      usage.turns += 1;
+      usage.inputTokens += reply.usage.inputTokens;
+      usage.outputTokens += reply.usage.outputTokens;
+      usage.costUsd += reply.costUsd;
+      if (!promptAccepted) {
+        promptAccepted = true;
+        setState('prompt_accepted', 'lane.prompt_accepted', `prompt accepted by ${reply.provider}${reply.scripted ? ' (scripted)' : ''} ${reply.model}`, {
+          provider: reply.provider,
+          model: reply.model,
+          scripted: reply.scripted,
+        });
+        setState('running', 'lane.turn.completed', `turn ${turn}: ${reply.toolCalls.length} tool call(s)`, { turn, pass, usage: reply.usage });
+      } else {
+        emit('lane.turn.completed', `turn ${turn}: ${reply.toolCalls.length} tool call(s)`, { turn, pass, usage: reply.usage });
+      }
+      if (reply.toolCalls.length === 0) break;
+      for (const call of reply.toolCalls) {
+        const result = await acts.tools.executeToolCall({
+          laneId,
+          worktreePath: worktreePath!,
+          turn,
+          callId: call.id,
+          permissionMode: packet.agent.permissionMode,
+          allowlist: packet.agent.tools,
+          writeManifest: packet.scope.writeManifest,
+          mcpServers: packet.mcp.servers,
+        });
+        if (result.refused) {
+          emit('lane.tool.refused', `tool ${call.name} refused: ${result.refused.reason}`, { turn, callId: call.id, tool: call.name }, result.refused.class);
+        }
+      }
+    }
+    const commit = await acts.git.commitWork({
+      laneId,
+      step: `work-${pass}`,
+      worktreePath: worktreePath!,
+      message: packet.commit.message ?? `lanes: ${packet.objective.split('\n')[0]!.slice(0, 60)}`,
+      author: packet.commit.author,
+    });
+    if (commit.sha) {
+      if (!commits.some((c) => c.sha === commit.sha)) commits.push({ sha: commit.sha, step: `work-${pass}` });
+      emit('lane.commit.created', `commit ${commit.sha.slice(0, 10)} (work-${pass})`, { sha: commit.sha, step: `work-${pass}`, created: commit.created });
+    }
+    await flush();
+  };
+
+  /** Runs the worktree levels in order; returns the level reached and the first red. */
+  const runWorktreeTests = async (attemptKey: string) => {
+    const results: { level: WorktreeLevel; passed: boolean }[] = [];
+    for (const level of levelsToRun(packet.acceptance)) {
+      const r = await acts.tests.runAcceptance({
+        laneId,
+        cwd: worktreePath!,
+        level,
+        commands: packet.acceptance[level],
+        timeoutMs: packet.acceptance.timeoutMs,
+        attemptKey,
+      });
+      results.push({ level, passed: r.passed });
+      if (!r.passed) {
+        const failed = r.results.filter((x) => x.exitCode !== 0 || x.timedOut);
+        emit('lane.red', `${level} tests red: ${failed.map((f) => f.name).join(', ')}`, { level, attemptKey, results: r.results.map(({ tail: _t, ...rest }) => rest) }, 'test');
+        return { reached: reachedLevel(results), red: { level, failed } };
+      }
+      greenLevel = maxLevel(greenLevel, level);
+      emit('lane.green', `${level} tests passed (${r.results.length} command(s))`, { level, attemptKey });
+    }
+    return { reached: reachedLevel(results), red: null };
+  };
+
+  const closeout = async () => {
+    const out = { worktreeRemoved: false, branchDeleted: false, keptReason: undefined as string | undefined };
+    if (packet.mcp && Object.keys(packet.mcp.servers).length > 0) await acts.misc.stopMcp({ laneId });
+    await acts.git.removeCandidate({ laneId, repoPath });
+    if (worktreePath) {
+      const c = await acts.git.closeout({ laneId, repoPath, worktreePath, branch, target, force: false });
+      Object.assign(out, c);
+    }
+    emit('lane.closeout', out.worktreeRemoved ? 'worktree removed' : `worktree kept${out.keptReason ? `: ${out.keptReason}` : ''}`, { ...out });
+    return out;
+  };
+
+  const finalReport = (): LaneReport => {
+    const finishedAt = new Date();
+    return {
+      schema: 'lanes.report/v1',
+      laneId,
+      packetId: packet.id,
+      state,
+      greenLevel,
+      failureClass,
+      detail,
+      provider: { name: packet.agent.provider, model: packet.agent.model, scripted },
+      repo: repoPath,
+      branch,
+      target,
+      worktreePath,
+      commits,
+      mergeCommit,
+      landed,
+      usage,
+      timings: { startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), durationMs: finishedAt.getTime() - startedAt.getTime() },
+      events: events.length,
+    };
+  };
+
+  const main = async (): Promise<string> => {
+    // Trust gate: nothing reaches a model before the repo is trusted.
+    const trust = await acts.misc.checkTrust({ repoPath });
+    if (!trust.trusted) {
+      setState('trust_required', 'lane.trust_required', `${repoPath} is outside the trusted roots; waiting for \`lanes trust ${laneId}\``, { repoPath, trustedRoots: trust.trustedRoots }, 'trust_gate');
+      await flush();
+      const ok = await condition(() => trusted, packet.escalation.timeoutMs);
+      if (!ok) throw new LaneStop('trust_gate', `not trusted within ${packet.escalation.timeoutMs} ms`);
+      emit('lane.trust_resolved', `trusted by operator`, { repoPath });
+    }
+
+    const wt = await acts.git.prepareWorktree({ laneId, repoPath, baseBranch: packet.repo.baseBranch, branch });
+    worktreePath = wt.worktreePath;
+    setState('ready_for_prompt', 'lane.ready', `worktree ${wt.worktreePath} on ${wt.branch} from ${wt.baseCommit.slice(0, 10)}`, { ...wt });
+
+    if (Object.keys(packet.mcp.servers).length > 0) {
+      const report = await acts.misc.startMcp({ laneId, servers: packet.mcp.servers });
+      const requiredFailed = report.failed.filter((f) => (packet.mcp.servers[f.name] as { required?: unknown } | undefined)?.required === true);
+      if (report.failed.length === 0) emit('lane.mcp.ready', `${report.healthy.length} MCP server(s) ready`, { report });
+      else emit('lane.mcp.degraded', `MCP degraded: ${report.failed.map((f) => `${f.name} (${f.failure_mode})`).join(', ')} failed`, { report });
+      if (requiredFailed.length > 0) {
+        const cls = requiredFailed[0]!.class;
+        await escalate(cls, `required MCP server ${requiredFailed[0]!.name} failed: ${requiredFailed[0]!.message}`);
+      }
+    }
+    await flush();
+
+    let pass = 1;
+    let recoveries = 0;
+    let extraPrompt: string | undefined;
+    for (;;) {
+      await runAgentPass(pass, extraPrompt);
+      const { red } = await runWorktreeTests(`pass-${pass}`);
+      await flush();
+      if (!red) break;
+      const decision = decideAfterRed(recoveries, packet.escalation.recoveryAttempts);
+      const prompt = fixupPrompt(red.level, red.failed);
+      if (decision.action === 'recover') {
+        recoveries += 1;
+        emit('lane.recovery.attempted', `recovery ${recoveries}: one fix-up turn with the failing ${red.level} output`, { recipe: decision.recipe, level: red.level, attempt: recoveries }, 'test');
+      } else {
+        await escalate('test', `${red.level} tests still red after ${recoveries} recovery attempt(s)`);
+      }
+      extraPrompt = prompt;
+      pass += 1;
+    }
+
+    const landing = decideLanding(packet, greenLevel);
+    if (!landing.land) {
+      if (packet.merge.mode === 'none') return `finished at green level ${greenLevel} without merging (${landing.reason})`;
+      throw new LaneStop('test', `not merged: ${landing.reason}`);
+    }
+
+    // Landing (DESIGN.md "Landing a lane"): candidate from the target head, test it, fast-forward only.
+    for (let attempt = 1; ; attempt++) {
+      const candidate = await acts.git.prepareCandidate({
+        laneId,
+        repoPath,
+        branch,
+        target,
+        mode: packet.merge.mode as 'merge' | 'squash' | 'ff_only',
+        message: `Merge ${branch}: ${packet.objective.split('\n')[0]!.slice(0, 60)}`,
+        author: packet.commit.author,
+      });
+      if (candidate.alreadyLanded) {
+        landed = true;
+        greenLevel = 'merge_ready';
+        break;
+      }
+      if (candidate.conflict) {
+        const r = await escalate('merge_conflict', `merging ${branch} into ${target} conflicts`);
+        if (r.action === 'retry') continue;
+      }
+      const check = await acts.tests.runAcceptance({
+        laneId,
+        cwd: candidate.candidatePath,
+        level: 'merge_ready',
+        commands: candidateCommands(packet.acceptance),
+        timeoutMs: packet.acceptance.timeoutMs,
+        attemptKey: `land-${attempt}`,
+      });
+      if (!check.passed) {
+        emit('lane.red', `merge_ready tests red on the candidate (${target} at ${candidate.targetHead.slice(0, 10)})`, { level: 'merge_ready', attempt }, 'test');
+        await acts.git.removeCandidate({ laneId, repoPath });
+        throw new LaneStop('test', `merge_ready tests failed on the merge candidate; ${target} unchanged`);
+      }
+      greenLevel = 'merge_ready';
+      emit('lane.green', `merge_ready tests passed on the candidate`, { level: 'merge_ready', attempt });
+      emit('lane.merge.ready', `candidate ${candidate.candidateHead.slice(0, 10)} ready to fast-forward ${target}`, { candidateHead: candidate.candidateHead, targetHead: candidate.targetHead });
+      const adv = await acts.git.advanceTarget({ laneId, repoPath, target, candidateHead: candidate.candidateHead, expectedTargetHead: candidate.targetHead });
+      if (adv.landed) {
+        landed = true;
+        mergeCommit = candidate.candidateHead;
+        break;
+      }
+      if (adv.reason === 'target_moved' && attempt < 3) {
+        emit('branch.stale_against_main', `${target} moved during landing; rebuilding the candidate`, { attempt });
+        continue;
+      }
+      throw new LaneStop(adv.reason === 'target_dirty' ? 'workspace_mismatch' : 'branch_divergence', `could not fast-forward ${target}: ${adv.reason}`);
+    }
+    emit('lane.merged', `landed on ${target}${mergeCommit ? ` at ${mergeCommit.slice(0, 10)}` : ' (already landed)'}`, { target, mergeCommit, mode: packet.merge.mode });
+    return `finished: merged into ${target} at green level merge_ready`;
+  };
+
+  let failure: { cls: FailureClass; message: string } | null = null;
+  let cancelled = false;
+  let finishText = '';
+  try {
+    finishText = await main();
+  } catch (err) {
+    if (isCancellation(err)) {
+      cancelled = true;
+      failure = { cls: 'cancelled', message: 'lane cancelled on request' };
+    } else if (err instanceof LaneStop) failure = { cls: err.failureClass, message: err.message };
+    else failure = { cls: classifyFailure(err), message: (err as Error).message ?? String(err) };
+  }
+
+  // Closeout runs even after cancellation; it must not be cancelled itself.
+  await CancellationScope.nonCancellable(async () => {
+    if (failure) {
+      failureClass = failure.cls;
+      if (cancelled) emit('lane.cancelled', failure.message, {}, 'cancelled');
+    }
+    try {
+      await closeout();
+    } catch (e) {
+      emit('lane.closeout', `closeout incomplete: ${(e as Error).message}`, {}, classifyFailure(e));
+    }
+    // The terminal event comes last, after closeout, so it is the lane's final word.
+    if (failure) setState('failed', 'lane.failed', failure.message, { greenLevel }, failure.cls);
+    else setState('finished', 'lane.finished', finishText, { greenLevel, landed, mergeCommit });
+    report = finalReport();
+    await flush();
+    await acts.misc.writeReport({ laneId, report });
+  });
+
+  if (failure) {
+    // A CancelledFailure marks the run Canceled in Temporal; the report rides along as details.
+    if (cancelled) throw new CancelledFailure(failure.message, [{ report }]);
+    throw laneFailure(failure.cls, failure.message, { report });
+  }
+  return report!;
+}

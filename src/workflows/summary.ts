@@ -1,0 +1,88 @@
+// The compressed lane view (phase, last checkpoint, current blocker, next action),
+// derived from events only — never from log text.
+import type { LaneEvent } from './events.js';
+import { assertNever, type FailureClass } from './failures.js';
+import type { GreenLevel, LaneState } from './state.js';
+
+export interface LaneSummary {
+  laneId: string;
+  phase: LaneState;
+  greenLevel: GreenLevel;
+  lastSeq: number;
+  lastEvent: string | null;
+  lastCheckpoint: { seq: number; type: string; detail: string; commit?: string } | null;
+  blocker: { class: FailureClass; detail: string; since: string } | null;
+  recommendedAction: string;
+}
+
+/** What an operator (or a claw) should do about a lane stopped by this class. */
+export function recommendationFor(cls: FailureClass): string {
+  switch (cls) {
+    case 'trust_gate':
+      return 'review the repository, then `lanes trust <lane>`';
+    case 'test':
+    case 'compile':
+      return 'inspect the failing test log in the lane folder, then `lanes resolve <lane> --retry` or `--abort`';
+    case 'merge_conflict':
+    case 'branch_divergence':
+      return 'resolve the conflict on the lane branch by hand, then `lanes resolve <lane> --retry`';
+    case 'provider_auth':
+      return 'fix the provider credentials in the worker environment, then `lanes resolve <lane> --retry`';
+    case 'provider_rate_limit':
+    case 'provider_internal':
+      return 'wait for the provider to recover, then `lanes resolve <lane> --retry`';
+    case 'context_window':
+      return 'reduce the task scope or use a model with a larger context window, then retry';
+    case 'mcp_config':
+      return 'fix the MCP server entry in the packet and resubmit under a new id';
+    case 'mcp_startup':
+    case 'mcp_handshake':
+    case 'plugin_startup':
+      return 'check the MCP server command and its log in the lane folder, then `lanes resolve <lane> --retry`';
+    case 'tool_runtime':
+      return 'inspect the tool output in the lane folder, then retry';
+    case 'budget':
+      return 'raise the packet budget or `lanes resolve <lane> --approve` when the budget mode is warn';
+    case 'validator':
+    case 'manifest':
+      return 'fix the packet (or the write manifest) and resubmit under a new id';
+    case 'workspace_mismatch':
+      return 'a lane worktree was replaced or moved; `lanes resolve <lane> --retry` recreates it from the lane branch';
+    case 'prompt_delivery':
+      return 'check the model request in the lane transcript, then retry';
+    case 'infra':
+      return 'check the worker log and `lanes doctor`, then `lanes resolve <lane> --retry`';
+    case 'cancelled':
+      return 'none: the lane was cancelled on request';
+    default:
+      return assertNever(cls);
+  }
+}
+
+const CHECKPOINT_TYPES = new Set(['lane.ready', 'lane.commit.created', 'lane.green', 'branch.merged_forward', 'lane.merge.ready', 'lane.merged']);
+
+export function summarize(laneId: string, events: readonly LaneEvent[]): LaneSummary {
+  const last = events[events.length - 1];
+  const phase: LaneState = last?.state ?? 'spawning';
+  const checkpoint = [...events].reverse().find((e) => CHECKPOINT_TYPES.has(e.type));
+  const blocking = phase === 'blocked' || phase === 'failed' || phase === 'trust_required' ? [...events].reverse().find((e) => e.failureClass) : undefined;
+  const blockerClass: FailureClass | undefined = phase === 'trust_required' ? 'trust_gate' : blocking?.failureClass;
+  let recommendedAction: string;
+  if (blockerClass) recommendedAction = recommendationFor(blockerClass);
+  else if (phase === 'finished') recommendedAction = 'none: the lane is finished';
+  else recommendedAction = 'wait: the lane is making progress';
+  return {
+    laneId,
+    phase,
+    greenLevel: last?.greenLevel ?? 'none',
+    lastSeq: last?.seq ?? 0,
+    lastEvent: last?.type ?? null,
+    lastCheckpoint: checkpoint
+      ? { seq: checkpoint.seq, type: checkpoint.type, detail: checkpoint.detail, ...(typeof checkpoint.data.sha === 'string' ? { commit: checkpoint.data.sha } : {}) }
+      : null,
+    blocker: blockerClass
+      ? { class: blockerClass, detail: (blocking ?? last)?.detail ?? '', since: (blocking ?? last)?.ts ?? '' }
+      : null,
+    recommendedAction,
+  };
+}
