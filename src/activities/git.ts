@@ -17,6 +17,7 @@ import {
   commitWork,
   laneCommits,
   mergeForward,
+  rebaseOntoBase,
 } from '../git/lane-branch.js';
 import {
   type AssertWorkspaceInput,
@@ -130,6 +131,13 @@ export function createGitActivities({ home }: GitActivitiesDeps) {
      * (merged:true, same sha); up to date -> merged:false; conflict -> aborted, conflict:true, tree clean.
      */
     mergeForward: boundary('mergeForward', (input: MergeForwardInput): Promise<MergeForwardResult> => mergeForward(home, input)),
+
+    /**
+     * Rebases the lane branch onto `base` (staleness policy `rebase`); commits keep their trailers.
+     * Failure semantics: keyed by (laneId, base head); a retry after success finds base already
+     * contained and returns merged:false; conflict -> aborted, conflict:true, tree clean.
+     */
+    rebaseOntoBase: boundary('rebaseOntoBase', (input: MergeForwardInput): Promise<MergeForwardResult> => rebaseOntoBase(home, input)),
 
     /**
      * Builds `lanes-candidate/<laneId>` from the target head in `${home}/worktrees/<laneId>.candidate`

@@ -97,20 +97,29 @@ export function buildMessages(store: ArtifactStore, input: Pick<ModelTurnInput, 
   return messages;
 }
 
-/** Replaces old tool outputs with a marker, keeping the last `keepTurns` assistant turns whole. */
-export function compactMessages(messages: ChatMessage[], keepTurns = 2): ChatMessage[] {
-  let assistantSeen = 0;
-  const keepFrom = (() => {
-    for (let i = messages.length - 1; i >= 0; i--) {
-      if (messages[i]!.role === 'assistant' && ++assistantSeen === keepTurns) return i;
-    }
-    return 0;
-  })();
-  return messages.map((m, i) =>
-    i >= keepFrom
-      ? m
-      : { ...m, content: m.content.map((b) => (b.type === 'tool_result' && b.content.length > 200 ? { ...b, content: `[${b.content.length} chars elided by compaction]` } : b)) },
-  );
+/** Longest tool output kept whole by compaction (characters). */
+export const COMPACTED_RESULT_CHARS = 2_000;
+
+/**
+ * One compaction pass: tool outputs before the latest assistant turn become a
+ * marker, and the latest ones are cut to head + tail. Text and tool calls stay,
+ * so the model keeps the thread of what it did.
+ */
+export function compactMessages(messages: ChatMessage[]): ChatMessage[] {
+  let lastAssistant = -1;
+  messages.forEach((m, i) => {
+    if (m.role === 'assistant') lastAssistant = i;
+  });
+  const cut = (text: string) =>
+    text.length <= COMPACTED_RESULT_CHARS ? text : `${text.slice(0, COMPACTED_RESULT_CHARS / 2)}\n[${text.length - COMPACTED_RESULT_CHARS} chars elided by compaction]\n${text.slice(-COMPACTED_RESULT_CHARS / 2)}`;
+  return messages.map((m, i) => ({
+    ...m,
+    content: m.content.map((b) => {
+      if (b.type !== 'tool_result') return b;
+      if (i < lastAssistant && b.content.length > 200) return { ...b, content: `[${b.content.length} chars of tool output elided by compaction]` };
+      return { ...b, content: cut(b.content) };
+    }),
+  }));
 }
 
 export interface ModelDeps {

@@ -136,6 +136,26 @@ export async function mergeForward(home: string, input: MergeForwardInput): Prom
   return { merged: true, sha: (await runGit(ws.worktreePath, ['rev-parse', 'HEAD'])).trim(), conflict: false };
 }
 
+/**
+ * Rebases the lane branch onto `base` (the packet's `rebase` staleness policy).
+ * Commit messages keep their Lane trailers, so checkpoint lookups still find them.
+ * Idempotent: a branch already containing base is left alone.
+ */
+export async function rebaseOntoBase(home: string, input: MergeForwardInput): Promise<MergeForwardResult> {
+  const { laneId, base, author } = input;
+  assertIdentity(author);
+  const ws = await onLaneBranch(home, laneId, input.worktreePath);
+  const baseHead = await resolveCommit(ws.worktreePath, base);
+  if (!baseHead) throw laneFailure('infra', `base "${base}" does not resolve to a commit in ${ws.worktreePath}`, { hint: 'check the base branch still exists' });
+  if (await isAncestor(ws.worktreePath, baseHead, 'HEAD')) return { merged: false, conflict: false };
+  if (ws.dirty) {
+    throw laneFailure('workspace_mismatch', `worktree ${ws.worktreePath} has uncommitted changes; refusing to rebase it onto ${base}`, { reason: 'dirty', hint: 'checkpoint with commitWork first' });
+  }
+  const conflicts = await mergeOrAbort(ws.worktreePath, () => runGit(ws.worktreePath, ['rebase', '--no-verify', baseHead], { identity: author }), ['rebase', '--abort']);
+  if (conflicts) return { merged: false, conflict: true, conflictFiles: conflicts };
+  return { merged: true, sha: (await runGit(ws.worktreePath, ['rev-parse', 'HEAD'])).trim(), conflict: false };
+}
+
 export interface LaneCommitsInput {
   repoPath: string;
   branch: string;

@@ -105,8 +105,20 @@ export interface ScenarioContext {
   scripts: ReadonlyMap<string, readonly ScriptedTurn[]>;
 }
 
+/**
+ * A programmable script preceded by one fault: `[[mock:ratelimited.<script>]]` answers the
+ * first request with 429 (retry-after), `[[mock:flaky.<script>]]` with 500; then the script.
+ */
+const FAULT_PREFIXES: Record<string, MockOutcome> = {
+  ratelimited: { kind: 'error', status: 429, error: 'rate_limit', message: 'Rate limit exceeded (mock): first request.', retryAfterSeconds: MOCK_RETRY_AFTER_SECONDS },
+  flaky: { kind: 'error', status: 500, error: 'server', message: 'Internal server error (mock): first request.' },
+};
+
 export function decideOutcome(ctx: ScenarioContext): MockOutcome {
   const { scenario, turn, request: req, idPrefix } = ctx;
+  const [prefix, rest] = scenario.includes('.') ? [scenario.slice(0, scenario.indexOf('.')), scenario.slice(scenario.indexOf('.') + 1)] : ['', ''];
+  const prefixed = FAULT_PREFIXES[prefix] && ctx.scripts.get(rest);
+  if (prefixed) return ctx.priorRequests === 0 ? FAULT_PREFIXES[prefix]! : fromScript(req, prefixed, turn, idPrefix);
   const script = ctx.scripts.get(scenario);
   if (script) return fromScript(req, script, turn, idPrefix);
   if (!isBuiltinScenario(scenario)) {

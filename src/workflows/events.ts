@@ -20,6 +20,7 @@ export const EVENT_TYPES = [
   'lane.commit.created',
   'lane.recovery.attempted',
   'lane.escalated',
+  'lane.resolved',
   'lane.blocked',
   'lane.merge.ready',
   'lane.merged',

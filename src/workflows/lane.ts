@@ -25,7 +25,7 @@ import {
 } from '../shared/search-attributes.js';
 import type { LanesActivities } from '../worker/activities.js';
 import { EVENT_SCHEMA_ID, type EventType, type LaneEvent } from './events.js';
-import { classifyFailure, type FailureClass, laneFailure } from './failures.js';
+import { classifyFailure, type FailureClass, failureDetails as failureDetailsOf, laneFailure } from './failures.js';
 import { candidateCommands, decideAfterRed, decideLanding, fixupPrompt, levelsToRun, reachedLevel } from './policy.js';
 import { type GreenLevel, type LaneState, maxLevel, type WorktreeLevel } from './state.js';
 import { type LaneSummary, summarize } from './summary.js';
@@ -237,26 +237,85 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
     const r = resolution as unknown as Resolution;
     failureClass = null;
     blockerWarnOnly = false;
-    setState('running', 'lane.escalated', `resolved with ${r.action}${r.note ? `: ${r.note}` : ''}`, { resolution: r.action });
+    setState('running', 'lane.resolved', `resolved with ${r.action}${r.note ? `: ${r.note}` : ''}`, { resolution: r.action });
     if (r.action === 'abort') throw new LaneStop(cls, `aborted by operator while blocked: ${why}`);
     return r;
   };
 
+  /**
+   * Runs a step; a failure that is not a cancellation blocks the lane (recover
+   * was already tried by the activity's retry policy) until resolved: retry runs
+   * the step again, abort fails the lane with the step's class.
+   */
+  const withEscalation = async <T>(what: string, step: () => Promise<T>, onFailure?: (cls: FailureClass, err: unknown) => void): Promise<T> => {
+    for (;;) {
+      try {
+        return await step();
+      } catch (err) {
+        if (isCancellation(err) || err instanceof LaneStop) throw err;
+        const cls = classifyFailure(err);
+        onFailure?.(cls, err);
+        await escalate(cls, `${what} failed: ${(err as Error).message ?? String(err)}`);
+      }
+    }
+  };
+
+  /**
+   * Compares the lane branch with its base and applies the packet's staleness
+   * policy. Returns 'updated' when the lane branch changed (tests must re-run).
+   */
+  const freshen = async (before: string): Promise<'fresh' | 'updated' | 'ignored'> => {
+    const base = packet.repo.baseBranch;
+    for (;;) {
+      const st = await acts.git.branchStatus({ laneId, worktreePath: worktreePath!, base });
+      if (st.behind === 0) return 'fresh';
+      const policy = packet.branch.staleness;
+      emit('branch.stale_against_main', `${branch} is ${st.behind} commit(s) behind ${base} before ${before}; policy ${policy}`, { ...st, policy, before });
+      if (policy === 'ignore') return 'ignored';
+      if (policy === 'fail') throw new LaneStop('branch_divergence', `${branch} is behind ${base} and the packet's staleness policy is fail`);
+      const input = { laneId, worktreePath: worktreePath!, base, author: packet.commit.author };
+      const r = policy === 'rebase' ? await acts.git.rebaseOntoBase(input) : await acts.git.mergeForward(input);
+      if (r.conflict) {
+        // Never land on top of a conflict: block until someone resolves it on the lane branch.
+        await escalate('merge_conflict', `${policy === 'rebase' ? 'rebasing' : 'merging'} ${base} into ${branch} conflicts in ${(r.conflictFiles ?? []).join(', ') || 'some files'}`);
+        continue;
+      }
+      if (r.sha && policy === 'merge_forward' && !commits.some((c) => c.sha === r.sha)) commits.push({ sha: r.sha, step: 'merge-forward' });
+      emit('branch.merged_forward', `${policy === 'rebase' ? 'rebased onto' : 'merged forward'} ${base} at ${st.baseHead.slice(0, 10)}`, { policy, sha: r.sha ?? null, baseHead: st.baseHead });
+      return 'updated';
+    }
+  };
+
   let turn = 0;
   let promptAccepted = false;
+  let compactionEmitted = false;
   const runAgentPass = async (pass: number, extraPrompt?: string) => {
     for (let i = 0; i < packet.agent.maxTurns; i++) {
       turn += 1;
-      const reply = await acts.model.modelTurn({
-        laneId,
-        turn,
-        agent: packet.agent,
-        objective: packet.objective,
-        scopePaths: packet.scope.paths,
-        worktreePath: worktreePath!,
-        extraPrompt: i === 0 ? extraPrompt : undefined,
-        mcpServers: packet.mcp.servers,
-      });
+      const reply = await withEscalation(
+        `model turn ${turn}`,
+        () =>
+          acts.model.modelTurn({
+            laneId,
+            turn,
+            agent: packet.agent,
+            objective: packet.objective,
+            scopePaths: packet.scope.paths,
+            worktreePath: worktreePath!,
+            extraPrompt: i === 0 ? extraPrompt : undefined,
+            mcpServers: packet.mcp.servers,
+          }),
+        (cls, err) => {
+          if (cls === 'context_window') {
+            const hint = (failureDetailsOf(err).hint as string | undefined) ?? 'compact the transcript or narrow the task';
+            emit('context_window.blocked', `turn ${turn} does not fit the model's context window: ${hint}`, { turn, hint }, 'context_window');
+          }
+        },
+      );
+      if (reply.compacted && !compactionEmitted) {
+        compactionEmitted = true;
+        emit('compaction.applied', `turn ${turn}: older tool outputs compacted to fit the context window`, { turn });
+      }
       scripted = reply.scripted;
       usage.turns += 1;
       usage.inputTokens += reply.usage.inputTokens;
@@ -275,7 +334,7 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
       }
       if (reply.toolCalls.length === 0) break;
       for (const call of reply.toolCalls) {
-        const result = await acts.tools.executeToolCall({
+        const result = await withEscalation(`tool call ${call.name} (turn ${turn})`, () => acts.tools.executeToolCall({
           laneId,
           worktreePath: worktreePath!,
           turn,
@@ -284,7 +343,7 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
           allowlist: packet.agent.tools,
           writeManifest: packet.scope.writeManifest,
           mcpServers: packet.mcp.servers,
-        });
+        }));
         if (result.refused) {
           emit('lane.tool.refused', `tool ${call.name} refused: ${result.refused.reason}`, { turn, callId: call.id, tool: call.name }, result.refused.class);
         }
@@ -304,28 +363,45 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
     await flush();
   };
 
-  /** Runs the worktree levels in order; returns the level reached and the first red. */
-  const runWorktreeTests = async (attemptKey: string) => {
-    const results: { level: WorktreeLevel; passed: boolean }[] = [];
-    for (const level of levelsToRun(packet.acceptance)) {
-      const r = await acts.tests.runAcceptance({
-        laneId,
-        cwd: worktreePath!,
-        level,
-        commands: packet.acceptance[level],
-        timeoutMs: packet.acceptance.timeoutMs,
-        attemptKey,
-      });
-      results.push({ level, passed: r.passed });
-      if (!r.passed) {
-        const failed = r.results.filter((x) => x.exitCode !== 0 || x.timedOut);
-        emit('lane.red', `${level} tests red: ${failed.map((f) => f.name).join(', ')}`, { level, attemptKey, results: r.results.map(({ tail: _t, ...rest }) => rest) }, 'test');
-        return { reached: reachedLevel(results), red: { level, failed } };
+  /**
+   * Runs the worktree levels in order; returns the first red, if any. Before the
+   * first broad level (package/workspace) the branch is freshened; if that
+   * changed it, the run starts over so every level sees the same code.
+   */
+  let testRun = 0;
+  const runWorktreeTests = async (pass: number) => {
+    for (;;) {
+      testRun += 1;
+      const attemptKey = `pass-${pass}-run-${testRun}`;
+      greenLevel = 'none';
+      let restarted = false;
+      let red: { level: WorktreeLevel; failed: { name: string; exitCode: number | null; tail: string }[] } | null = null;
+      const results: { level: WorktreeLevel; passed: boolean }[] = [];
+      for (const level of levelsToRun(packet.acceptance)) {
+        if (level !== 'targeted' && !results.some((r) => r.level !== 'targeted') && (await freshen(`${level} tests`)) === 'updated') {
+          restarted = true;
+          break;
+        }
+        const r = await withEscalation(`${level} tests`, () =>
+          acts.tests.runAcceptance({ laneId, cwd: worktreePath!, level, commands: packet.acceptance[level], timeoutMs: packet.acceptance.timeoutMs, attemptKey }),
+        );
+        results.push({ level, passed: r.passed });
+        if (!r.passed) {
+          const failed = r.results.filter((x) => x.exitCode !== 0 || x.timedOut).map((x) => ({ name: x.name, exitCode: x.exitCode, tail: x.tail }));
+          emit('lane.red', `${level} tests red: ${failed.map((f) => f.name).join(', ')}`, { level, attemptKey, results: r.results.map(({ tail: _t, ...rest }) => rest) }, 'test');
+          red = { level, failed };
+          break;
+        }
+        greenLevel = maxLevel(greenLevel, level);
+        emit('lane.green', `${level} tests passed (${r.results.length} command(s))`, { level, attemptKey });
       }
-      greenLevel = maxLevel(greenLevel, level);
-      emit('lane.green', `${level} tests passed (${r.results.length} command(s))`, { level, attemptKey });
+      if (restarted) continue;
+      // Red on a stale branch is re-run after merge-forward before it counts as a regression;
+      // green is re-checked on a fresh branch before landing.
+      const fresh = await freshen(red ? 'counting red tests' : 'landing');
+      if (fresh === 'updated') continue;
+      return { reached: reachedLevel(results), red };
     }
-    return { reached: reachedLevel(results), red: null };
   };
 
   const closeout = async () => {
@@ -396,7 +472,7 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
     let extraPrompt: string | undefined;
     for (;;) {
       await runAgentPass(pass, extraPrompt);
-      const { red } = await runWorktreeTests(`pass-${pass}`);
+      const { red } = await runWorktreeTests(pass);
       await flush();
       if (!red) break;
       const decision = decideAfterRed(recoveries, packet.escalation.recoveryAttempts);
