@@ -2,7 +2,7 @@
 // packet id), attach, follow events, wait for the report.
 import { randomUUID } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure, type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { LanesError } from '../errors.js';
 import { packetFingerprint } from '../packet/fingerprint.js';
 import type { TaskPacket } from '../packet/schema.js';
@@ -108,6 +108,14 @@ export async function waitForReport(client: Client, lane: string): Promise<LaneR
       const details = (e.cause as { details?: unknown[] } | undefined)?.details?.[0] as { report?: LaneReport } | LaneReport | undefined;
       const report = details && 'report' in details ? details.report : (details as LaneReport | undefined);
       if (report && typeof report === 'object' && 'laneId' in report) return report;
+      // The SDK drops a cancelled workflow's CancelledFailure details (it completes with an
+      // empty cancelWorkflowExecution command), so the report of a cancelled lane is read
+      // back from its `state` query, which a worker answers by replaying the closed run.
+      if (e.cause instanceof CancelledFailure) {
+        const st = await handle.query(stateQuery).catch(() => undefined);
+        if (st?.report) return st.report;
+        throw new LanesError('lane_failed', `lane ${laneIdFor(lane)} was cancelled; its report could not be read back`, 'Start a worker (`lanes worker`) and run `lanes status` again, or read report.json in the lane folder.', 'cancelled', { cause: e });
+      }
     }
     throw e;
   }
