@@ -12,6 +12,9 @@ export const DEFAULT_TASK_QUEUE = 'lanes';
 export const DEFAULT_SERVER_PORT = 7233;
 export const DEFAULT_UI_PORT = 8233;
 
+/** Model-name prefix -> context window in tokens (config `contextWindows`, LANES_CONTEXT_WINDOWS). */
+export const ContextWindowsSchema = z.record(z.string().min(1), z.number().int().positive());
+
 export const ConfigFileSchema = z
   .object({
     address: z.string().min(1).optional(),
@@ -19,6 +22,8 @@ export const ConfigFileSchema = z
     taskQueue: z.string().min(1).optional(),
     /** Repositories under these roots are trusted without an explicit `lanes trust`. */
     trustedRoots: z.array(z.string().min(1)).optional(),
+    /** Context window in tokens by model-name prefix; extends and overrides the built-in table. */
+    contextWindows: ContextWindowsSchema.optional(),
   })
   .strict();
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
@@ -29,7 +34,11 @@ export interface LanesConfig {
   namespace: string;
   taskQueue: string;
   trustedRoots: string[];
+  /** Context-window overrides: config file entries, LANES_CONTEXT_WINDOWS entries on top. */
+  contextWindows: Record<string, number>;
   configFile: string;
+  /** Lanes continue-as-new past this many history events (env LANES_HISTORY_EVENT_LIMIT). */
+  historyEventLimit?: number;
 }
 
 export function lanesHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -47,9 +56,41 @@ function readConfigFile(path: string): ConfigFile {
   const parsed = ConfigFileSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new LanesError('validation', `config file ${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 'Allowed keys: address, namespace, taskQueue, trustedRoots.');
+    throw new LanesError('validation', `config file ${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 'Allowed keys: address, namespace, taskQueue, trustedRoots, contextWindows.');
   }
   return parsed.data;
+}
+
+function parseLimit(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 20) {
+    throw new LanesError('validation', `LANES_HISTORY_EVENT_LIMIT must be an integer >= 20, got "${value}"`, 'Unset it to use the default (10000).');
+  }
+  return n;
+}
+
+/** LANES_CONTEXT_WINDOWS: a JSON object of model-name prefix -> tokens, e.g. {"llama3.1":32768}. */
+export function parseContextWindowsEnv(raw: string | undefined): Record<string, number> {
+  if (raw === undefined || raw.trim() === '') return {};
+  const hint = 'Set LANES_CONTEXT_WINDOWS to a JSON object of model-name prefix to tokens, e.g. {"llama3.1":32768}, or unset it.';
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (e) {
+    throw new LanesError('validation', `LANES_CONTEXT_WINDOWS is not valid JSON: ${(e as Error).message}`, hint);
+  }
+  const parsed = ContextWindowsSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new LanesError('validation', `LANES_CONTEXT_WINDOWS${issue.path.map((p) => `.${String(p)}`).join('')}: ${issue.message}`, hint);
+  }
+  return parsed.data;
+}
+
+/** Context-window overrides for a worker whose home is `home`: config file entries, env entries on top. */
+export function contextWindowOverrides(home: string, env: NodeJS.ProcessEnv = process.env): Record<string, number> {
+  return { ...readConfigFile(join(home, 'config.json')).contextWindows, ...parseContextWindowsEnv(env.LANES_CONTEXT_WINDOWS) };
 }
 
 export function loadConfig(flags: Partial<Pick<LanesConfig, 'address' | 'namespace' | 'taskQueue'>> = {}, env: NodeJS.ProcessEnv = process.env): LanesConfig {
@@ -64,5 +105,7 @@ export function loadConfig(flags: Partial<Pick<LanesConfig, 'address' | 'namespa
     namespace: flags.namespace ?? env.TEMPORAL_NAMESPACE ?? file.namespace ?? DEFAULT_NAMESPACE,
     taskQueue: flags.taskQueue ?? env.LANES_TASK_QUEUE ?? file.taskQueue ?? DEFAULT_TASK_QUEUE,
     trustedRoots: [...envRoots, ...(file.trustedRoots ?? [])].map((r) => resolve(r)),
+    contextWindows: { ...file.contextWindows, ...parseContextWindowsEnv(env.LANES_CONTEXT_WINDOWS) },
+    historyEventLimit: parseLimit(env.LANES_HISTORY_EVENT_LIMIT),
   };
 }

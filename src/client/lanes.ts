@@ -23,11 +23,12 @@ export function laneIdFor(laneIdOrWorkflowId: string): string {
 
 /**
  * Gives the packet its id and absolute repo path (relative paths are relative to
- * the packet file), so the fingerprint and the worker see the same thing.
+ * the packet file), so the fingerprint and the worker see the same thing. `source`
+ * names the packet in errors, like the parser's messages.
  */
-export function normalizePacket(packet: TaskPacket, baseDir: string): LanePacket {
+export function normalizePacket(packet: TaskPacket, baseDir: string, source = 'packet'): LanePacket {
   if (packet.repo.url !== undefined) {
-    throw new LanesError('validation', 'repo.url: remote repositories are not supported by this version of lanes', 'Clone the repository locally and set repo.path instead.');
+    throw new LanesError('validation', `${source}: repo.url: remote repositories are not supported by this version of lanes`, 'Clone the repository locally and set repo.path instead.');
   }
   const repoPath = isAbsolute(packet.repo.path!) ? packet.repo.path! : resolve(baseDir, packet.repo.path!);
   return { ...packet, id: packet.id ?? `p-${randomUUID().slice(0, 12)}`, repo: { ...packet.repo, path: repoPath } };
@@ -50,7 +51,7 @@ async function existingFingerprint(client: Client, workflowId: string): Promise<
   }
 }
 
-export async function submitLane(client: Client, taskQueue: string, packet: LanePacket): Promise<SubmitResult> {
+export async function submitLane(client: Client, taskQueue: string, packet: LanePacket, opts: { historyEventLimit?: number } = {}): Promise<SubmitResult> {
   const laneId = packet.id;
   const workflowId = workflowIdFor(laneId);
   const fingerprint = packetFingerprint(packet);
@@ -69,7 +70,7 @@ export async function submitLane(client: Client, taskQueue: string, packet: Lane
     const handle = await client.workflow.start(laneWorkflow, {
       taskQueue,
       workflowId,
-      args: [{ laneId, packet, fingerprint }],
+      args: [{ laneId, packet, fingerprint, ...(opts.historyEventLimit ? { historyEventLimit: opts.historyEventLimit } : {}) }],
       // A lane id is used once: never re-run a closed lane, attach to a running one.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       workflowIdConflictPolicy: 'FAIL',

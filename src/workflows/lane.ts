@@ -1,9 +1,12 @@
 // laneWorkflow: one task packet becomes one durable lane. Wiring only — the
 // decisions live in policy.ts, states in state.ts, the summary in summary.ts.
 import {
+  allHandlersFinished,
   CancellationScope,
   CancelledFailure,
   condition,
+  ContinueAsNew,
+  continueAsNew,
   defineQuery,
   defineSignal,
   defineUpdate,
@@ -35,7 +38,32 @@ export interface LaneInput {
   /** Parsed packet with defaults applied and `id` set. */
   packet: TaskPacket & { id: string };
   fingerprint: string;
+  /** Continue-as-new once history has this many events (the server's suggestion also counts). */
+  historyEventLimit?: number;
+  /** Set only by continue-as-new: where the previous run stopped. */
+  resume?: LaneResume;
 }
+
+/** Everything a lane carries across continue-as-new (at a boundary between agent turns). */
+export interface LaneResume {
+  startedAt: string;
+  events: LaneEvent[];
+  flushedSeq: number;
+  commits: LaneCommit[];
+  usage: { turns: number; inputTokens: number; outputTokens: number; costUsd: number };
+  scripted: boolean;
+  worktreePath: string;
+  hostQueue: string;
+  state: LaneState;
+  greenLevel: GreenLevel;
+  turn: number;
+  testRun: number;
+  promptAccepted: boolean;
+  compactionEmitted: boolean;
+  loop: { pass: number; turnInPass: number; recoveries: number; extraPrompt?: string };
+}
+
+export const DEFAULT_HISTORY_EVENT_LIMIT = 10_000;
 
 export interface LaneCommit {
   sha: string;
@@ -120,29 +148,31 @@ class LaneStop extends Error {
 }
 
 export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
-  const { laneId, packet } = input;
-  const startedAt = new Date();
+  const { laneId, packet, resume } = input;
+  const startedAt = resume ? new Date(resume.startedAt) : new Date();
   const repoPath = packet.repo.path ?? packet.repo.url ?? '';
   const branch = packet.branch.name ?? `lanes/${packet.id}`;
   const target = packet.merge.target ?? packet.repo.baseBranch;
 
-  let state: LaneState = 'spawning';
-  let greenLevel: GreenLevel = 'none';
+  let state: LaneState = resume?.state ?? 'spawning';
+  let greenLevel: GreenLevel = resume?.greenLevel ?? 'none';
   let failureClass: FailureClass | null = null;
-  let worktreePath: string | null = null;
-  let hostQueue: string | null = null;
+  let worktreePath: string | null = resume?.worktreePath ?? null;
+  let hostQueue: string | null = resume?.hostQueue ?? null;
   let report: LaneReport | null = null;
   let trusted = false;
   let resolution: Resolution | null = null;
   let blockerWarnOnly = false;
-  const events: LaneEvent[] = [];
-  let flushedSeq = 0;
-  const commits: LaneCommit[] = [];
+  const events: LaneEvent[] = resume ? [...resume.events] : [];
+  let flushedSeq = resume?.flushedSeq ?? 0;
+  const commits: LaneCommit[] = resume ? [...resume.commits] : [];
   let mergeCommit: string | null = null;
   let landed = false;
   let detail = '';
-  const usage = { turns: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
-  let scripted = packet.agent.provider === 'scripted';
+  const usage = resume ? { ...resume.usage } : { turns: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+  let scripted = resume?.scripted ?? packet.agent.provider === 'scripted';
+  // Where the agent/test loop is; carried across continue-as-new.
+  const loop = resume ? { ...resume.loop } : { pass: 1, turnInPass: 0, recoveries: 0, extraPrompt: undefined as string | undefined };
 
   const emit = (type: EventType, text: string, data: Record<string, unknown> = {}, cls?: FailureClass) => {
     const event: LaneEvent = {
@@ -200,22 +230,23 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
     },
   );
 
-  upsertSearchAttributes([
-    { key: LANE_PACKET_ID, value: packet.id },
-    { key: LANE_REPO, value: repoPath },
-    { key: LANE_BRANCH, value: branch },
-  ]);
-  emit('lane.started', `lane ${laneId} started for ${repoPath} (${branch} from ${packet.repo.baseBranch})`, {
-    packetId: packet.id,
-    fingerprint: input.fingerprint,
-    provider: packet.agent.provider,
-    model: packet.agent.model,
-    scripted,
-  });
-
-  const claim = await sharedActs.claimHost({ laneId });
-  hostQueue = claim.hostQueue;
-  const acts = hostActivities(claim.hostQueue, packet);
+  if (!resume) {
+    upsertSearchAttributes([
+      { key: LANE_PACKET_ID, value: packet.id },
+      { key: LANE_REPO, value: repoPath },
+      { key: LANE_BRANCH, value: branch },
+    ]);
+    emit('lane.started', `lane ${laneId} started for ${repoPath} (${branch} from ${packet.repo.baseBranch})`, {
+      packetId: packet.id,
+      fingerprint: input.fingerprint,
+      provider: packet.agent.provider,
+      model: packet.agent.model,
+      scripted,
+    });
+    hostQueue = (await sharedActs.claimHost({ laneId })).hostQueue;
+  }
+  // A continued run keeps its host: the worktree and MCP processes live there.
+  const acts = hostActivities(hostQueue!, packet);
 
   const flush = async () => {
     const pending = events.filter((e) => e.seq > flushedSeq);
@@ -286,11 +317,39 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
     }
   };
 
-  let turn = 0;
-  let promptAccepted = false;
-  let compactionEmitted = false;
+  let turn = resume?.turn ?? 0;
+  let promptAccepted = resume?.promptAccepted ?? false;
+  let compactionEmitted = resume?.compactionEmitted ?? false;
+  let testRun = resume?.testRun ?? 0;
+
+  /** Long lanes start a fresh run before history grows large (between agent turns only). */
+  const continueIfLong = async () => {
+    const info = workflowInfo();
+    if (!info.continueAsNewSuggested && info.historyLength < (input.historyEventLimit ?? DEFAULT_HISTORY_EVENT_LIMIT)) return;
+    await flush();
+    await condition(allHandlersFinished);
+    const next: LaneResume = {
+      startedAt: startedAt.toISOString(),
+      events,
+      flushedSeq,
+      commits,
+      usage,
+      scripted,
+      worktreePath: worktreePath!,
+      hostQueue: hostQueue!,
+      state,
+      greenLevel,
+      turn,
+      testRun,
+      promptAccepted,
+      compactionEmitted,
+      loop,
+    };
+    await continueAsNew<typeof laneWorkflow>({ ...input, resume: next });
+  };
+
   const runAgentPass = async (pass: number, extraPrompt?: string) => {
-    for (let i = 0; i < packet.agent.maxTurns; i++) {
+    for (let i = loop.turnInPass; i < packet.agent.maxTurns; i++) {
       turn += 1;
       const reply = await withEscalation(
         `model turn ${turn}`,
@@ -348,7 +407,10 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
           emit('lane.tool.refused', `tool ${call.name} refused: ${result.refused.reason}`, { turn, callId: call.id, tool: call.name }, result.refused.class);
         }
       }
+      loop.turnInPass = i + 1;
+      await continueIfLong();
     }
+    loop.turnInPass = 0;
     const commit = await acts.git.commitWork({
       laneId,
       step: `work-${pass}`,
@@ -368,7 +430,6 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
    * first broad level (package/workspace) the branch is freshened; if that
    * changed it, the run starts over so every level sees the same code.
    */
-  let testRun = 0;
   const runWorktreeTests = async (pass: number) => {
     for (;;) {
       testRun += 1;
@@ -441,6 +502,28 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
   };
 
   const main = async (): Promise<string> => {
+    if (!resume) await prepareLane();
+    for (;;) {
+      await runAgentPass(loop.pass, loop.extraPrompt);
+      const { red } = await runWorktreeTests(loop.pass);
+      await flush();
+      if (!red) break;
+      const decision = decideAfterRed(loop.recoveries, packet.escalation.recoveryAttempts);
+      const prompt = fixupPrompt(red.level, red.failed);
+      if (decision.action === 'recover') {
+        loop.recoveries += 1;
+        emit('lane.recovery.attempted', `recovery ${loop.recoveries}: one fix-up turn with the failing ${red.level} output`, { recipe: decision.recipe, level: red.level, attempt: loop.recoveries }, 'test');
+      } else {
+        await escalate('test', `${red.level} tests still red after ${loop.recoveries} recovery attempt(s)`);
+      }
+      loop.extraPrompt = prompt;
+      loop.pass += 1;
+    }
+    return land();
+  };
+
+  /** Trust gate, worktree, MCP servers: everything before the first prompt. */
+  const prepareLane = async () => {
     // Trust gate: nothing reaches a model before the repo is trusted.
     const trust = await acts.misc.checkTrust({ repoPath });
     if (!trust.trusted) {
@@ -466,34 +549,16 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
       }
     }
     await flush();
+  };
 
-    let pass = 1;
-    let recoveries = 0;
-    let extraPrompt: string | undefined;
-    for (;;) {
-      await runAgentPass(pass, extraPrompt);
-      const { red } = await runWorktreeTests(pass);
-      await flush();
-      if (!red) break;
-      const decision = decideAfterRed(recoveries, packet.escalation.recoveryAttempts);
-      const prompt = fixupPrompt(red.level, red.failed);
-      if (decision.action === 'recover') {
-        recoveries += 1;
-        emit('lane.recovery.attempted', `recovery ${recoveries}: one fix-up turn with the failing ${red.level} output`, { recipe: decision.recipe, level: red.level, attempt: recoveries }, 'test');
-      } else {
-        await escalate('test', `${red.level} tests still red after ${recoveries} recovery attempt(s)`);
-      }
-      extraPrompt = prompt;
-      pass += 1;
-    }
-
+  /** Landing (DESIGN.md "Landing a lane"): candidate from the target head, test it, fast-forward only. */
+  const land = async (): Promise<string> => {
     const landing = decideLanding(packet, greenLevel);
     if (!landing.land) {
       if (packet.merge.mode === 'none') return `finished at green level ${greenLevel} without merging (${landing.reason})`;
       throw new LaneStop('test', `not merged: ${landing.reason}`);
     }
 
-    // Landing (DESIGN.md "Landing a lane"): candidate from the target head, test it, fast-forward only.
     for (let attempt = 1; ; attempt++) {
       const candidate = await acts.git.prepareCandidate({
         laneId,
@@ -551,6 +616,8 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
   try {
     finishText = await main();
   } catch (err) {
+    // Continue-as-new is not an end: no closeout, no terminal event.
+    if (err instanceof ContinueAsNew) throw err;
     if (isCancellation(err)) {
       cancelled = true;
       failure = { cls: 'cancelled', message: 'lane cancelled on request' };

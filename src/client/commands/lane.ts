@@ -44,9 +44,9 @@ export function registerLaneCommands(program: Command): void {
     .action(
       action(async ({ out, config }, file: string, opts: { wait?: boolean; follow?: boolean }) => {
         const { packet } = await loadPacketFile(file);
-        const lanePacket = normalizePacket(packet, dirname(file));
+        const lanePacket = normalizePacket(packet, dirname(file), file);
         return withClient(config, async (client) => {
-          const sub = await submitLane(client, config.taskQueue, lanePacket);
+          const sub = await submitLane(client, config.taskQueue, lanePacket, { historyEventLimit: config.historyEventLimit });
           if (!opts.wait && !opts.follow) {
             out.result(sub, (s) => `${s.attached ? 'attached to existing' : 'started'} lane ${s.laneId} (workflow ${s.workflowId})`);
             return 0;
