@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerLaneCommands } from './commands/lane.js';
+import { registerMcpCommands } from './commands/mcp.js';
 import { registerPacketCommands } from './commands/packet.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerSetupCommand } from './commands/setup.js';
@@ -41,5 +42,6 @@ export function buildProgram(format: OutputFormat): Command {
   registerDemoCommand(program);
   registerLaneCommands(program);
   registerPacketCommands(program);
+  registerMcpCommands(program);
   return program;
 }
