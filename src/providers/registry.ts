@@ -87,8 +87,14 @@ function byLongestPrefix<T>(table: Record<string, T>, model: string): T | undefi
   return best === undefined ? undefined : table[best];
 }
 
-export function contextWindowFor(model: string): number {
-  return byLongestPrefix(MODEL_CONTEXT_WINDOWS, model) ?? DEFAULT_CONTEXT_WINDOW_TOKENS;
+/**
+ * Context window of `model`. `overrides` (config `contextWindows`, LANES_CONTEXT_WINDOWS)
+ * join the built-in table: the longest matching prefix wins; an equal prefix replaces the built-in.
+ */
+export function contextWindowFor(model: string, overrides: Readonly<Record<string, number>> = {}): number {
+  const table = { ...MODEL_CONTEXT_WINDOWS };
+  for (const [prefix, tokens] of Object.entries(overrides)) table[prefix.toLowerCase()] = tokens;
+  return byLongestPrefix(table, model) ?? DEFAULT_CONTEXT_WINDOW_TOKENS;
 }
 
 /** Estimated USD for one turn; 0 for the scripted provider and for unpriced (local) models. */

@@ -4,11 +4,14 @@ import { createGitActivities } from '../activities/git.js';
 import { createHostActivities } from '../activities/host.js';
 import { createMcpActivities } from '../activities/mcp.js';
 import { type AgentConfig, createModelActivities, type ModelTurnInput } from '../activities/model.js';
+import { createWebhookActivities } from '../activities/report-webhook.js';
 import { createTestActivities } from '../activities/tests.js';
 import { createToolCallActivities } from '../activities/tool-calls.js';
 import { createToolActivities, toolsFor } from '../activities/tools.js';
 import { createWorkerInfoActivities } from '../activities/worker-info.js';
+import { contextWindowOverrides } from '../config.js';
 import { McpRegistry } from '../mcp/registry.js';
+import { contextWindowFor } from '../providers/registry.js';
 import type { ModelProvider } from '../providers/types.js';
 
 export interface ActivityDeps {
@@ -21,15 +24,20 @@ export interface ActivityDeps {
   mcpRegistry: McpRegistry;
   /** Tests point providers at the mock model server; default: from the environment. */
   provider?: (agent: AgentConfig) => ModelProvider;
+  /** Model-name prefix -> context window tokens; default: $home/config.json + LANES_CONTEXT_WINDOWS. */
+  contextWindows?: Record<string, number>;
 }
 
 export function createActivities(deps: ActivityDeps) {
   const store = createArtifactStore({ home: deps.home });
   const tools = createToolActivities({ home: deps.home, artifacts: store });
   const mcp = createMcpActivities({ home: deps.home, registry: deps.mcpRegistry });
+  // Read once at worker start: a malformed override fails the worker, not a lane.
+  const contextWindows = deps.contextWindows ?? contextWindowOverrides(deps.home);
   const model = createModelActivities({
     store,
     provider: deps.provider,
+    contextWindow: (model) => contextWindowFor(model, contextWindows),
     async toolSpecs(input: ModelTurnInput & { mcpServers?: Record<string, unknown> }) {
       const builtin = toolsFor(input.agent.permissionMode, input.agent.tools);
       const servers = input.mcpServers ?? {};
@@ -48,6 +56,7 @@ export function createActivities(deps: ActivityDeps) {
     ...tools,
     ...model,
     ...createToolCallActivities({ store, tools, mcp }),
+    ...createWebhookActivities(),
     startMcp: mcp.startMcp,
     stopMcp: mcp.stopMcp,
     callMcpTool: mcp.callMcpTool,
