@@ -5,6 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+// Needs one protobufjs instance shared with @temporalio/proto (package.json pins protobufjs 8 for that).
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { ResultPromise } from 'execa';
 import { inject } from 'vitest';
 import { createFixtureRepo, type FixtureRepo } from '../../src/testkit/fixture-repo.js';
@@ -30,6 +32,23 @@ export interface LaneStack {
   startWorker(): Promise<void>;
   stopWorker(signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * With LANES_RECORD_HISTORIES=<dir>, saves the histories of this stack's closed
+ * workflows as replay fixtures (`npm run record-histories`; see docs/durability.md).
+ */
+export async function recordHistories(client: Client, taskQueue: string): Promise<void> {
+  const dir = process.env.LANES_RECORD_HISTORIES;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  const query = `TaskQueue = '${taskQueue}' AND ExecutionStatus != 'Running'`;
+  const seen = new Map<string, number>();
+  for await (const { workflowId, history } of client.workflow.list({ query }).intoHistories()) {
+    const n = (seen.get(workflowId) ?? 0) + 1;
+    seen.set(workflowId, n);
+    writeFileSync(join(dir, `${workflowId}${n > 1 ? `.run${n}` : ''}.json`), historyToJSON(history as Parameters<typeof historyToJSON>[0]));
+  }
 }
 
 export async function startLaneStack(opts: { worker?: boolean } = {}): Promise<LaneStack> {
@@ -85,6 +104,7 @@ export async function startLaneStack(opts: { worker?: boolean } = {}): Promise<L
       stack.worker = undefined;
     },
     async stop() {
+      await recordHistories(client, taskQueue);
       await stack.stopWorker();
       await mock.close();
       await connection.close();

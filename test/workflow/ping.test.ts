@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkerInfoActivities } from '../../src/activities/worker-info.js';
 import { workflowsEntry } from '../../src/worker/bundle.js';
 import { pingWorkflow } from '../../src/workflows/ping.js';
+import { recordHistories } from '../support/lane-stack.js';
 import { connectTestTemporal, type TestTemporal, uniqueTaskQueue } from '../support/temporal.js';
 
 describe('pingWorkflow', () => {
@@ -31,5 +32,6 @@ describe('pingWorkflow', () => {
     const history = await t.client.workflow.getHandle(`ping-${taskQueue}`).fetchHistory();
     const scheduled = history.events?.filter((e) => e.activityTaskScheduledEventAttributes) ?? [];
     expect(scheduled).toHaveLength(1);
+    await recordHistories(t.client, taskQueue);
   });
 });
