@@ -99,6 +99,25 @@ function handleFor(client: Client, lane: string): WorkflowHandle<typeof laneWork
   return client.workflow.getHandle<typeof laneWorkflow>(workflowIdFor(lane));
 }
 
+/**
+ * Refuses to signal or update a lane whose workflow is closed or unknown, with an error
+ * that says so (Temporal's own is a bare "workflow execution already completed").
+ */
+export async function requireOpenLane(client: Client, lane: string, action: string): Promise<void> {
+  let status: string;
+  try {
+    status = (await handleFor(client, lane).describe()).status.name;
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError) {
+      throw new LanesError('not_found', `no lane ${laneIdFor(lane)}: workflow ${workflowIdFor(lane)} does not exist`, 'Check the id with `lanes list`.');
+    }
+    throw e;
+  }
+  if (status !== 'RUNNING') {
+    throw new LanesError('conflict', `lane ${laneIdFor(lane)} has already ended (workflow ${status}); nothing to ${action}`, 'See `lanes status <lane>` for its outcome; submit the work again under a new packet id.');
+  }
+}
+
 /** The final report: from the result, or from the failure's details when the lane failed. */
 export async function waitForReport(client: Client, lane: string): Promise<LaneReport> {
   const handle = handleFor(client, lane);

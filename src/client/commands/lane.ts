@@ -8,7 +8,7 @@ import type { LaneEvent } from '../../workflows/events.js';
 import { eventsQuery, type LaneReport, resolveUpdate, stateQuery, summaryQuery, trustSignal } from '../../workflows/lane.js';
 import { EVENT_TYPES } from '../../workflows/events.js';
 import { action, intOption } from '../context.js';
-import { followEvents, handleFor, laneIdFor, normalizePacket, submitLane, waitForReport } from '../lanes.js';
+import { followEvents, handleFor, laneIdFor, normalizePacket, requireOpenLane, submitLane, waitForReport } from '../lanes.js';
 import type { Output } from '../output.js';
 import { withClient } from '../temporal.js';
 
@@ -138,6 +138,7 @@ export function registerLaneCommands(program: Command): void {
         const act = opts.retry ? 'retry' : opts.abort ? 'abort' : opts.approve ? 'approve' : undefined;
         if (!act) throw new LanesError('usage', 'lanes resolve needs one of --retry, --abort, --approve', 'e.g. `lanes resolve my-lane --abort`');
         return withClient(config, async (client) => {
+          await requireOpenLane(client, lane, 'resolve');
           try {
             const r = await handleFor(client, lane).executeUpdate(resolveUpdate, { args: [{ action: act, ...(opts.note ? { note: opts.note } : {}) }] });
             out.result({ laneId: laneIdFor(lane), ...r }, (v) => `lane ${v.laneId}: ${v.action} accepted`);
@@ -156,6 +157,7 @@ export function registerLaneCommands(program: Command): void {
     .action(
       action(async ({ out, config }, lane: string) =>
         withClient(config, async (client) => {
+          await requireOpenLane(client, lane, 'cancel');
           await handleFor(client, lane).cancel();
           out.result({ laneId: laneIdFor(lane), cancelRequested: true }, (r) => `cancellation requested for lane ${r.laneId}`);
         }),
