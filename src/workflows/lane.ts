@@ -14,6 +14,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -27,8 +28,10 @@ import {
   LANE_STATE,
 } from '../shared/search-attributes.js';
 import type { LanesActivities } from '../worker/activities.js';
+import { requiredFailures } from '../mcp/report.js';
 import { EVENT_SCHEMA_ID, type EventType, type LaneEvent } from './events.js';
 import { classifyFailure, type FailureClass, failureDetails as failureDetailsOf, laneFailure } from './failures.js';
+import { isWarningLevel, nextStep } from './recovery.js';
 import { candidateCommands, decideAfterRed, decideLanding, fixupPrompt, levelsToRun, reachedLevel } from './policy.js';
 import { type GreenLevel, type LaneState, maxLevel, type WorktreeLevel } from './state.js';
 import { type LaneSummary, summarize } from './summary.js';
@@ -114,6 +117,9 @@ const sharedActs = proxyActivities<LanesActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumAttempts: 5 },
 });
+
+// Webhook delivery retries inside the activity and never throws; one attempt here.
+const webhookActs = proxyActivities<LanesActivities>({ startToCloseTimeout: '1m', retry: { maximumAttempts: 1 } });
 
 function hostActivities(taskQueue: string, packet: TaskPacket) {
   const testTimeoutMs = packet.acceptance.timeoutMs;
@@ -203,9 +209,17 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
         `next: ${s.recommendedAction}`,
     );
   };
+  // Webhook deliveries run beside the lane: they never block or fail it.
+  const webhooks: Promise<unknown>[] = [];
+  const notify = () => {
+    const url = packet.report.webhook;
+    if (!url) return;
+    webhooks.push(webhookActs.postLaneSummary({ url, laneId, seq: events.length, summary: summarize(laneId, events) }).catch(() => undefined));
+  };
   const setState = (next: LaneState, type: EventType, text: string, data: Record<string, unknown> = {}, cls?: FailureClass) => {
     state = next;
     emit(type, text, data, cls);
+    notify();
   };
 
   setHandler(stateQuery, () => ({ laneId, state, greenLevel, failureClass, worktreePath, hostQueue, lastSeq: events.length, report }));
@@ -256,9 +270,9 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
   };
 
   /** Waits in `blocked` for a resolution (or the escalation timeout). */
-  const escalate = async (cls: FailureClass, why: string, warnOnly = false): Promise<Resolution> => {
+  const escalate = async (cls: FailureClass, why: string): Promise<Resolution> => {
     failureClass = cls;
-    blockerWarnOnly = warnOnly;
+    blockerWarnOnly = isWarningLevel(cls, { budgetMode: packet.budget.mode });
     emit('lane.escalated', `escalated: ${why}`, { recoveryAttempts: packet.escalation.recoveryAttempts }, cls);
     setState('blocked', 'lane.blocked', why, { recommended: summarize(laneId, events).recommendedAction }, cls);
     await flush();
@@ -279,14 +293,25 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
    * the step again, abort fails the lane with the step's class.
    */
   const withEscalation = async <T>(what: string, step: () => Promise<T>, onFailure?: (cls: FailureClass, err: unknown) => void): Promise<T> => {
+    let recoveries = 0;
     for (;;) {
       try {
         return await step();
       } catch (err) {
         if (isCancellation(err) || err instanceof LaneStop) throw err;
         const cls = classifyFailure(err);
+        const message = `${what} failed: ${(err as Error).message ?? String(err)}`;
         onFailure?.(cls, err);
-        await escalate(cls, `${what} failed: ${(err as Error).message ?? String(err)}`);
+        const next = nextStep({ cls, attemptsUsed: recoveries, recoveryAttempts: packet.escalation.recoveryAttempts, retryAfterSeconds: failureDetailsOf(err).retryAfterSeconds });
+        // Recipes that mean "run the step again" are tried here once; the rest need a person.
+        if (next.action === 'recover' && ['backoff_retry', 'retry_tool', 'recreate_worktree'].includes(next.recipe.id)) {
+          recoveries += 1;
+          emit('lane.recovery.attempted', `${what}: ${next.recipe.id} after ${cls}${next.delayMs ? ` (waiting ${Math.round(next.delayMs / 1000)} s)` : ''}`, { recipe: next.recipe.id, attempt: recoveries, delayMs: next.delayMs }, cls);
+          if (next.delayMs) await sleep(next.delayMs);
+          continue;
+        }
+        if (next.action === 'escalate' && next.to === 'failed') throw new LaneStop(cls, message);
+        await escalate(cls, message);
       }
     }
   };
@@ -466,8 +491,9 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
   };
 
   const closeout = async () => {
-    const out = { worktreeRemoved: false, branchDeleted: false, keptReason: undefined as string | undefined };
-    if (packet.mcp && Object.keys(packet.mcp.servers).length > 0) await acts.misc.stopMcp({ laneId });
+    const out = { worktreeRemoved: false, branchDeleted: false, keptReason: undefined as string | undefined, mcpStopped: 0, mcpSurvivors: [] as number[] };
+    const mcp = Object.keys(packet.mcp.servers).length > 0 ? await acts.misc.stopMcp({ laneId }) : null;
+    if (mcp) Object.assign(out, { mcpStopped: mcp.stopped, mcpSurvivors: mcp.survivors });
     await acts.git.removeCandidate({ laneId, repoPath });
     if (worktreePath) {
       const c = await acts.git.closeout({ laneId, repoPath, worktreePath, branch, target, force: false });
@@ -522,6 +548,35 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
     return land();
   };
 
+  /**
+   * Starts the lane's MCP servers (the activity already restarted each failing one
+   * once: that is the recovery). A failed required server blocks; --retry starts
+   * them afresh, --abort fails the lane. History gets a trimmed report; the full
+   * one is mcp-report.json in the lane folder.
+   */
+  const startMcpServers = async () => {
+    for (;;) {
+      const report = await acts.misc.startMcp({ laneId, servers: packet.mcp.servers });
+      const brief = {
+        healthy: report.healthy.map((h) => ({ name: h.name, tools: h.tools.map((t) => t.name) })),
+        failed: report.failed,
+        degraded: report.degraded,
+        reportFile: 'mcp-report.json',
+      };
+      if (report.failed.length === 0) emit('lane.mcp.ready', `${report.healthy.length} MCP server(s) ready`, { report: brief });
+      else emit('lane.mcp.degraded', `MCP degraded: ${report.failed.map((f) => `${f.name} (${f.failure_mode})`).join(', ')} failed`, { report: brief });
+      const required = requiredFailures(report, packet.mcp.servers);
+      if (required.length === 0) return;
+      const first = report.failed.find((f) => f.name === required[0])!;
+      if ((first.attempts ?? 0) > 1) {
+        emit('lane.recovery.attempted', `MCP server ${first.name} was restarted once at start; still failing (${first.failure_mode})`, { recipe: 'restart_mcp', server: first.name, attempts: first.attempts }, first.class);
+      }
+      await escalate(first.class, `required MCP server ${first.name} failed: ${first.message}`);
+      // Retry: drop the session so the next start spawns every server afresh.
+      await acts.misc.stopMcp({ laneId });
+    }
+  };
+
   /** Trust gate, worktree, MCP servers: everything before the first prompt. */
   const prepareLane = async () => {
     // Trust gate: nothing reaches a model before the repo is trusted.
@@ -538,16 +593,7 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
     worktreePath = wt.worktreePath;
     setState('ready_for_prompt', 'lane.ready', `worktree ${wt.worktreePath} on ${wt.branch} from ${wt.baseCommit.slice(0, 10)}`, { ...wt });
 
-    if (Object.keys(packet.mcp.servers).length > 0) {
-      const report = await acts.misc.startMcp({ laneId, servers: packet.mcp.servers });
-      const requiredFailed = report.failed.filter((f) => (packet.mcp.servers[f.name] as { required?: unknown } | undefined)?.required === true);
-      if (report.failed.length === 0) emit('lane.mcp.ready', `${report.healthy.length} MCP server(s) ready`, { report });
-      else emit('lane.mcp.degraded', `MCP degraded: ${report.failed.map((f) => `${f.name} (${f.failure_mode})`).join(', ')} failed`, { report });
-      if (requiredFailed.length > 0) {
-        const cls = requiredFailed[0]!.class;
-        await escalate(cls, `required MCP server ${requiredFailed[0]!.name} failed: ${requiredFailed[0]!.message}`);
-      }
-    }
+    if (Object.keys(packet.mcp.servers).length > 0) await startMcpServers();
     await flush();
   };
 
@@ -642,6 +688,8 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
     report = finalReport();
     await flush();
     await acts.misc.writeReport({ laneId, report });
+    // Let the last deliveries land, but never hold the lane's end for long.
+    if (webhooks.length) await Promise.race([Promise.all(webhooks), sleep('30s')]);
   });
 
   if (failure) {

@@ -1,6 +1,8 @@
 // Issue 4 through the real stack: recovery, staleness, conflicts, trust, context
 // window, provider failures — each lane via the built CLI and a `lanes worker` child.
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALCULATOR_FIX } from '../../src/testkit/fixture-repo.js';
@@ -166,6 +168,45 @@ describe('lane policy through the real stack', () => {
     // Must not: send the oversized request to the provider, or dump a raw provider error.
     expect(stack.mock.requests.filter((q) => JSON.stringify(q.body).includes('y'.repeat(1000)))).toHaveLength(0);
     await stack.cli(['resolve', 'huge', '--abort']);
+  });
+
+  it('a webhook receiver gets a well-formed summary on each state change; a dead one never blocks the lane', async () => {
+    const received: any[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body: JSON.parse(body) });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    try {
+      const repo = await stack.fixture('hooked');
+      stack.mock.script('hooked', [{ text: 'fixing', toolCalls: [{ name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX } }] }, { text: 'done' }]);
+      const r = await stack.cli(['submit', stack.writePacket('hooked', mockPacket('hooked', repo.path, 'hooked', { report: { webhook: url } })), '--wait', '--json']);
+      expect(r.json().state).toBe('finished');
+      const phases = received.map((x) => x.body.summary.phase);
+      expect(phases).toEqual(expect.arrayContaining(['ready_for_prompt', 'running', 'finished']));
+      for (const { headers, body } of received) {
+        expect(headers['content-type']).toMatch(/application\/json/);
+        expect(body.schema).toBe('lanes.summary/v1');
+        expect(body.laneId).toBe('hooked');
+        expect(Object.keys(body.summary).sort()).toEqual(['blocker', 'greenLevel', 'laneId', 'lastCheckpoint', 'lastEvent', 'lastSeq', 'phase', 'recommendedAction'].sort());
+        expect(typeof body.summary.recommendedAction).toBe('string');
+      }
+      // Must not: deliver the same state change twice.
+      const ids = received.map((x) => x.headers['lanes-delivery-id']);
+      expect(new Set(ids).size).toBe(ids.length);
+    } finally {
+      server.close();
+    }
+    // A receiver that is down: the lane still finishes.
+    const repo2 = await stack.fixture('deadhook');
+    stack.mock.script('deadhook', [{ text: 'fixing', toolCalls: [{ name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX } }] }, { text: 'done' }]);
+    const r2 = await stack.cli(['submit', stack.writePacket('deadhook', mockPacket('deadhook', repo2.path, 'deadhook', { report: { webhook: url } })), '--wait', '--json']);
+    expect(r2.json().state).toBe('finished');
   });
 
   it('(g) provider 401 blocks as provider_auth with exactly one request; 429 then success merges', async () => {
