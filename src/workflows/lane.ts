@@ -693,8 +693,9 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
   });
 
   if (failure) {
-    // A CancelledFailure marks the run Canceled in Temporal; the report rides along as details.
-    if (cancelled) throw new CancelledFailure(failure.message, [{ report }]);
+    // A CancelledFailure marks the run Canceled in Temporal. The SDK drops a cancelled
+    // run's details, so clients read the report from the `state` query (or report.json).
+    if (cancelled) throw new CancelledFailure(failure.message);
     throw laneFailure(failure.cls, failure.message, { report });
   }
   return report!;

@@ -16,9 +16,13 @@ export function registerPacketCommands(program: Command): void {
         const { packet: p } = await loadPacketFile(file);
         // MCP entries are checked one by one at lane start (a bad one degrades the lane); warn here.
         const mcp = validateServers(p.mcp.servers);
+        const warnings = [
+          ...mcp.invalid.map((w) => `mcp.servers.${w.name}.${w.field}: ${w.message} (this server will be reported as a config failure)`),
+          ...(p.repo.url !== undefined ? ['repo.url: valid in the contract, but `lanes submit` of this version only runs local repositories (repo.path)'] : []),
+        ];
         out.result(
-          { valid: true, id: p.id ?? null, objective: p.objective, provider: p.agent.provider, mcpWarnings: mcp.invalid },
-          (v) => [`${file}: valid packet${v.id ? ` (id ${v.id})` : ' (no id: one is generated at submit)'}`, ...v.mcpWarnings.map((w: { name: string; field: string; message: string }) => `warning: mcp.servers.${w.name}.${w.field}: ${w.message}`)].join('\n'),
+          { valid: true, id: p.id ?? null, objective: p.objective, provider: p.agent.provider, warnings, mcpWarnings: mcp.invalid },
+          (v) => [`${file}: valid packet${v.id ? ` (id ${v.id})` : ' (no id: one is generated at submit)'}`, ...v.warnings.map((w: string) => `warning: ${w}`)].join('\n'),
         );
       }),
     );
