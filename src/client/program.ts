@@ -1,8 +1,10 @@
 // Assembles the `lanes` CLI from the command groups; no command logic here.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { registerChaosCommands } from './commands/chaos.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
+import { registerDrillCommands } from './commands/drill.js';
 import { registerLaneCommands } from './commands/lane.js';
 import { registerMcpCommands } from './commands/mcp.js';
 import { registerPacketCommands } from './commands/packet.js';
@@ -42,6 +44,8 @@ export function buildProgram(format: OutputFormat): Command {
   registerDemoCommand(program);
   registerLaneCommands(program);
   registerPacketCommands(program);
+  registerChaosCommands(program);
+  registerDrillCommands(program);
   registerMcpCommands(program);
   return program;
 }

@@ -6,7 +6,8 @@ import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { execa, type ResultPromise } from 'execa';
 import { LanesError } from '../errors.js';
-import { LANE_SEARCH_ATTRIBUTES } from '../shared/search-attributes.js';
+import { SearchAttributeType } from '@temporalio/common';
+import { cliTypeName, LANE_SEARCH_ATTRIBUTES } from '../shared/search-attributes.js';
 
 export interface DevServerOptions {
   binaryPath: string;
@@ -69,10 +70,11 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   const missing = LANE_SEARCH_ATTRIBUTES.filter((k) => !present.has(k.name));
   if (missing.length === 0) return [];
   // @temporalio/proto is CommonJS: named ESM imports of it fail under plain node.
-  const KEYWORD = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+  const Indexed = proto.temporal.api.enums.v1.IndexedValueType;
+  const indexed = (k: (typeof missing)[number]) => (k.type === SearchAttributeType.INT ? Indexed.INDEXED_VALUE_TYPE_INT : Indexed.INDEXED_VALUE_TYPE_KEYWORD);
   await connection.operatorService.addSearchAttributes({
     namespace,
-    searchAttributes: Object.fromEntries(missing.map((k) => [k.name, KEYWORD])),
+    searchAttributes: Object.fromEntries(missing.map((k) => [k.name, indexed(k)])),
   });
   return missing.map((k) => k.name);
 }
@@ -90,7 +92,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     '--log-format', 'json',
     '--log-level', 'warn',
     ...(opts.uiPort !== undefined ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
-    ...LANE_SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=Keyword`]),
+    ...LANE_SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=${cliTypeName(k.type)}`]),
   ];
   const log = { file: logFile, append: true } as const;
   const proc: ResultPromise = execa(opts.binaryPath, args, { stdout: log, stderr: log, stdin: 'ignore', reject: false, cleanup: true });
