@@ -61,9 +61,9 @@ export function recoveryFor(cls: FailureClass): Recipe {
     case 'mcp_handshake':
     case 'plugin_startup':
       return RESTART_MCP;
+    // Temporal already retried these (isRetryable); one paced lane-level retry more.
     case 'provider_rate_limit':
     case 'provider_internal':
-    // Temporal already retried these (isRetryable); one paced lane-level retry more.
     case 'prompt_delivery':
     case 'infra':
       return BACKOFF_RETRY;

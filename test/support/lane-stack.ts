@@ -51,7 +51,7 @@ export async function recordHistories(client: Client, taskQueue: string): Promis
   }
 }
 
-export async function startLaneStack(opts: { worker?: boolean } = {}): Promise<LaneStack> {
+export async function startLaneStack(opts: { worker?: boolean; workerArgs?: string[] } = {}): Promise<LaneStack> {
   const root = mkdtempSync(join(tmpdir(), 'lanes-stack-'));
   const home = join(root, 'home');
   const reposDir = join(root, 'repos');
@@ -94,7 +94,7 @@ export async function startLaneStack(opts: { worker?: boolean } = {}): Promise<L
     },
     cli: (args, o = {}) => runCli(args, { env, timeoutMs: o.timeoutMs }),
     async startWorker() {
-      const w = await spawnCli(['worker', '--shutdown-grace-ms', '2000'], { env });
+      const w = await spawnCli(['worker', '--shutdown-grace-ms', '2000', ...(opts.workerArgs ?? [])], { env });
       stack.worker = { proc: w.proc, lines: w.lines };
     },
     async stopWorker(signal = 'SIGTERM') {

@@ -90,7 +90,7 @@ export function registerLaneCommands(program: Command): void {
 
   program
     .command('events')
-    .description('List a lane events (the typed lanes.event/v1 envelope)')
+    .description("List a lane's events (the typed lanes.event/v1 envelope)")
     .argument('<lane>', 'lane id (or workflow id lane-<id>)')
     .option('--after <seq>', 'only events after this sequence number', intOption('--after', 0, Number.MAX_SAFE_INTEGER), 0)
     .addOption(new Option('--type <type>', 'only events of this type').choices([...EVENT_TYPES]))

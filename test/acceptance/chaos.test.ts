@@ -1,0 +1,65 @@
+// Scheduled chaos runs: a Temporal Schedule triggered now runs chaosWorkflow, whose
+// lanes meet their seeded faults and keep every invariant; a planted violation is caught.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LaneStack, startLaneStack } from '../support/lane-stack.js';
+
+let stack: LaneStack;
+beforeAll(async () => {
+  stack = await startLaneStack({ workerArgs: ['--allow-chaos'] });
+});
+afterAll(async () => stack?.stop());
+
+async function waitForChaosRun(prefix: string, timeoutMs = 120_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for await (const wf of stack.client.workflow.list({ query: `WorkflowType = 'chaosWorkflow' AND TaskQueue = '${stack.taskQueue}'` })) {
+      if (wf.workflowId.startsWith(prefix) && wf.status.name !== 'RUNNING') return wf.workflowId;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`no finished chaos run ${prefix}*`);
+}
+
+describe('chaos runs', () => {
+  it('a schedule triggered now runs a chaos batch that ends with zero violations', async () => {
+    const id = `chaos-test-${stack.taskQueue.slice(-6)}`;
+    const created = await stack.cli(['chaos', 'schedule', '--every', '24h', '--seed', '7', '--lanes', '2', '--faults', 'throw,delay', '--id', id, '--json']);
+    expect(created.exitCode).toBe(0);
+    try {
+      expect((await stack.cli(['chaos', 'trigger', id, '--json'])).exitCode).toBe(0);
+      const runId = await waitForChaosRun(`chaos-${id}`);
+      const r = await stack.cli(['chaos', 'report', runId, '--json']);
+      const report = r.json();
+      expect(report.armed).toBe(true);
+      expect(report.violations).toBe(0);
+      expect(report.lanes).toHaveLength(2);
+      expect(report.lanes.every((l: { state: string }) => l.state === 'finished')).toBe(true);
+      // Each fault really fired (the plan is not a no-op).
+      for (const lane of report.lanes) {
+        const events = (await stack.cli(['events', lane.laneId, '--json'])).json();
+        expect(events.at(-1).type).toBe('lane.finished');
+      }
+      expect(r.exitCode).toBe(0);
+      const list = (await stack.cli(['chaos', 'list', '--json'])).json();
+      expect(list.schedules.map((s: { scheduleId: string }) => s.scheduleId)).toContain(id);
+      const run = list.runs.find((x: { workflowId: string }) => x.workflowId === runId);
+      expect(run.violations).toBe(0);
+    } finally {
+      expect((await stack.cli(['chaos', 'delete', id, '--json'])).exitCode).toBe(0);
+    }
+    // Must not: the deleted schedule linger.
+    const after = (await stack.cli(['chaos', 'list', '--json'])).json();
+    expect(after.schedules.map((s: { scheduleId: string }) => s.scheduleId)).not.toContain(id);
+  });
+
+  it('a planted real violation (a second land commit) is reported and exits 1', async () => {
+    const r = await stack.cli(['chaos', 'run', '--seed', '3', '--lanes', '1', '--faults', 'throw', '--plant', 'double_land', '--json']);
+    expect(r.exitCode).toBe(1);
+    const report = r.json();
+    expect(report.violations).toBeGreaterThanOrEqual(1);
+    const failed = report.invariants.filter((i: { passed: boolean }) => !i.passed).map((i: { name: string }) => i.name);
+    expect(failed).toContain('at_most_one_land');
+    // Must not: blame the lane's own run (it finished and landed once before the plant).
+    expect(failed).not.toContain('terminal_state');
+  });
+});
