@@ -44,6 +44,7 @@ import {
   removeCandidate,
 } from '../git/landing.js';
 import type { LaneCommit } from '../git/trailers.js';
+import { faultPoint } from '../testkit/faults/index.js';
 
 export { assertLanePath } from '../git/worktrees.js';
 export type { GitIdentity } from '../git/client.js';
@@ -104,7 +105,11 @@ export function createGitActivities({ home }: GitActivitiesDeps) {
      * Failure semantics: keyed by laneId; a retry returns the same worktree with created:false.
      * Foreign folder or wrong branch -> workspace_mismatch; missing base -> validator.
      */
-    prepareWorktree: boundary('prepareWorktree', (input: PrepareWorktreeInput): Promise<PrepareWorktreeResult> => prepareWorktree(home, input)),
+    prepareWorktree: boundary('prepareWorktree', async (input: PrepareWorktreeInput): Promise<PrepareWorktreeResult> => {
+      const r = await prepareWorktree(home, input);
+      await faultPoint('after_worktree', { home, laneId: input.laneId, repoPath: input.repoPath });
+      return r;
+    }),
 
     /**
      * Proves `worktreePath` is this lane's linked worktree and reports branch, head and dirtiness.
@@ -117,7 +122,11 @@ export function createGitActivities({ home }: GitActivitiesDeps) {
      * Failure semantics: keyed by (laneId, step) via trailers; a retry returns the existing
      * commit with created:false and never commits twice. Nothing to commit -> sha null.
      */
-    commitWork: boundary('commitWork', (input: CommitWorkInput): Promise<CommitWorkResult> => commitWork(home, input)),
+    commitWork: boundary('commitWork', async (input: CommitWorkInput): Promise<CommitWorkResult> => {
+      const r = await commitWork(home, input);
+      if (r.sha) await faultPoint('after_commit', { home, laneId: input.laneId, step: input.step });
+      return r;
+    }),
 
     /**
      * Ahead/behind counts of the lane branch against `base`.
@@ -145,14 +154,22 @@ export function createGitActivities({ home }: GitActivitiesDeps) {
      * Failure semantics: keyed by laneId; a retry rebuilds the candidate; a landed lane -> alreadyLanded:true
      * and nothing else; conflict -> aborted, conflict:true; ff_only on a diverged lane -> branch_divergence.
      */
-    prepareCandidate: boundary('prepareCandidate', (input: PrepareCandidateInput): Promise<PrepareCandidateResult> => prepareCandidate(home, input)),
+    prepareCandidate: boundary('prepareCandidate', async (input: PrepareCandidateInput): Promise<PrepareCandidateResult> => {
+      const r = await prepareCandidate(home, input);
+      if (!r.alreadyLanded && !r.conflict) await faultPoint('mid_merge', { home, laneId: input.laneId, repoPath: input.repoPath });
+      return r;
+    }),
 
     /**
      * Fast-forwards the target to the tested candidate, only if it is still at expectedTargetHead.
      * Failure semantics: keyed by (laneId, candidateHead); a retry after success returns landed:true;
      * target moved -> landed:false 'target_moved'; dirty checkout -> landed:false 'target_dirty'.
      */
-    advanceTarget: boundary('advanceTarget', (input: AdvanceTargetInput): Promise<AdvanceTargetResult> => advanceTarget(home, input)),
+    advanceTarget: boundary('advanceTarget', async (input: AdvanceTargetInput): Promise<AdvanceTargetResult> => {
+      const r = await advanceTarget(home, input);
+      if (r.landed) await faultPoint('after_merge', { home, laneId: input.laneId, repoPath: input.repoPath });
+      return r;
+    }),
 
     /**
      * Removes the lane's candidate worktree and branch.

@@ -12,6 +12,7 @@ import { capText } from '../tools/output-cap.js';
 import { laneFailure } from '../workflows/failures.js';
 import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
 import { assertSafeSegment, createArtifactStore } from './artifacts.js';
+import { faultPoint } from '../testkit/faults/index.js';
 
 export const MCP_REPORT_FILE = 'mcp-report.json';
 export const MCP_STDERR_LOG = 'mcp-stderr.log';
@@ -90,6 +91,7 @@ export function createMcpActivities({ home, registry }: McpActivityDeps) {
       assertSafeSegment('lane id', laneId);
       const { report } = await ensure(laneId, servers, cwd);
       store.writeJson(laneId, MCP_REPORT_FILE, report);
+      await faultPoint('after_mcp_startup', { home, laneId });
       return report;
     },
 

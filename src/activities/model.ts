@@ -10,6 +10,7 @@ import { toolResultFile } from './tools.js';
 import { laneFailure } from '../workflows/failures.js';
 import { startHeartbeat, activityCancellationSignal } from './activity-context.js';
 import type { ArtifactStore } from './artifacts.js';
+import { faultPoint } from '../testkit/faults/index.js';
 
 export type AgentConfig = TaskPacket['agent'];
 
@@ -200,10 +201,12 @@ export function createModelActivities(deps: ModelDeps) {
       } finally {
         stop();
       }
+      await faultPoint('mid_model_turn', { home: store.home, laneId: input.laneId, turn: input.turn });
       const record: SavedTurn = { turn: input.turn, reply, costUsd: estimateCostUsd(reply.model, reply.usage, reply.provider), compacted, estimatedInputTokens: estimated };
       store.writeJson(input.laneId, turnFile(input.turn), record);
       // Human-readable transcript, derived (rewritten whole, so retries never duplicate).
       store.writeJson(input.laneId, 'transcript.json', { system, provider: reply.provider, scripted: reply.scripted, messages: [...messages, { role: 'assistant', content: reply.content }] });
+      await faultPoint('after_reply_saved', { home: store.home, laneId: input.laneId, turn: input.turn });
       return summaryOf(record, false);
     },
   };

@@ -12,6 +12,7 @@ import { laneFailure } from '../workflows/failures.js';
 import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
 import { assertSafeSegment, createArtifactStore, type ArtifactStore } from './artifacts.js';
 import { assertLaneWorktree } from './lane-worktree.js';
+import { faultPoint } from '../testkit/faults/index.js';
 
 /** Characters of output kept in the result (the full log is on disk). */
 export const TEST_TAIL_CHARS = 2_000;
@@ -153,7 +154,17 @@ export function createTestActivities({ home, artifacts, heartbeatIntervalMs = 5_
       const stopHeartbeat = startHeartbeat(() => ({ level, index, of: commands.length }), heartbeatIntervalMs);
       try {
         for (; index < commands.length; index++) {
-          const r = await runOne(laneId, cwd, `tests/${attemptKey}-${level}-${index}.log`, commands[index]!, input.timeoutMs);
+          const running = runOne(laneId, cwd, `tests/${attemptKey}-${level}-${index}.log`, commands[index]!, input.timeoutMs);
+          if (index === 0) {
+            // Kill point: the first command's process group is spawned and running.
+            try {
+              await faultPoint('mid_tests', { home, laneId, level, attemptKey });
+            } catch (err) {
+              await running.catch(() => undefined);
+              throw err;
+            }
+          }
+          const r = await running;
           throwIfActivityCancelled();
           results.push(r);
           if (r.timedOut || r.exitCode !== 0) break;

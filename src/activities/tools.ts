@@ -7,6 +7,7 @@ import type { PermissionMode } from '../tools/permissions.js';
 import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
 import { createArtifactStore, type ArtifactStore } from './artifacts.js';
 import { assertLaneWorktree } from './lane-worktree.js';
+import { faultPoint } from '../testkit/faults/index.js';
 
 // The tool surface other modules (model loop, agent activities) use, exported at this boundary.
 export { runTool, type RunToolOptions, type ToolCall, type ToolResult } from '../tools/run-tool.js';
@@ -125,6 +126,7 @@ export function createToolActivities({ home, artifacts, heartbeatIntervalMs = 5_
       }
       // A cancelled call is not a result to replay: record nothing.
       throwIfActivityCancelled();
+      await faultPoint('mid_tool', { home, laneId, turn, tool: call.name, callId: call.id });
       store.writeJson(laneId, relPath, result);
       logRefusal(laneId, turn, result);
       return result;

@@ -9,6 +9,7 @@ import { McpRegistry } from '../mcp/registry.js';
 import type { ModelProvider } from '../providers/types.js';
 import { createActivities } from './activities.js';
 import { workflowCodeOptions } from './bundle.js';
+import { inflightDir, inflightInterceptor, reapOrphanedActivities, type ReapResult } from './inflight.js';
 
 export interface LanesWorkerOptions {
   address: string;
@@ -23,12 +24,20 @@ export interface LanesWorkerOptions {
   shutdownGraceMs?: number;
   identity?: string;
   provider?: (agent: AgentConfig) => ModelProvider;
+  /**
+   * How long a workflow task waits on this worker's sticky queue before any worker
+   * may take it, ms (default 3000; the SDK's is 10000). After a crash this bounds
+   * how long the lane's next decision waits for the dead worker.
+   */
+  stickyQueueTimeoutMs?: number;
 }
 
 export interface RunningWorker {
   workers: Worker[];
   connection: NativeConnection;
   hostQueue: string;
+  /** Activity attempts of dead workers on this host that were failed at startup so they retry now. */
+  reaped: ReapResult;
   /** Resolves once the workers have drained and stopped (MCP servers stopped too). */
   run(): Promise<void>;
   shutdown(): void;
@@ -72,10 +81,15 @@ export async function createLanesWorker(opts: LanesWorkerOptions): Promise<Runni
     mcpRegistry,
     provider: opts.provider,
   });
+  // Attempts a crashed predecessor left running are retried now, not after their timeouts.
+  const inflight = inflightDir(opts.home, hostId);
+  const reaped = await reapOrphanedActivities({ dir: inflight, connection, namespace: opts.namespace });
   const common = {
     connection,
     namespace: opts.namespace,
     activities,
+    interceptors: { activity: [inflightInterceptor(inflight)] },
+    stickyQueueScheduleToStartTimeout: opts.stickyQueueTimeoutMs ?? 3_000,
     identity: opts.identity ?? `lanes@${hostname()}:${process.pid}`,
     shutdownGraceTime: opts.shutdownGraceMs ?? 10_000,
     shutdownForceTime: (opts.shutdownGraceMs ?? 10_000) + 20_000,
@@ -88,6 +102,7 @@ export async function createLanesWorker(opts: LanesWorkerOptions): Promise<Runni
     workers,
     connection,
     hostQueue,
+    reaped,
     async run() {
       try {
         await Promise.all(workers.map((w) => w.run()));

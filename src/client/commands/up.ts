@@ -1,34 +1,53 @@
-// `lanes up`: the embedded default — a dev server (unless one is reachable) plus a worker.
+// `lanes up`: the embedded default — a dev server (unless one is reachable) in this
+// process, plus a supervised worker child that is restarted if it crashes.
 import type { Command } from 'commander';
 import { type DevServer, isServerReachable } from '../../devserver/server.js';
-import { createLanesWorker, installRuntime } from '../../worker/worker.js';
 import { action } from '../context.js';
+import { runSupervised } from './worker.js';
 import { addServerOptions, describeServer, launchServer, type ServerFlags } from './server.js';
 
 export function registerUpCommand(program: Command): void {
   addServerOptions(
     program
       .command('up')
-      .description('Start the embedded default: a Temporal dev server (reused if one answers at --address) and a worker; Ctrl-C stops both'),
+      .description('Start the embedded default: a Temporal dev server (reused if one answers at --address) and a supervised worker; Ctrl-C stops both'),
   ).action(
     action(async ({ out, config }, flags: ServerFlags) => {
-      installRuntime(out.format === 'json' ? 'WARN' : 'INFO');
       let server: DevServer | undefined;
       if (!(await isServerReachable(config.address))) {
         server = await launchServer(config, flags, out);
         config.address = server.address;
       }
-      const w = await createLanesWorker({ address: config.address, namespace: config.namespace, taskQueue: config.taskQueue, home: config.home, trustedRoots: config.trustedRoots });
-      out.line(
-        { event: 'up.ready', server: server ? describeServer(server) : { address: config.address, reused: true }, taskQueue: config.taskQueue, home: config.home },
-        (v) => `Lanes is up\n  temporal:  ${v.server.address}${v.server.reused ? ' (existing server)' : ''}\n  web ui:    ${v.server.uiUrl ?? '-'}\n  taskQueue: ${v.taskQueue}\n  home:      ${v.home}\nCtrl-C stops the worker${server ? ' and the server' : ''}.`,
-      );
+      let announced = false;
+      const workerArgs = ['--json', '--address', config.address, '--namespace', config.namespace, '--task-queue', config.taskQueue, 'worker'];
       try {
-        await w.run();
+        const code = await runSupervised(out, workerArgs, {
+          // up.ready stays the first line: the first spawn is announced by it.
+          showEvent: (e) => announced || e.event !== 'worker.spawned',
+          onChildLine: (line) => {
+            let event: unknown;
+            try {
+              event = (JSON.parse(line) as { event?: unknown }).event;
+            } catch {
+              event = undefined;
+            }
+            if (event === 'worker.ready' && !announced) {
+              announced = true;
+              out.line(
+                { event: 'up.ready', server: server ? describeServer(server) : { address: config.address, reused: true }, taskQueue: config.taskQueue, home: config.home, supervised: true },
+                (v) =>
+                  `Lanes is up\n  temporal:  ${v.server.address}${v.server.reused ? ' (existing server)' : ''}\n  web ui:    ${v.server.uiUrl ?? '-'}\n  taskQueue: ${v.taskQueue}\n  home:      ${v.home}\n  worker:    supervised (restarted after a crash)\nCtrl-C stops the worker${server ? ' and the server' : ''}.`,
+              );
+            }
+            // The worker's own lines (restart readiness, stop) in JSON mode; text mode has the supervisor's.
+            if (out.format === 'json') process.stdout.write(`${line}\n`);
+          },
+        });
+        out.line({ event: 'up.stopped', exitCode: code }, () => 'Lanes stopped');
+        return code;
       } finally {
         await server?.stop();
       }
-      out.line({ event: 'up.stopped' }, () => 'Lanes stopped');
     }),
   );
 }

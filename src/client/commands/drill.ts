@@ -1,0 +1,69 @@
+// `lanes drill crash`: kill the worker (or restart the dev server) at named kill
+// points while a real lane runs, and check that nothing was lost or done twice.
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { type CrashDrillReport, runCrashDrill } from '../../drill/crash-drill.js';
+import { LanesError } from '../../errors.js';
+import { isKillPoint, KILL_POINTS, type KillPoint } from '../../testkit/faults/index.js';
+import { action, intOption } from '../context.js';
+
+interface DrillCrashFlags {
+  at?: KillPoint[];
+  all?: boolean;
+  repeat: number;
+  serverRestart?: boolean;
+  keep?: boolean;
+  dir?: string;
+  pointTimeoutMs: number;
+}
+
+function pointsOption(value: string, previous: KillPoint[] = []): KillPoint[] {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) if (!isKillPoint(n)) throw new InvalidArgumentError(`unknown kill point "${n}"; known: ${KILL_POINTS.join(', ')}`);
+  return [...previous, ...(names as KillPoint[])];
+}
+
+export function renderDrillReport(r: CrashDrillReport): string {
+  const rows = r.points.map((p) => {
+    const broken = p.invariants.filter((i) => !i.passed);
+    return `  ${p.passed ? 'PASS' : 'FAIL'}  ${p.point.padEnd(18)} resume ${String(p.resumeLatencyMs ?? '-').padStart(6)} ms  ${(p.resumedWith ?? '').padEnd(22)} lane ${(p.durationMs / 1000).toFixed(1).padStart(5)} s` +
+      (broken.length ? `\n        broken: ${broken.map((i) => `${i.name}: ${i.detail}`).join('\n                ')}\n        kept: ${p.dir}` : '');
+  });
+  const failed = r.points.filter((p) => !p.passed).length;
+  return `crash drill (${r.mode}) on ${r.server.address}${r.server.startedByDrill ? ' (server started by the drill)' : ''}\n${rows.join('\n')}\n` +
+    `${r.passed ? 'PASSED' : 'FAILED'}: ${r.points.length - failed}/${r.points.length} run(s) kept every invariant (${(r.durationMs / 1000).toFixed(1)} s)`;
+}
+
+export function registerDrillCommands(program: Command): void {
+  const drill = program.command('drill').description('Durability drills: crash a lane on purpose and check what survives');
+  drill
+    .command('crash')
+    .description('Run the drill lane once per kill point, SIGKILL its supervised worker there (or restart the dev server), and check the invariants; exit 1 if any broke')
+    .option('--at <points>', `kill point(s), comma-separated or repeated: ${KILL_POINTS.join(', ')}`, pointsOption)
+    .option('--all', 'every kill point')
+    .option('--repeat <n>', 'runs per point', intOption('--repeat', 1, 100), 1)
+    .option('--server-restart', 'hold the lane at the point and restart the dev server (SIGKILL, same SQLite) instead of killing the worker; the drill starts its own server (default point: mid_tests)')
+    .option('--keep', 'keep the run folders of passing points too (failing ones are always kept)')
+    .option('--dir <path>', 'parent folder for the run folders (default: a new temp folder)')
+    .option('--point-timeout-ms <ms>', 'deadline for one lane', intOption('--point-timeout-ms', 10_000, 3_600_000), 180_000)
+    .action(
+      action(async ({ out, config }, flags: DrillCrashFlags) => {
+        if (flags.all && flags.at) throw new LanesError('usage', '--at and --all are exclusive', 'Pass either --at <point>[,<point>...] or --all.');
+        const points: KillPoint[] = flags.all ? [...KILL_POINTS] : flags.at ? [...new Set(flags.at)] : flags.serverRestart ? ['mid_tests'] : [];
+        if (points.length === 0) throw new LanesError('usage', 'no kill point selected', `Pass --at <point>[,<point>...] or --all (points: ${KILL_POINTS.join(', ')}).`);
+        const report = await runCrashDrill({
+          address: config.address,
+          namespace: config.namespace,
+          points,
+          repeat: flags.repeat,
+          serverRestart: flags.serverRestart === true,
+          keep: flags.keep === true,
+          ...(flags.dir ? { dir: flags.dir } : {}),
+          pointTimeoutMs: flags.pointTimeoutMs,
+          onProgress: (l) => out.info(l),
+        });
+        out.result(report, renderDrillReport);
+        return report.passed ? 0 : 1;
+      }),
+    );
+}

@@ -1,0 +1,321 @@
+// `lanes drill crash`: for each kill point, run the drill lane with a supervised
+// worker whose fault plan SIGKILLs it there (or, with serverRestart, SIGKILL and
+// restart the dev server while the lane sits at the point), let it recover, and
+// check the durability invariants (invariants.ts). See docs/durability.md.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { LanesError } from '../errors.js';
+import { normalizePacket, submitLane, waitForReport, workflowIdFor } from '../client/lanes.js';
+import { requireTemporalBinary } from '../devserver/provision.js';
+import { type DevServer, freePort, isServerReachable, startDevServer } from '../devserver/server.js';
+import { TaskPacketSchema } from '../packet/schema.js';
+import { type FaultPlanInput, FAULT_PLAN_ENV, faultRecordPath, type FaultFiringRecord, type KillPoint } from '../testkit/faults/index.js';
+import { createFixtureRepo } from '../testkit/fixture-repo.js';
+import { type MockModelServer, startMockModelServer } from '../testkit/mock-model-server.js';
+import { eventsQuery, type LaneReport } from '../workflows/lane.js';
+import { checkInvariants, type DrillObservation, type InvariantResult } from './invariants.js';
+import { activityStarts, firstStartAfter, gitFacts, laneProcesses, readJsonLines, readPidLog } from './observe.js';
+import { DRILL_SCRIPT, drillPacket } from './scenario.js';
+import { startSupervisedWorker, type SupervisedWorker } from './worker-process.js';
+
+export type DrillMode = 'worker_kill' | 'server_restart';
+
+export interface CrashDrillOptions {
+  /** Temporal to use for worker_kill drills when it answers; otherwise the drill starts its own. */
+  address: string;
+  namespace: string;
+  points: readonly KillPoint[];
+  /** Runs per point (default 1). */
+  repeat?: number;
+  /** Restart the dev server (SIGKILL, same SQLite) instead of killing the worker. */
+  serverRestart?: boolean;
+  /** Parent folder of the per-run homes (default a new temp folder). */
+  dir?: string;
+  /** Keep the homes of passing runs too (failing ones are always kept). */
+  keep?: boolean;
+  /** Deadline for one lane, ms (default 180000). */
+  pointTimeoutMs?: number;
+  /** How long the lane is held at the point while the server restarts, ms (default 8000). */
+  serverRestartHoldMs?: number;
+  onProgress?: (line: string) => void;
+}
+
+export interface PointReport {
+  point: KillPoint;
+  mode: DrillMode;
+  /** 1-based repeat index. */
+  run: number;
+  laneId: string;
+  passed: boolean;
+  invariants: InvariantResult[];
+  /** Kill → the next activity attempt started (from workflow history); null if none. */
+  resumeLatencyMs: number | null;
+  /** The activity attempt the lane resumed with, e.g. "prepareWorktree#2". */
+  resumedWith: string | null;
+  /** Kill → the restarted worker was polling again (worker_kill), or the server answered again (server_restart). */
+  restartMs: number | null;
+  durationMs: number;
+  /** Where this run's home, logs and fixture repo are (kept when it failed or with keep). */
+  dir: string | null;
+}
+
+export interface CrashDrillReport {
+  schema: 'lanes.drill/v1';
+  drill: 'crash';
+  mode: DrillMode;
+  server: { address: string; startedByDrill: boolean };
+  passed: boolean;
+  points: PointReport[];
+  durationMs: number;
+}
+
+const DEFAULT_POINT_TIMEOUT_MS = 180_000;
+
+/** The lane's report, tolerating a server that is away for a while; null past the deadline. */
+async function awaitReport(client: Client, laneId: string, deadline: number): Promise<{ report: LaneReport | null; error?: string }> {
+  let lastError = '';
+  while (Date.now() < deadline) {
+    const left = deadline - Date.now();
+    const stopTimer = new AbortController();
+    const timeout = sleep(left, 'timeout' as const, { signal: stopTimer.signal }).catch(() => 'timeout' as const);
+    try {
+      const pending = waitForReport(client, laneId);
+      pending.catch(() => undefined);
+      const r = await Promise.race([pending, timeout]);
+      if (r === 'timeout') break;
+      return { report: r };
+    } catch (e) {
+      if (e instanceof WorkflowFailedError || e instanceof WorkflowNotFoundError) return { report: null, error: (e as Error).message };
+      // The server is restarting (UNAVAILABLE and friends): ask again.
+      lastError = (e as Error).message;
+      await sleep(500);
+    } finally {
+      // A pending deadline timer would keep the CLI process alive after the drill.
+      stopTimer.abort();
+    }
+  }
+  return { report: null, error: `no report within the deadline${lastError ? ` (last error: ${lastError})` : ''}` };
+}
+
+function readFiring(home: string, laneId: string, point: KillPoint): FaultFiringRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(faultRecordPath(home, laneId, point), 'utf8')) as FaultFiringRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+function byTurn(mock: MockModelServer, scenario: string): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (const r of mock.requests) if (r.scenario === scenario) out[r.turn] = (out[r.turn] ?? 0) + 1;
+  return out;
+}
+
+interface DrillContext {
+  client: Client;
+  address: string;
+  namespace: string;
+  mock: MockModelServer;
+  dir: string;
+  mode: DrillMode;
+  /** Present when the drill owns the server (needed for server_restart). */
+  server?: { current: DevServer; restart(): Promise<DevServer> };
+  opts: CrashDrillOptions;
+}
+
+async function runPoint(ctx: DrillContext, point: KillPoint, run: number): Promise<PointReport> {
+  const started = Date.now();
+  const tag = `${point.replace(/_/g, '-')}-${run}-${randomBytes(3).toString('hex')}`;
+  const runDir = join(ctx.dir, tag);
+  const home = join(runDir, 'home');
+  mkdirSync(home, { recursive: true });
+  const laneId = `drill-${tag}`;
+  const scenario = laneId;
+  ctx.mock.script(scenario, DRILL_SCRIPT);
+  const repo = await createFixtureRepo(join(home, 'repos', 'calculator'));
+  const baseHead = await repo.head();
+  const mcpSpawnLog = join(runDir, 'mcp-spawns.log');
+
+  const hold = ctx.opts.serverRestartHoldMs ?? 8_000;
+  const plan: FaultPlanInput = [ctx.mode === 'worker_kill' ? { point, fault: 'crash', laneId } : { point, fault: 'delay', delayMs: hold, laneId }];
+  const planFile = join(runDir, 'fault-plan.json');
+  writeFileSync(planFile, `${JSON.stringify(plan, null, 2)}\n`);
+  const taskQueue = `drill-${tag}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    LANES_HOME: home,
+    LANES_HOST_ID: `drill-${tag}`,
+    ANTHROPIC_BASE_URL: ctx.mock.anthropicBaseURL,
+    ANTHROPIC_API_KEY: 'drill-key-not-secret',
+  };
+  delete env[FAULT_PLAN_ENV];
+
+  let worker: SupervisedWorker | undefined;
+  let report: LaneReport | null = null;
+  let waitError: string | undefined;
+  let killMs: number | null = null;
+  let restartMs: number | null = null;
+  const invariants: InvariantResult[] = [];
+  let resume: { ms: number | null; with: string | null } = { ms: null, with: null };
+  try {
+    worker = await startSupervisedWorker({
+      globalArgs: ['--address', ctx.address, '--namespace', ctx.namespace, '--task-queue', taskQueue],
+      workerArgs: ['--fault-plan', planFile, '--shutdown-grace-ms', '2000'],
+      env,
+      logFile: join(runDir, 'worker.log'),
+    });
+    const packet = normalizePacket(TaskPacketSchema.parse(drillPacket({ id: laneId, repoPath: repo.path, scenario, mcpSpawnLog })), home);
+    const deadline = Date.now() + (ctx.opts.pointTimeoutMs ?? DEFAULT_POINT_TIMEOUT_MS);
+    await submitLane(ctx.client, taskQueue, packet);
+
+    let restarting: Promise<void> = Promise.resolve();
+    if (ctx.mode === 'server_restart' && ctx.server) {
+      const srv = ctx.server;
+      restarting = (async () => {
+        while (Date.now() < deadline && !readFiring(home, laneId, point)) await sleep(100);
+        if (!readFiring(home, laneId, point)) return;
+        killMs = Date.now();
+        ctx.opts.onProgress?.(`  ${point}: lane held at the point; SIGKILL the dev server and restart it on the same SQLite`);
+        await srv.current.stop('SIGKILL');
+        await srv.restart();
+        restartMs = Date.now() - killMs;
+      })();
+    }
+    const waited = await awaitReport(ctx.client, laneId, deadline);
+    await restarting;
+    report = waited.report;
+    waitError = waited.error;
+    if (!report) {
+      await ctx.client.workflow
+        .getHandle(workflowIdFor(laneId))
+        .terminate('lanes drill: deadline passed')
+        .catch(() => undefined);
+    }
+
+    const firing = readFiring(home, laneId, point);
+    if (ctx.mode === 'worker_kill' && firing?.firings[0]) {
+      killMs = Date.parse(firing.firings[0].ts);
+      const ready = worker.lines.find((l) => l.event === 'worker.ready' && typeof l.ts === 'string' && Date.parse(l.ts) > killMs!);
+      restartMs = ready ? Date.parse(ready.ts!) - killMs : null;
+    }
+    if (killMs !== null) {
+      const after = firstStartAfter(await activityStarts(ctx.client, workflowIdFor(laneId)), killMs);
+      resume = after ? { ms: after.startedAtMs - killMs, with: `${after.activityType}#${after.attempt}` } : { ms: null, with: null };
+    }
+
+    // Orphans are judged before the worker stops: a drain would tidy up what a crash left.
+    await sleep(300);
+    const workflowEvents = await ctx.client.workflow
+      .getHandle(workflowIdFor(laneId))
+      .query(eventsQuery, 0)
+      .catch(() => [] as unknown[]);
+    const facts = await gitFacts(repo.path, home, baseHead, 'main');
+    const observation: DrillObservation = {
+      laneId,
+      report,
+      firings: firing?.firings.length ?? 0,
+      restarts: worker.lines.filter((l) => l.event === 'worker.restarted').map((l) => ({ signal: l.signal ?? null, exitCode: l.exitCode ?? null })),
+      ...facts,
+      modelRequestsByTurn: byTurn(ctx.mock, scenario),
+      workflowEvents,
+      fileEvents: readJsonLines(join(home, 'lanes', laneId, 'events.jsonl')),
+      orphanProcesses: laneProcesses(home, { exclude: [worker.pid, ...worker.workerPids()], recordedPids: readPidLog(mcpSpawnLog) }),
+    };
+    invariants.push(...checkInvariants(observation, { oneTurnAskedTwice: ctx.mode === 'worker_kill' && point === 'mid_model_turn', workerKilled: ctx.mode === 'worker_kill' }));
+    if (waitError && !report) invariants.find((i) => i.name === 'terminal_state')!.detail += ` (${waitError})`;
+  } catch (e) {
+    invariants.push({ name: 'drill_ran', passed: false, detail: `the drill itself failed: ${(e as Error).message}` });
+  } finally {
+    if (worker) {
+      const stopped = await worker.stop();
+      invariants.push(
+        stopped.survivors.length === 0
+          ? { name: 'worker_stopped', passed: true, detail: 'SIGTERM stopped the supervisor and its worker' }
+          : { name: 'worker_stopped', passed: false, detail: `still alive after SIGTERM: ${stopped.survivors.join(', ')}` },
+      );
+    }
+  }
+  const passed = invariants.length > 0 && invariants.every((i) => i.passed);
+  const keep = !passed || ctx.opts.keep === true;
+  if (!keep) rmSync(runDir, { recursive: true, force: true });
+  return {
+    point,
+    mode: ctx.mode,
+    run,
+    laneId,
+    passed,
+    invariants,
+    resumeLatencyMs: resume.ms,
+    resumedWith: resume.with,
+    restartMs,
+    durationMs: Date.now() - started,
+    dir: keep ? runDir : null,
+  };
+}
+
+export async function runCrashDrill(opts: CrashDrillOptions): Promise<CrashDrillReport> {
+  const started = Date.now();
+  const mode: DrillMode = opts.serverRestart ? 'server_restart' : 'worker_kill';
+  const repeat = opts.repeat ?? 1;
+  if (opts.points.length === 0) throw new LanesError('usage', 'no kill points selected', 'Pass --at <point>[,<point>...] or --all.');
+  const dir = opts.dir ?? join(tmpdir(), `lanes-drill-${new Date().toISOString().replace(/[-:T.Z]/g, '').slice(0, 14)}-${randomBytes(2).toString('hex')}`);
+  mkdirSync(dir, { recursive: true });
+
+  let server: DrillContext['server'];
+  let address = opts.address;
+  if (opts.serverRestart || !(await isServerReachable(address))) {
+    const binary = await requireTemporalBinary({ onProgress: opts.onProgress });
+    const serverOpts = { binaryPath: binary.path, dbFile: join(dir, 'temporal', 'dev.sqlite'), port: await freePort(), namespace: opts.namespace, readyTimeoutMs: 90_000 };
+    opts.onProgress?.(`starting a Temporal dev server for the drill on 127.0.0.1:${serverOpts.port} (SQLite ${serverOpts.dbFile})`);
+    const first = await startDevServer(serverOpts);
+    address = first.address;
+    const holder = {
+      current: first,
+      async restart() {
+        holder.current = await startDevServer(serverOpts);
+        return holder.current;
+      },
+    };
+    server = holder;
+  }
+
+  const mock = await startMockModelServer();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: opts.namespace });
+  const ctx: DrillContext = { client, address, namespace: opts.namespace, mock, dir, mode, server, opts };
+  const points: PointReport[] = [];
+  try {
+    for (const point of opts.points) {
+      for (let run = 1; run <= repeat; run++) {
+        opts.onProgress?.(`drill ${mode} at ${point}${repeat > 1 ? ` (run ${run}/${repeat})` : ''}...`);
+        const r = await runPoint(ctx, point, run);
+        points.push(r);
+        opts.onProgress?.(
+          `  ${r.passed ? 'PASS' : 'FAIL'} ${point}: resume ${r.resumeLatencyMs ?? '-'} ms${r.resumedWith ? ` (${r.resumedWith})` : ''}, lane ${Math.round(r.durationMs / 100) / 10} s` +
+            (r.passed ? '' : `; broken: ${r.invariants.filter((i) => !i.passed).map((i) => `${i.name} (${i.detail})`).join('; ')}; kept ${r.dir}`),
+        );
+      }
+    }
+  } finally {
+    await connection.close();
+    await mock.close();
+    await server?.current.stop();
+    if (points.every((p) => p.passed) && !opts.keep) {
+      // Nothing worth keeping: the drill's own folder goes (a --dir given by the caller stays).
+      rmSync(opts.dir ? join(dir, 'temporal') : dir, { recursive: true, force: true });
+    }
+  }
+  return {
+    schema: 'lanes.drill/v1',
+    drill: 'crash',
+    mode,
+    server: { address, startedByDrill: server !== undefined },
+    passed: points.every((p) => p.passed),
+    points,
+    durationMs: Date.now() - started,
+  };
+}

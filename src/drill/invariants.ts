@@ -1,0 +1,159 @@
+// What a crash drill must find after a lane ran through a fault, as pure checks over
+// what was observed (docs/durability.md lists the guarantees these prove).
+import type { LaneCommit } from '../git/trailers.js';
+import { LaneEventSchema } from '../workflows/events.js';
+import type { LaneReport } from '../workflows/lane.js';
+
+export interface InvariantResult {
+  name: string;
+  passed: boolean;
+  detail: string;
+}
+
+/** Everything the drill gathered about one lane run. */
+export interface DrillObservation {
+  laneId: string;
+  /** null when the lane did not end within the drill's deadline. */
+  report: LaneReport | null;
+  /** Fault firings at the drilled point (0 = the point was never reached). */
+  firings: number;
+  /** Supervisor restarts logged while the lane ran, with the signal that ended each worker. */
+  restarts: { signal: string | null; exitCode: number | null }[];
+  /** Lane-made commits between the base head and the target head, newest first. */
+  targetCommits: LaneCommit[];
+  /** Merge commits between the base head and the target head. */
+  targetMerges: number;
+  /** Model requests the mock server answered for this lane, by 0-based turn index. */
+  modelRequestsByTurn: Record<number, number>;
+  /** The events query of the finished workflow. */
+  workflowEvents: unknown[];
+  /** The lines of `lanes/<laneId>/events.jsonl`, parsed. */
+  fileEvents: unknown[];
+  /** Worktrees left registered in the repository besides its main one, and folders under $LANES_HOME/worktrees. */
+  leftoverWorktrees: string[];
+  /** `lanes-candidate/*` branches left in the repository. */
+  leftoverCandidateBranches: string[];
+  /** Processes still alive that belong to the lane (MCP servers, test or tool commands). */
+  orphanProcesses: { pid: number; cmd: string }[];
+}
+
+export interface DrillExpectation {
+  /** The crash lands between the provider's answer and the saved reply: that turn is asked twice. */
+  oneTurnAskedTwice: boolean;
+  /** A worker kill drill expects exactly one supervisor restart by SIGKILL. */
+  workerKilled: boolean;
+}
+
+const ok = (name: string, detail: string): InvariantResult => ({ name, passed: true, detail });
+const bad = (name: string, detail: string): InvariantResult => ({ name, passed: false, detail });
+
+function faultFired(o: DrillObservation): InvariantResult {
+  const name = 'fault_fired_once';
+  if (o.firings === 1) return ok(name, 'the fault fired exactly once at the point');
+  return bad(name, o.firings === 0 ? 'the lane never reached the kill point: nothing was drilled' : `the fault fired ${o.firings} times (plan said once)`);
+}
+
+function workerRestarted(o: DrillObservation, e: DrillExpectation): InvariantResult {
+  const name = 'worker_restarted';
+  if (!e.workerKilled) {
+    return o.restarts.length === 0 ? ok(name, 'no worker restart was needed') : ok(name, `${o.restarts.length} worker restart(s) (allowed when the server restarts)`);
+  }
+  const killed = o.restarts.filter((r) => r.signal === 'SIGKILL').length;
+  if (o.restarts.length === 1 && killed === 1) return ok(name, 'the supervisor restarted the SIGKILLed worker once');
+  return bad(name, `expected one restart after SIGKILL, saw ${o.restarts.length} (${o.restarts.map((r) => r.signal ?? `exit ${r.exitCode}`).join(', ') || 'none'})`);
+}
+
+function terminalState(o: DrillObservation): InvariantResult {
+  const name = 'terminal_state';
+  const r = o.report;
+  if (!r) return bad(name, 'the lane did not finish within the drill deadline');
+  if (r.state === 'finished' && r.landed && r.greenLevel === 'merge_ready') return ok(name, `finished, landed at ${r.mergeCommit?.slice(0, 10) ?? '(already landed)'}, green merge_ready`);
+  return bad(name, `expected finished + landed + merge_ready, got ${r.state}, landed=${r.landed}, green ${r.greenLevel}${r.failureClass ? `, ${r.failureClass}` : ''}: ${r.detail}`);
+}
+
+function oneMergeCommit(o: DrillObservation): InvariantResult {
+  const name = 'one_merge_commit';
+  const land = o.targetCommits.filter((c) => c.laneId === o.laneId && c.step === 'land');
+  if (land.length === 1 && o.targetMerges === 1) return ok(name, `one land commit ${land[0]!.sha.slice(0, 10)} in the target`);
+  return bad(name, `expected exactly one merge commit in the target, found ${o.targetMerges} merge(s), ${land.length} land commit(s) for the lane`);
+}
+
+function noDuplicateCommits(o: DrillObservation): InvariantResult {
+  const name = 'no_duplicate_commits';
+  const steps = new Map<string, number>();
+  for (const c of o.targetCommits) {
+    if (c.laneId !== o.laneId || c.step === null) continue;
+    steps.set(c.step, (steps.get(c.step) ?? 0) + 1);
+  }
+  const dup = [...steps].filter(([, n]) => n > 1);
+  const reportShas = o.report?.commits.map((c) => c.sha) ?? [];
+  const reportDup = reportShas.length !== new Set(reportShas).size;
+  if (dup.length === 0 && !reportDup && steps.size > 0) return ok(name, `one commit per lane step (${[...steps.keys()].join(', ')})`);
+  if (steps.size === 0) return bad(name, 'no lane commits reached the target');
+  return bad(name, `duplicated: ${dup.map(([s, n]) => `${s} x${n}`).join(', ') || 'the report lists a commit twice'}`);
+}
+
+function modelTurnsBilledOnce(o: DrillObservation, e: DrillExpectation): InvariantResult {
+  const name = 'model_turns_billed_once';
+  const entries = Object.entries(o.modelRequestsByTurn).map(([t, n]) => [Number(t), n] as const);
+  const twice = entries.filter(([, n]) => n === 2);
+  const more = entries.filter(([, n]) => n > 2);
+  const total = entries.reduce((s, [, n]) => s + n, 0);
+  const turns = o.report?.usage.turns;
+  const summary = `${total} request(s) for ${entries.length} turn(s)${turns !== undefined ? `; the lane counted ${turns}` : ''}`;
+  if (more.length > 0) return bad(name, `turn(s) ${more.map(([t, n]) => `${t} asked ${n} times`).join(', ')}; ${summary}`);
+  if (e.oneTurnAskedTwice) {
+    // The reply was received but not saved when the worker died: asking again is the price, once.
+    if (twice.length === 1 && (turns === undefined || total === turns + 1)) return ok(name, `exactly one turn (${twice[0]![0]}) asked twice, as the kill point implies; ${summary}`);
+    return bad(name, `expected exactly one turn asked twice, got ${twice.length}; ${summary}`);
+  }
+  if (twice.length === 0 && (turns === undefined || total === turns)) return ok(name, `every turn asked once; ${summary}`);
+  return bad(name, `${twice.length ? `turn(s) ${twice.map(([t]) => t).join(', ')} asked twice` : 'request count differs from the turns the lane counted'}; ${summary}`);
+}
+
+function seqProblems(events: unknown[], source: string): string[] {
+  const problems: string[] = [];
+  events.forEach((raw, i) => {
+    const parsed = LaneEventSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      problems.push(`${source} event ${i + 1}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      return;
+    }
+    if (parsed.data.seq !== i + 1) problems.push(`${source} event ${i + 1} has seq ${parsed.data.seq} (gap or duplicate)`);
+  });
+  return problems;
+}
+
+function eventsValid(o: DrillObservation): InvariantResult {
+  const name = 'events_valid_gap_free';
+  const problems = [...seqProblems(o.workflowEvents, 'workflow'), ...seqProblems(o.fileEvents, 'events.jsonl')];
+  if (o.workflowEvents.length === 0) problems.push('the workflow reported no events');
+  if (o.fileEvents.length !== o.workflowEvents.length) problems.push(`events.jsonl has ${o.fileEvents.length} events, the workflow ${o.workflowEvents.length}`);
+  if (problems.length === 0) return ok(name, `${o.workflowEvents.length} events, schema-valid, seq 1..${o.workflowEvents.length} in the workflow and events.jsonl`);
+  return bad(name, problems.slice(0, 3).join('; ') + (problems.length > 3 ? ` (+${problems.length - 3} more)` : ''));
+}
+
+function noOrphans(o: DrillObservation): InvariantResult[] {
+  const wt = [...o.leftoverWorktrees, ...o.leftoverCandidateBranches.map((b) => `branch ${b}`)];
+  return [
+    wt.length === 0 ? ok('no_orphaned_worktree', 'lane and candidate worktrees removed') : bad('no_orphaned_worktree', `left behind: ${wt.join(', ')}`),
+    o.orphanProcesses.length === 0
+      ? ok('no_orphaned_process', 'no MCP server, test or tool process of the lane is alive')
+      : bad('no_orphaned_process', `alive: ${o.orphanProcesses.map((p) => `${p.pid} ${p.cmd.slice(0, 80)}`).join('; ')}`),
+  ];
+}
+
+/** The drill's verdict on one lane run, invariant by invariant. */
+export function checkInvariants(o: DrillObservation, e: DrillExpectation): InvariantResult[] {
+  return [
+    faultFired(o),
+    workerRestarted(o, e),
+    terminalState(o),
+    oneMergeCommit(o),
+    noDuplicateCommits(o),
+    modelTurnsBilledOnce(o, e),
+    eventsValid(o),
+    ...noOrphans(o),
+  ];
+}

@@ -1,0 +1,135 @@
+// Firing faults at kill points. Off unless a worker installed a plan (see plan.ts):
+// without one, faultPoint() returns at once and touches nothing.
+//
+// Every firing is recorded in $LANES_HOME/faults/<laneId>/<point>.json, atomically
+// and BEFORE the fault acts, so a crash at a point is counted even though the
+// process dies; the restarted worker reads the record and lets the lane through.
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startHeartbeat } from '../../activities/activity-context.js';
+import { assertSafeSegment, writeFileAtomic } from '../../activities/artifacts.js';
+import { laneFailure } from '../../workflows/failures.js';
+import type { FaultPlan, FaultSpec } from './plan.js';
+import type { KillPoint } from './points.js';
+
+export interface FaultContext {
+  /** The lane the activity works for; firings are counted per (lane, point). */
+  laneId: string;
+  /** $LANES_HOME, where firing records live. */
+  home: string;
+  /** The lane's repository, for faults that act on it (index_lock). */
+  repoPath?: string;
+  /** Anything else a plan's `match` may select on (tool name, level, turn...). */
+  [key: string]: string | number | boolean | undefined;
+}
+
+export interface FaultFiring {
+  /** Index of the plan entry that fired. */
+  spec: number;
+  fault: FaultSpec['fault'];
+  /** ISO time written just before the fault acted (for a crash: the kill time). */
+  ts: string;
+  pid: number;
+}
+
+export interface FaultFiringRecord {
+  point: KillPoint;
+  laneId: string;
+  firings: FaultFiring[];
+}
+
+let installed: FaultPlan | null = null;
+
+/** Arms a plan in this process (the worker command or a test harness); null disarms. */
+export function installFaultPlan(plan: FaultPlan | null): void {
+  installed = plan && plan.length > 0 ? plan : null;
+}
+
+export function installedFaultPlan(): FaultPlan | null {
+  return installed;
+}
+
+export function faultRecordPath(home: string, laneId: string, point: KillPoint): string {
+  return join(home, 'faults', laneId, `${point}.json`);
+}
+
+function readRecord(path: string): FaultFiringRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as FaultFiringRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every firing recorded for a lane, by point (the drill reads these). */
+export function readFaultFirings(home: string, laneId: string): FaultFiringRecord[] {
+  const dir = join(home, 'faults', laneId);
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  return names.map((n) => readRecord(join(dir, n))).filter((r): r is FaultFiringRecord => r !== undefined);
+}
+
+function applies(spec: FaultSpec, point: KillPoint, ctx: FaultContext): boolean {
+  if (spec.point !== point) return false;
+  if (spec.laneId !== undefined && spec.laneId !== ctx.laneId) return false;
+  return Object.entries(spec.match ?? {}).every(([k, v]) => ctx[k] === v);
+}
+
+/**
+ * Marks a kill point. With no plan installed this is a no-op. Otherwise the first
+ * plan entry for this point (and lane, and `match`) that has fired fewer than
+ * `times` times for this lane is recorded and then acts:
+ * crash = SIGKILL this process; exit = exit(1); throw = a laneFailure of the entry's
+ * class (default infra); delay = sleep delayMs with heartbeats; enospc = an infra
+ * failure with code ENOSPC; index_lock = a stale .git/index.lock in ctx.repoPath.
+ */
+export async function faultPoint(point: KillPoint, ctx: FaultContext): Promise<void> {
+  const plan = installed;
+  if (!plan) return;
+  assertSafeSegment('lane id', ctx.laneId);
+  const path = faultRecordPath(ctx.home, ctx.laneId, point);
+  const record: FaultFiringRecord = readRecord(path) ?? { point, laneId: ctx.laneId, firings: [] };
+  const index = plan.findIndex((spec, i) => applies(spec, point, ctx) && record.firings.filter((f) => f.spec === i).length < spec.times);
+  if (index < 0) return;
+  const spec = plan[index]!;
+  record.firings.push({ spec: index, fault: spec.fault, ts: new Date().toISOString(), pid: process.pid });
+  writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`);
+
+  const where = `fault plan entry ${index} at ${point} (lane ${ctx.laneId})`;
+  switch (spec.fault) {
+    case 'crash':
+      process.kill(process.pid, 'SIGKILL');
+      // SIGKILL cannot be caught; never let the activity go on while it lands.
+      await new Promise<never>(() => {});
+      return;
+    case 'exit':
+      process.exit(1);
+      return;
+    case 'throw':
+      throw laneFailure(spec.class ?? 'infra', `injected failure: ${where}`, { injected: true, point, hint: 'A fault plan is armed on this worker (--fault-plan / LANES_FAULT_PLAN); remove it for normal operation.' });
+    case 'delay': {
+      const stop = startHeartbeat(() => ({ fault: 'delay', point }), 1_000);
+      try {
+        await sleep(spec.delayMs ?? 0);
+      } finally {
+        stop();
+      }
+      return;
+    }
+    case 'enospc': {
+      const err = Object.assign(new Error(`ENOSPC: no space left on device, write (injected by ${where})`), { code: 'ENOSPC' });
+      throw laneFailure('infra', `could not write the lane artifacts: ${err.message}`, { injected: true, point, code: 'ENOSPC', hint: 'Free disk space under $LANES_HOME; the step is retried.' }, err);
+    }
+    case 'index_lock': {
+      if (!ctx.repoPath) return;
+      mkdirSync(join(ctx.repoPath, '.git'), { recursive: true });
+      writeFileSync(join(ctx.repoPath, '.git', 'index.lock'), '');
+      return;
+    }
+  }
+}

@@ -1,0 +1,124 @@
+// Orphaned activity attempts. When a worker process dies (SIGKILL, OOM, power),
+// Temporal learns that its running activities are gone only when their heartbeat
+// or start-to-close timeout expires — minutes for git and model steps. So each
+// worker records the task token of every activity it runs, and a worker starting
+// on the same host fails the attempts whose process is dead: the server retries
+// them at once (per the activity's retry policy) instead of waiting the timeout.
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ActivityNotFoundError, AsyncCompletionClient, type ConnectionLike } from '@temporalio/client';
+import type { Context as ActivityContext } from '@temporalio/activity';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import { writeFileAtomic } from '../activities/artifacts.js';
+import { isAlive, processStartTime } from '../mcp/process-reaper.js';
+import { laneFailure } from '../workflows/failures.js';
+
+export interface InflightRecord {
+  /** Base64 task token of the attempt. */
+  taskToken: string;
+  activityType: string;
+  activityId: string;
+  workflowId: string;
+  attempt: number;
+  pid: number;
+  /** /proc start time of `pid`, so a reused pid is not mistaken for the worker. */
+  pidStartTime?: string;
+  startedAt: string;
+}
+
+/** `$LANES_HOME/hosts/<hostId>/inflight/`: one file per running activity attempt. */
+export function inflightDir(home: string, hostId: string): string {
+  return join(home, 'hosts', hostId.replace(/[^A-Za-z0-9._-]/g, '_'), 'inflight');
+}
+
+let seq = 0;
+const selfStartTime = processStartTime(process.pid);
+
+/** Records each activity attempt in `dir` while it runs (removed when it settles). */
+export function inflightInterceptor(dir: string): ActivityInterceptorsFactory {
+  return (ctx: ActivityContext) => ({
+    inbound: {
+      async execute(input, next) {
+        const info = ctx.info;
+        const file = join(dir, `${process.pid}-${++seq}.json`);
+        const record: InflightRecord = {
+          taskToken: info.base64TaskToken,
+          activityType: info.activityType,
+          activityId: info.activityId,
+          workflowId: info.workflowExecution?.workflowId ?? '',
+          attempt: info.attempt,
+          pid: process.pid,
+          ...(selfStartTime ? { pidStartTime: selfStartTime } : {}),
+          startedAt: new Date().toISOString(),
+        };
+        try {
+          writeFileAtomic(file, JSON.stringify(record));
+        } catch {
+          // Best effort: without the record a crash costs a timeout, not correctness.
+        }
+        try {
+          return await next(input);
+        } finally {
+          rmSync(file, { force: true });
+        }
+      },
+    },
+  });
+}
+
+function ownerIsDead(r: InflightRecord): boolean {
+  if (r.pid === process.pid) return false;
+  if (!isAlive(r.pid)) return true;
+  // Alive, but a different process that got the same pid number.
+  return r.pidStartTime !== undefined && processStartTime(r.pid) !== r.pidStartTime;
+}
+
+export interface ReapResult {
+  /** Attempts failed so the server retries them now. */
+  failed: { activityType: string; workflowId: string; attempt: number; deadPid: number }[];
+  /** Records whose attempt had already ended (completed, timed out or retried). */
+  stale: number;
+}
+
+/**
+ * Fails (retryably, class infra) every recorded attempt whose worker process is
+ * dead, then forgets it. Attempts of live workers on the host are left alone.
+ */
+export async function reapOrphanedActivities(opts: { dir: string; connection: ConnectionLike; namespace: string }): Promise<ReapResult> {
+  const result: ReapResult = { failed: [], stale: 0 };
+  let names: string[];
+  try {
+    names = readdirSync(opts.dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    return result;
+  }
+  const client = new AsyncCompletionClient({ connection: opts.connection, namespace: opts.namespace });
+  for (const name of names) {
+    const file = join(opts.dir, name);
+    let r: InflightRecord;
+    try {
+      r = JSON.parse(readFileSync(file, 'utf8')) as InflightRecord;
+    } catch {
+      rmSync(file, { force: true });
+      continue;
+    }
+    if (!ownerIsDead(r)) continue;
+    try {
+      await client.fail(
+        Buffer.from(r.taskToken, 'base64'),
+        laneFailure('infra', `worker process ${r.pid} died while running ${r.activityType} (attempt ${r.attempt}) for ${r.workflowId}; retrying on a live worker`, {
+          hint: 'Nothing to do: the step is retried from its recorded state.',
+          deadPid: r.pid,
+        }),
+      );
+      result.failed.push({ activityType: r.activityType, workflowId: r.workflowId, attempt: r.attempt, deadPid: r.pid });
+    } catch (err) {
+      // Any other error (server unreachable): keep the record for the next start.
+      if (!(err instanceof ActivityNotFoundError)) continue;
+      // The attempt already completed, timed out or was retried elsewhere.
+      result.stale += 1;
+    }
+    rmSync(file, { force: true });
+  }
+  return result;
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { checkInvariants, type DrillObservation } from '../../../src/drill/invariants.js';
+import type { LaneReport } from '../../../src/workflows/lane.js';
+
+const laneId = 'drill-x';
+const event = (seq: number) => ({ schema: 'lanes.event/v1', seq, ts: '2026-01-01T00:00:00.000Z', laneId, type: 'lane.started', state: 'spawning', greenLevel: 'none', detail: '', data: {} });
+const report = { state: 'finished', landed: true, greenLevel: 'merge_ready', mergeCommit: 'm'.repeat(40), failureClass: null, detail: 'ok', commits: [{ sha: 'a'.repeat(40), step: 'work-1' }], usage: { turns: 4 } } as unknown as LaneReport;
+
+function healthy(): DrillObservation {
+  return {
+    laneId,
+    report,
+    firings: 1,
+    restarts: [{ signal: 'SIGKILL', exitCode: null }],
+    targetCommits: [
+      { sha: 'm'.repeat(40), subject: 'Merge', laneId, step: 'land' },
+      { sha: 'a'.repeat(40), subject: 'work', laneId, step: 'work-1' },
+    ],
+    targetMerges: 1,
+    modelRequestsByTurn: { 0: 1, 1: 1, 2: 1, 3: 1 },
+    workflowEvents: [event(1), event(2)],
+    fileEvents: [event(1), event(2)],
+    leftoverWorktrees: [],
+    leftoverCandidateBranches: [],
+    orphanProcesses: [],
+  };
+}
+const expectation = { oneTurnAskedTwice: false, workerKilled: true };
+const broken = (o: DrillObservation, e = expectation) => checkInvariants(o, e).filter((i) => !i.passed).map((i) => i.name);
+
+describe('drill/invariants', () => {
+  it('passes a lane that recovered cleanly', () => {
+    expect(broken(healthy())).toEqual([]);
+  });
+
+  it.each<[string, (o: DrillObservation) => void, string]>([
+    ['the point was never reached', (o) => (o.firings = 0), 'fault_fired_once'],
+    ['the worker was never restarted', (o) => (o.restarts = []), 'worker_restarted'],
+    ['the lane did not finish', (o) => (o.report = null), 'terminal_state'],
+    ['the lane failed', (o) => (o.report = { ...report, state: 'failed', landed: false }), 'terminal_state'],
+    ['two merges landed', (o) => (o.targetMerges = 2), 'one_merge_commit'],
+    ['a step was committed twice', (o) => o.targetCommits.push({ sha: 'b'.repeat(40), subject: 'work', laneId, step: 'work-1' }), 'no_duplicate_commits'],
+    ['a turn was billed twice', (o) => (o.modelRequestsByTurn[2] = 2), 'model_turns_billed_once'],
+    ['events.jsonl has a gap', (o) => (o.fileEvents = [event(1), event(3)]), 'events_valid_gap_free'],
+    ['an event is not schema-valid', (o) => (o.workflowEvents = [event(1), { ...event(2), type: 'lane.exploded' }]), 'events_valid_gap_free'],
+    ['a worktree was left', (o) => o.leftoverWorktrees.push('/h/worktrees/drill-x'), 'no_orphaned_worktree'],
+    ['a candidate branch was left', (o) => o.leftoverCandidateBranches.push('lanes-candidate/drill-x'), 'no_orphaned_worktree'],
+    ['an MCP server survived', (o) => o.orphanProcesses.push({ pid: 42, cmd: 'node echo-server.js' }), 'no_orphaned_process'],
+  ])('breaks when %s', (_why, mutate, invariant) => {
+    const o = healthy();
+    mutate(o);
+    expect(broken(o)).toEqual([invariant]);
+  });
+
+  it('at mid_model_turn demands exactly one turn asked twice, no more and no less', () => {
+    const e = { oneTurnAskedTwice: true, workerKilled: true };
+    const once = healthy();
+    expect(broken(once, e)).toEqual(['model_turns_billed_once']);
+    const twice = healthy();
+    twice.modelRequestsByTurn[0] = 2;
+    expect(broken(twice, e)).toEqual([]);
+    const twoTurnsTwice = healthy();
+    twoTurnsTwice.modelRequestsByTurn[0] = 2;
+    twoTurnsTwice.modelRequestsByTurn[1] = 2;
+    expect(broken(twoTurnsTwice, e)).toEqual(['model_turns_billed_once']);
+  });
+
+  it('does not require a restart when the server, not the worker, was restarted', () => {
+    const o = healthy();
+    o.restarts = [];
+    expect(broken(o, { oneTurnAskedTwice: false, workerKilled: false })).toEqual([]);
+  });
+});

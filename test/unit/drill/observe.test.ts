@@ -1,0 +1,42 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { firstStartAfter, laneProcesses } from '../../../src/drill/observe.js';
+
+let home: string;
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'lanes-observe-'));
+});
+afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+describe('drill/observe', () => {
+  it('finds a live process working in the lane home and ignores excluded and unrelated ones', async () => {
+    const wt = join(home, 'worktrees', 'lane-1');
+    mkdirSync(wt, { recursive: true });
+    const inLane = execa('sleep', ['30'], { cwd: wt, reject: false });
+    const excluded = execa('sleep', ['30'], { cwd: wt, reject: false });
+    const elsewhere = execa('sleep', ['30'], { cwd: tmpdir(), reject: false });
+    try {
+      const found = laneProcesses(home, { exclude: [excluded.pid!], recordedPids: [] }).map((p) => p.pid);
+      expect(found).toContain(inLane.pid);
+      expect(found).not.toContain(excluded.pid);
+      expect(found).not.toContain(elsewhere.pid);
+    } finally {
+      for (const p of [inLane, excluded, elsewhere]) p.kill('SIGKILL');
+      await Promise.all([inLane, excluded, elsewhere]);
+    }
+    expect(laneProcesses(home, { exclude: [], recordedPids: [inLane.pid!] })).toEqual([]);
+  });
+
+  it('picks the first activity attempt that started after the kill', () => {
+    const starts = [
+      { activityType: 'claimHost', attempt: 1, startedAtMs: 100 },
+      { activityType: 'prepareWorktree', attempt: 2, startedAtMs: 2_500 },
+      { activityType: 'startMcp', attempt: 1, startedAtMs: 3_000 },
+    ];
+    expect(firstStartAfter(starts, 500)).toEqual(starts[1]);
+    expect(firstStartAfter(starts, 5_000)).toBeUndefined();
+  });
+});

@@ -1,0 +1,102 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApplicationFailure } from '@temporalio/common';
+import { execa } from 'execa';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { faultPoint, faultRecordPath, FaultPlanSchema, installFaultPlan, readFaultFirings } from '../../../../src/testkit/faults/index.js';
+
+let home: string;
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'lanes-faults-'));
+});
+afterEach(() => {
+  installFaultPlan(null);
+  rmSync(home, { recursive: true, force: true });
+});
+
+const arm = (raw: unknown) => installFaultPlan(FaultPlanSchema.parse(raw));
+
+async function thrown(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+describe('testkit/faults/inject', () => {
+  it('does nothing and writes nothing without an installed plan', async () => {
+    await faultPoint('mid_tests', { home, laneId: 'l1' });
+    expect(existsSync(join(home, 'faults'))).toBe(false);
+  });
+
+  it('fires a throw fault `times` times per lane and point, then lets the point pass', async () => {
+    arm([{ point: 'after_commit', fault: 'throw', class: 'provider_internal', times: 2 }]);
+    const errs = [await thrown(faultPoint('after_commit', { home, laneId: 'l1' })), await thrown(faultPoint('after_commit', { home, laneId: 'l1' }))];
+    for (const e of errs) {
+      expect(e).toBeInstanceOf(ApplicationFailure);
+      expect((e as ApplicationFailure).type).toBe('provider_internal');
+    }
+    expect(await thrown(faultPoint('after_commit', { home, laneId: 'l1' }))).toBeUndefined();
+    // Another lane has its own count.
+    expect(await thrown(faultPoint('after_commit', { home, laneId: 'l2' }))).toBeInstanceOf(ApplicationFailure);
+    expect(readFaultFirings(home, 'l1')[0]?.firings).toHaveLength(2);
+  });
+
+  it('counts firings from disk, so a restarted worker (a fresh install) does not fire again', async () => {
+    arm([{ point: 'mid_tool', fault: 'throw' }]);
+    expect(await thrown(faultPoint('mid_tool', { home, laneId: 'l1' }))).toBeInstanceOf(ApplicationFailure);
+    installFaultPlan(null);
+    arm([{ point: 'mid_tool', fault: 'throw' }]);
+    expect(await thrown(faultPoint('mid_tool', { home, laneId: 'l1' }))).toBeUndefined();
+  });
+
+  it('only fires for the plan lane and a matching context', async () => {
+    arm([{ point: 'mid_tool', fault: 'throw', laneId: 'only', match: { tool: 'bash' } }]);
+    expect(await thrown(faultPoint('mid_tool', { home, laneId: 'other', tool: 'bash' }))).toBeUndefined();
+    expect(await thrown(faultPoint('mid_tool', { home, laneId: 'only', tool: 'read_file' }))).toBeUndefined();
+    expect(await thrown(faultPoint('mid_tests', { home, laneId: 'only', tool: 'bash' }))).toBeUndefined();
+    expect(await thrown(faultPoint('mid_tool', { home, laneId: 'only', tool: 'bash' }))).toBeInstanceOf(ApplicationFailure);
+    expect(existsSync(faultRecordPath(home, 'other', 'mid_tool'))).toBe(false);
+  });
+
+  it('delays by delayMs, and shapes enospc and index_lock faults', async () => {
+    const repo = join(home, 'repo');
+    arm([
+      { point: 'mid_tests', fault: 'delay', delayMs: 150 },
+      { point: 'after_reply_saved', fault: 'enospc' },
+      { point: 'mid_merge', fault: 'index_lock' },
+    ]);
+    const t0 = Date.now();
+    await faultPoint('mid_tests', { home, laneId: 'l1' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    const e = await thrown(faultPoint('after_reply_saved', { home, laneId: 'l1' }));
+    expect((e as ApplicationFailure).type).toBe('infra');
+    expect((e as ApplicationFailure).message).toMatch(/ENOSPC/);
+    await faultPoint('mid_merge', { home, laneId: 'l1', repoPath: repo });
+    expect(existsSync(join(repo, '.git', 'index.lock'))).toBe(true);
+  });
+
+  it('crash SIGKILLs the process once; the next process with the same plan passes the point', async () => {
+    const plan = join(home, 'plan.json');
+    writeFileSync(plan, JSON.stringify([{ point: 'after_merge', fault: 'crash' }]));
+    const mod = fileURLToPath(new URL('../../../../dist/testkit/faults/index.js', import.meta.url));
+    const script =
+      `const f = await import(${JSON.stringify(mod)});` +
+      `f.installFaultPlan(f.loadWorkerFaultPlan({ flag: ${JSON.stringify(plan)} }).plan);` +
+      `await f.faultPoint('after_merge', { home: ${JSON.stringify(home)}, laneId: 'l1' });` +
+      `console.log('passed');`;
+    const first = await execa(process.execPath, ['--input-type=module', '-e', script], { reject: false });
+    expect(first.signal).toBe('SIGKILL');
+    expect(first.stdout).not.toContain('passed');
+    const second = await execa(process.execPath, ['--input-type=module', '-e', script], { reject: false });
+    expect(second.exitCode).toBe(0);
+    expect(second.stdout).toContain('passed');
+    const record = JSON.parse(readFileSync(faultRecordPath(home, 'l1', 'after_merge'), 'utf8')) as { firings: { pid: number; fault: string }[] };
+    expect(record.firings).toHaveLength(1);
+    expect(record.firings[0]!.fault).toBe('crash');
+  });
+});
