@@ -1,0 +1,79 @@
+// `lanes worker --supervise` and `lanes up` through the built CLI against the run's
+// dev server: a SIGKILLed worker is restarted and logged; SIGTERM stops everything.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { isAlive } from '../../src/mcp/process-reaper.js';
+import { runCli, spawnCli } from '../support/cli.js';
+import { uniqueTaskQueue } from '../support/temporal.js';
+
+let home: string;
+let env: NodeJS.ProcessEnv;
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'lanes-supervise-'));
+  const taskQueue = uniqueTaskQueue('supervise');
+  env = { LANES_HOME: home, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('temporalNamespace'), LANES_TASK_QUEUE: taskQueue, LANES_HOST_ID: `host-${taskQueue.slice(-8)}` };
+});
+afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+async function untilLine(lines: string[], pred: (v: any) => boolean, timeoutMs = 60_000): Promise<any> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    for (const l of lines) {
+      try {
+        const v = JSON.parse(l);
+        if (pred(v)) return v;
+      } catch {
+        /* not JSON */
+      }
+    }
+    if (Date.now() > end) throw new Error(`no matching line within ${timeoutMs} ms; got:\n${lines.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('lanes worker --supervise', () => {
+  it('restarts a SIGKILLed worker, logs the restart as JSON, and SIGTERM leaves no worker behind', async () => {
+    const { proc, ready, lines } = await spawnCli(['worker', '--supervise', '--shutdown-grace-ms', '1000'], { env });
+    expect(ready).toMatchObject({ event: 'worker.spawned', attempt: 0 });
+    const first = await untilLine(lines, (v) => v.event === 'worker.ready');
+    expect(first.faultPlan).toBeNull();
+    expect(first.pid).toBe(ready.pid);
+
+    process.kill(first.pid, 'SIGKILL');
+    const restarted = await untilLine(lines, (v) => v.event === 'worker.restarted');
+    expect(restarted).toMatchObject({ signal: 'SIGKILL', exitCode: null, attempt: 1, delayMs: 200, previousPid: first.pid });
+    const second = await untilLine(lines, (v) => v.event === 'worker.ready' && v.pid !== first.pid);
+    expect(isAlive(second.pid)).toBe(true);
+
+    proc.kill('SIGTERM');
+    const result = await proc;
+    expect(result.exitCode).toBe(0);
+    expect(isAlive(second.pid)).toBe(false);
+    // A stop is not a crash: no restart after the signal.
+    expect(lines.filter((l) => l.includes('"worker.restarted"'))).toHaveLength(1);
+  });
+
+  it('exits 2 without restarting when the fault plan is invalid', async () => {
+    const bad = join(home, 'plan.json');
+    writeFileSync(bad, JSON.stringify([{ point: 'nowhere', fault: 'crash' }]));
+    const r = await runCli(['--json', 'worker', '--supervise', '--fault-plan', bad], { env });
+    expect(r.exitCode).toBe(2);
+    expect(r.json().error.message).toMatch(/0\.point/);
+    expect(r.stdout).not.toContain('worker.restarted');
+  });
+});
+
+describe('lanes up', () => {
+  it('runs its worker under the supervisor and stops it on SIGTERM', async () => {
+    const { proc, ready, lines } = await spawnCli(['up'], { env });
+    expect(ready).toMatchObject({ event: 'up.ready', supervised: true, server: { reused: true } });
+    const worker = await untilLine(lines, (v) => v.event === 'worker.ready');
+    expect(isAlive(worker.pid)).toBe(true);
+    proc.kill('SIGTERM');
+    expect((await proc).exitCode).toBe(0);
+    expect(isAlive(worker.pid)).toBe(false);
+    expect(lines.some((l) => l.includes('"up.stopped"'))).toBe(true);
+  });
+});

@@ -1,0 +1,85 @@
+// `lanes drill crash` through the built CLI: SIGKILL the supervised worker at four
+// kill points on the run's dev server, and restart the drill's own dev server
+// mid-lane; every invariant of docs/durability.md must hold. The full matrix is
+// `lanes drill crash --all` (docs/durability.md).
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { CrashDrillReport } from '../../src/drill/crash-drill.js';
+import { runCli } from '../support/cli.js';
+
+const INVARIANTS = [
+  'fault_fired_once',
+  'worker_restarted',
+  'terminal_state',
+  'one_merge_commit',
+  'no_duplicate_commits',
+  'model_turns_billed_once',
+  'events_valid_gap_free',
+  'no_orphaned_worktree',
+  'no_orphaned_process',
+  'worker_stopped',
+];
+
+let dir: string;
+let env: NodeJS.ProcessEnv;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lanes-drill-test-'));
+  env = { LANES_HOME: join(dir, 'cli-home'), TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('temporalNamespace'), TEMPORAL_CLI_PATH: inject('temporalBinary') };
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function failures(r: CrashDrillReport): string[] {
+  return r.points.flatMap((p) => p.invariants.filter((i) => !i.passed).map((i) => `${p.point}: ${i.name}: ${i.detail} (kept ${p.dir})`));
+}
+
+describe('lanes drill crash', () => {
+  it('SIGKILLs the worker at four kill points and every lane lands once, resuming within seconds', async () => {
+    const runs = join(dir, 'worker-kill');
+    const r = await runCli(['--json', 'drill', 'crash', '--at', 'after_worktree,mid_model_turn,mid_tests,after_merge', '--dir', runs], { env, timeoutMs: 240_000 });
+    const report = r.json<CrashDrillReport>();
+    expect(failures(report)).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    expect(report).toMatchObject({ schema: 'lanes.drill/v1', drill: 'crash', mode: 'worker_kill', passed: true, server: { address: inject('temporalAddress'), startedByDrill: false } });
+    expect(report.points.map((p) => p.point)).toEqual(['after_worktree', 'mid_model_turn', 'mid_tests', 'after_merge']);
+    for (const p of report.points) {
+      expect(p.invariants.map((i) => i.name)).toEqual(INVARIANTS);
+      expect(p.resumeLatencyMs).toBeGreaterThan(0);
+      expect(p.resumeLatencyMs).toBeLessThan(30_000);
+      expect(p.dir).toBeNull();
+    }
+    // The killed step is the one retried (attempt 2), not skipped and not redone elsewhere.
+    expect(report.points.map((p) => p.resumedWith)).toEqual(['prepareWorktree#2', 'modelTurn#2', 'runAcceptance#2', 'advanceTarget#2']);
+    // mid_model_turn: the reply was lost with the worker, so exactly that one turn was asked twice.
+    expect(report.points[1]!.invariants.find((i) => i.name === 'model_turns_billed_once')!.detail).toMatch(/^exactly one turn \(\d+\) asked twice/);
+    expect(report.points[0]!.invariants.find((i) => i.name === 'model_turns_billed_once')!.detail).toMatch(/^every turn asked once/);
+    // Passing runs leave nothing behind.
+    expect(readdirSync(runs)).toEqual([]);
+  });
+
+  it('--server-restart SIGKILLs and restarts its own dev server (same SQLite) mid-lane and the lane still lands once', async () => {
+    const r = await runCli(['--json', 'drill', 'crash', '--server-restart', '--dir', join(dir, 'server-restart')], { env, timeoutMs: 240_000 });
+    const report = r.json<CrashDrillReport>();
+    expect(failures(report)).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    expect(report).toMatchObject({ mode: 'server_restart', passed: true, server: { startedByDrill: true } });
+    expect(report.server.address).not.toBe(inject('temporalAddress'));
+    expect(report.points).toHaveLength(1);
+    const p = report.points[0]!;
+    expect(p.point).toBe('mid_tests');
+    expect(p.invariants.map((i) => i.name)).toEqual(INVARIANTS);
+    expect(p.restartMs).toBeGreaterThan(0);
+    expect(p.resumeLatencyMs).not.toBeNull();
+  });
+
+  it('refuses to run without a kill point or with an unknown one (exit 2), starting nothing', async () => {
+    const none = await runCli(['--json', 'drill', 'crash'], { env });
+    expect(none.exitCode).toBe(2);
+    expect(none.json().error.hint).toMatch(/after_worktree/);
+    const unknown = await runCli(['--json', 'drill', 'crash', '--at', 'nowhere'], { env });
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.json().error.message).toMatch(/unknown kill point "nowhere"/);
+    expect(unknown.stdout).not.toContain('lanes.drill/v1');
+  });
+});
