@@ -12,6 +12,7 @@ import { withLaneTrailers } from '../git/trailers.js';
 import { createFixtureRepo, GIT_IDENTITY_ENV } from '../testkit/fixture-repo.js';
 import { demoPacket } from '../testkit/demo-scenario.js';
 import type { FaultSpec } from '../testkit/faults/plan.js';
+import { chaosPlanPath } from '../testkit/faults/inject.js';
 import { laneFailure } from '../workflows/failures.js';
 import { type ArtifactStore, assertSafeSegment, writeFileAtomic } from './artifacts.js';
 
@@ -22,11 +23,6 @@ export interface ChaosLane {
   packet: TaskPacket & { id: string };
   fingerprint: string;
   fault: FaultSpec;
-}
-
-/** Where a --allow-chaos worker looks for a lane's fault plan. */
-export function chaosPlanFile(home: string, laneId: string): string {
-  return join(home, 'faults', 'plans', `${laneId}.json`);
 }
 
 export function createChaosActivities(deps: { home: string; store: ArtifactStore; allowChaos: boolean }) {
@@ -51,8 +47,7 @@ export function createChaosActivities(deps: { home: string; store: ArtifactStore
         }
         const packet = { ...TaskPacketSchema.parse(demoPacket({ id: laneId, repoPath, provider: 'scripted' })), id: laneId };
         const fault = plan[laneId]!;
-        mkdirSync(join(deps.home, 'faults', 'plans'), { recursive: true });
-        writeFileAtomic(chaosPlanFile(deps.home, laneId), JSON.stringify([fault], null, 2));
+        writeFileAtomic(chaosPlanPath(deps.home, laneId), JSON.stringify([fault], null, 2));
         lanes.push({ laneId, repoPath, baseHead, packet, fingerprint: packetFingerprint(packet), fault });
       }
       return { lanes, armed: deps.allowChaos };

@@ -1,4 +1,5 @@
 // Wires the real adapters into the activity factories the worker registers.
+import { createChaosActivities } from '../activities/chaos.js';
 import { createArtifactActivities, createArtifactStore } from '../activities/artifacts.js';
 import { createGitActivities } from '../activities/git.js';
 import { createHostActivities } from '../activities/host.js';
@@ -15,6 +16,8 @@ import { contextWindowFor } from '../providers/registry.js';
 import type { ModelProvider } from '../providers/types.js';
 
 export interface ActivityDeps {
+  /** Chaos fault plans fire only on workers started with --allow-chaos. */
+  allowChaos?: boolean;
   home: string;
   /** This host's queue for host-bound activities (see src/activities/host.ts). */
   hostQueue: string;
@@ -56,6 +59,7 @@ export function createActivities(deps: ActivityDeps) {
     ...tools,
     ...model,
     ...createToolCallActivities({ store, tools, mcp }),
+    ...createChaosActivities({ home: deps.home, store, allowChaos: deps.allowChaos ?? false }),
     ...createWebhookActivities(),
     startMcp: mcp.startMcp,
     stopMcp: mcp.stopMcp,

@@ -12,6 +12,8 @@ import { workflowCodeOptions } from './bundle.js';
 import { inflightDir, inflightInterceptor, reapOrphanedActivities, type ReapResult } from './inflight.js';
 
 export interface LanesWorkerOptions {
+  /** Register the test-only chaos activity (fault plans themselves are armed in the faults module). */
+  allowChaos?: boolean;
   address: string;
   namespace: string;
   taskQueue: string;
@@ -80,6 +82,7 @@ export async function createLanesWorker(opts: LanesWorkerOptions): Promise<Runni
     trustedRoots: [opts.home, ...(opts.trustedRoots ?? [])],
     mcpRegistry,
     provider: opts.provider,
+    allowChaos: opts.allowChaos,
   });
   // Attempts a crashed predecessor left running are retried now, not after their timeouts.
   const inflight = inflightDir(opts.home, hostId);

@@ -1,6 +1,7 @@
 // Scheduled chaos runs: a Temporal Schedule triggered now runs chaosWorkflow, whose
 // lanes meet their seeded faults and keep every invariant; a planted violation is caught.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFaultFirings } from '../../src/testkit/faults/inject.js';
 import { type LaneStack, startLaneStack } from '../support/lane-stack.js';
 
 let stack: LaneStack;
@@ -34,8 +35,11 @@ describe('chaos runs', () => {
       expect(report.violations).toBe(0);
       expect(report.lanes).toHaveLength(2);
       expect(report.lanes.every((l: { state: string }) => l.state === 'finished')).toBe(true);
-      // Each fault really fired (the plan is not a no-op).
+      // Each fault really fired at its seeded point (the plan is not a no-op), and the lane still finished.
       for (const lane of report.lanes) {
+        const firings = readFaultFirings(stack.home, lane.laneId);
+        expect(firings.map((f) => f.point)).toEqual([lane.fault.point]);
+        expect(firings[0]!.firings).toHaveLength(1);
         const events = (await stack.cli(['events', lane.laneId, '--json'])).json();
         expect(events.at(-1).type).toBe('lane.finished');
       }

@@ -1,7 +1,7 @@
 // `lanes worker`: a worker process on the configured task queue, optionally
 // supervised (restarted after a crash) and, for drills only, with a fault plan.
 import type { Command } from 'commander';
-import { FAULT_PLAN_ENV, installFaultPlan, loadWorkerFaultPlan } from '../../testkit/faults/index.js';
+import { allowChaosPlans, FAULT_PLAN_ENV, installFaultPlan, loadWorkerFaultPlan } from '../../testkit/faults/index.js';
 import { forwardSignals, superviseWorker, type SupervisorEvent } from '../../worker/supervisor.js';
 import { createLanesWorker, installRuntime } from '../../worker/worker.js';
 import { action, intOption } from '../context.js';
@@ -11,6 +11,7 @@ interface WorkerFlags {
   shutdownGraceMs: number;
   supervise?: boolean;
   faultPlan?: string;
+  allowChaos?: boolean;
 }
 
 export function renderSupervisorEvent(e: SupervisorEvent): string {
@@ -54,6 +55,7 @@ export function registerWorkerCommand(program: Command): void {
     .description('Run a Lanes worker: registers the workflows and activities on the task queue; drains gracefully on SIGINT/SIGTERM')
     .option('--shutdown-grace-ms <ms>', 'time in-flight activities get to finish after a shutdown signal', intOption('--shutdown-grace-ms', 0, 3_600_000), 10_000)
     .option('--supervise', 'run the worker as a child process and restart it (with backoff) whenever it dies abnormally')
+    .option('--allow-chaos', 'chaos runs only: honour the per-lane fault plans a chaos run writes under $LANES_HOME/faults/.plans')
     .option('--fault-plan <file>', `drills only: arm the fault plan in <file> (JSON; also env ${FAULT_PLAN_ENV}); see docs/durability.md`)
     .action(
       action(async ({ out, config }, opts: WorkerFlags) => {
@@ -63,8 +65,9 @@ export function registerWorkerCommand(program: Command): void {
           return runSupervised(out, process.argv.slice(2).filter((a) => a !== '--supervise'));
         }
         installFaultPlan(faults?.plan ?? null);
+        allowChaosPlans(opts.allowChaos ?? false);
         installRuntime(out.format === 'json' ? 'WARN' : 'INFO');
-        const w = await createLanesWorker({ address: config.address, namespace: config.namespace, taskQueue: config.taskQueue, home: config.home, trustedRoots: config.trustedRoots, shutdownGraceMs: opts.shutdownGraceMs });
+        const w = await createLanesWorker({ address: config.address, namespace: config.namespace, taskQueue: config.taskQueue, home: config.home, trustedRoots: config.trustedRoots, shutdownGraceMs: opts.shutdownGraceMs, allowChaos: opts.allowChaos ?? false });
         out.line(
           {
             event: 'worker.ready',

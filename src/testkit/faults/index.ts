@@ -14,6 +14,8 @@ export {
   readFaultPlanFile,
 } from './plan.js';
 export {
+  allowChaosPlans,
+  chaosPlanPath,
   type FaultContext,
   type FaultFiring,
   type FaultFiringRecord,

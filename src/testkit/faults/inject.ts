@@ -4,6 +4,7 @@
 // Every firing is recorded in $LANES_HOME/faults/<laneId>/<point>.json, atomically
 // and BEFORE the fault acts, so a crash at a point is counted even though the
 // process dies; the restarted worker reads the record and lets the lane through.
+import { parseFaultPlan } from './plan.js';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -44,6 +45,31 @@ let installed: FaultPlan | null = null;
 /** Arms a plan in this process (the worker command or a test harness); null disarms. */
 export function installFaultPlan(plan: FaultPlan | null): void {
   installed = plan && plan.length > 0 ? plan : null;
+}
+
+let chaosPlansAllowed = false;
+
+/**
+ * `lanes worker --allow-chaos`: honour per-lane plans that a chaos run wrote to
+ * $LANES_HOME/faults/plans/<laneId>.json. Off by default, so no lane (and no
+ * packet) can arm a fault on an ordinary worker.
+ */
+export function allowChaosPlans(allowed: boolean): void {
+  chaosPlansAllowed = allowed;
+}
+
+export function chaosPlanPath(home: string, laneId: string): string {
+  return join(home, 'faults', '.plans', `${laneId}.json`);
+}
+
+function readLanePlan(home: string, laneId: string): FaultPlan | null {
+  let raw: string;
+  try {
+    raw = readFileSync(chaosPlanPath(home, laneId), 'utf8');
+  } catch {
+    return null;
+  }
+  return parseFaultPlan(JSON.parse(raw), chaosPlanPath(home, laneId));
 }
 
 export function installedFaultPlan(): FaultPlan | null {
@@ -89,7 +115,7 @@ function applies(spec: FaultSpec, point: KillPoint, ctx: FaultContext): boolean 
  * failure with code ENOSPC; index_lock = a stale .git/index.lock in ctx.repoPath.
  */
 export async function faultPoint(point: KillPoint, ctx: FaultContext): Promise<void> {
-  const plan = installed;
+  const plan = installed ?? (chaosPlansAllowed ? readLanePlan(ctx.home, ctx.laneId) : null);
   if (!plan) return;
   assertSafeSegment('lane id', ctx.laneId);
   const path = faultRecordPath(ctx.home, ctx.laneId, point);
