@@ -18,7 +18,7 @@ import { createFixtureRepo } from '../testkit/fixture-repo.js';
 import { type MockModelServer, startMockModelServer } from '../testkit/mock-model-server.js';
 import { eventsQuery, type LaneReport } from '../workflows/lane.js';
 import { checkInvariants, type DrillObservation, type InvariantResult } from './invariants.js';
-import { activityStarts, firstStartAfter, gitFacts, laneProcesses, readJsonLines, readPidLog } from './observe.js';
+import { firstStartAfter, historyStarts, gitFacts, laneProcesses, readJsonLines, readPidLog } from './observe.js';
 import { DRILL_SCRIPT, drillPacket } from './scenario.js';
 import { startSupervisedWorker, type SupervisedWorker } from './worker-process.js';
 
@@ -58,6 +58,8 @@ export interface PointReport {
   resumedWith: string | null;
   /** Kill → the restarted worker was polling again (worker_kill), or the server answered again (server_restart). */
   restartMs: number | null;
+  /** Kill → the lane's next workflow task (decision) started: after the retried step finished. */
+  decisionResumeMs: number | null;
   durationMs: number;
   /** Where this run's home, logs and fixture repo are (kept when it failed or with keep). */
   dir: string | null;
@@ -159,6 +161,7 @@ async function runPoint(ctx: DrillContext, point: KillPoint, run: number): Promi
   let waitError: string | undefined;
   let killMs: number | null = null;
   let restartMs: number | null = null;
+  let decisionMs: number | null = null;
   const invariants: InvariantResult[] = [];
   let resume: { ms: number | null; with: string | null } = { ms: null, with: null };
   try {
@@ -203,8 +206,11 @@ async function runPoint(ctx: DrillContext, point: KillPoint, run: number): Promi
       restartMs = ready ? Date.parse(ready.ts!) - killMs : null;
     }
     if (killMs !== null) {
-      const after = firstStartAfter(await activityStarts(ctx.client, workflowIdFor(laneId)), killMs);
+      const starts = await historyStarts(ctx.client, workflowIdFor(laneId));
+      const after = firstStartAfter(starts.activities, killMs);
       resume = after ? { ms: after.startedAtMs - killMs, with: `${after.activityType}#${after.attempt}` } : { ms: null, with: null };
+      const decision = starts.workflowTasksMs.find((t) => t > killMs!);
+      decisionMs = decision === undefined ? null : decision - killMs;
     }
 
     // Orphans are judged before the worker stops: a drain would tidy up what a crash left.
@@ -252,6 +258,7 @@ async function runPoint(ctx: DrillContext, point: KillPoint, run: number): Promi
     resumeLatencyMs: resume.ms,
     resumedWith: resume.with,
     restartMs,
+    decisionResumeMs: decisionMs,
     durationMs: Date.now() - started,
     dir: keep ? runDir : null,
   };

@@ -107,12 +107,21 @@ function timestampMs(ts: { seconds?: unknown; nanos?: number | null } | null | u
   return Number(ts.seconds ?? 0) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6);
 }
 
-/** When each activity attempt that completed (or failed) started, from workflow history. */
-export async function activityStarts(client: Client, workflowId: string): Promise<ActivityStart[]> {
+export interface HistoryStarts {
+  /** Activity attempts that completed (or failed), by start time. */
+  activities: ActivityStart[];
+  /** Start times of workflow tasks (the lane's decisions), ascending. */
+  workflowTasksMs: number[];
+}
+
+/** When activity attempts and workflow tasks started, from workflow history. */
+export async function historyStarts(client: Client, workflowId: string): Promise<HistoryStarts> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const typeBySchedule = new Map<string, string>();
   const out: ActivityStart[] = [];
+  const workflowTasksMs: number[] = [];
   for (const e of history.events ?? []) {
+    if (e.workflowTaskStartedEventAttributes) workflowTasksMs.push(timestampMs(e.eventTime));
     const scheduled = e.activityTaskScheduledEventAttributes;
     if (scheduled) typeBySchedule.set(String(e.eventId), scheduled.activityType?.name ?? '?');
     const started = e.activityTaskStartedEventAttributes;
@@ -120,7 +129,7 @@ export async function activityStarts(client: Client, workflowId: string): Promis
       out.push({ activityType: typeBySchedule.get(String(started.scheduledEventId)) ?? '?', attempt: started.attempt ?? 1, startedAtMs: timestampMs(e.eventTime) });
     }
   }
-  return out.sort((a, b) => a.startedAtMs - b.startedAtMs);
+  return { activities: out.sort((a, b) => a.startedAtMs - b.startedAtMs), workflowTasksMs: workflowTasksMs.sort((a, b) => a - b) };
 }
 
 /** The first activity attempt that started after `afterMs` (the kill): where the lane resumed. */

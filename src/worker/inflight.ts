@@ -8,6 +8,7 @@ import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ActivityNotFoundError, AsyncCompletionClient, type ConnectionLike } from '@temporalio/client';
 import type { Context as ActivityContext } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { writeFileAtomic } from '../activities/artifacts.js';
 import { isAlive, processStartTime } from '../mcp/process-reaper.js';
@@ -73,6 +74,21 @@ function ownerIsDead(r: InflightRecord): boolean {
   return r.pidStartTime !== undefined && processStartTime(r.pid) !== r.pidStartTime;
 }
 
+/** Retry delay after a reaped attempt: the worker that should run it is up now. */
+export const REAPED_RETRY_DELAY_MS = 100;
+
+/**
+ * The failure a reaped attempt ends with: class infra (retryable) like laneFailure builds,
+ * plus a short nextRetryDelay so the retry does not wait the policy's initial interval.
+ */
+function orphanFailure(r: InflightRecord): ApplicationFailure {
+  const base = laneFailure('infra', `worker process ${r.pid} died while running ${r.activityType} (attempt ${r.attempt}) for ${r.workflowId}; retrying on a live worker`, {
+    hint: 'Nothing to do: the step is retried from its recorded state.',
+    deadPid: r.pid,
+  });
+  return ApplicationFailure.create({ message: base.message, type: base.type ?? 'infra', details: base.details ? [...base.details] : [], nonRetryable: false, nextRetryDelay: REAPED_RETRY_DELAY_MS });
+}
+
 export interface ReapResult {
   /** Attempts failed so the server retries them now. */
   failed: { activityType: string; workflowId: string; attempt: number; deadPid: number }[];
@@ -82,7 +98,8 @@ export interface ReapResult {
 
 /**
  * Fails (retryably, class infra) every recorded attempt whose worker process is
- * dead, then forgets it. Attempts of live workers on the host are left alone.
+ * dead, then forgets it; the workflows involved lose their stickiness to the dead
+ * worker. Attempts of live workers on the host are left alone.
  */
 export async function reapOrphanedActivities(opts: { dir: string; connection: ConnectionLike; namespace: string }): Promise<ReapResult> {
   const result: ReapResult = { failed: [], stale: 0 };
@@ -93,6 +110,7 @@ export async function reapOrphanedActivities(opts: { dir: string; connection: Co
     return result;
   }
   const client = new AsyncCompletionClient({ connection: opts.connection, namespace: opts.namespace });
+  const unstuck = new Set<string>();
   for (const name of names) {
     const file = join(opts.dir, name);
     let r: InflightRecord;
@@ -103,14 +121,15 @@ export async function reapOrphanedActivities(opts: { dir: string; connection: Co
       continue;
     }
     if (!ownerIsDead(r)) continue;
+    if (r.workflowId && !unstuck.has(r.workflowId)) {
+      unstuck.add(r.workflowId);
+      // The lane's next decision would wait on the dead worker's sticky queue: send it to the shared queue now.
+      await opts.connection.workflowService
+        .resetStickyTaskQueue({ namespace: opts.namespace, execution: { workflowId: r.workflowId } })
+        .catch(() => undefined);
+    }
     try {
-      await client.fail(
-        Buffer.from(r.taskToken, 'base64'),
-        laneFailure('infra', `worker process ${r.pid} died while running ${r.activityType} (attempt ${r.attempt}) for ${r.workflowId}; retrying on a live worker`, {
-          hint: 'Nothing to do: the step is retried from its recorded state.',
-          deadPid: r.pid,
-        }),
-      );
+      await client.fail(Buffer.from(r.taskToken, 'base64'), orphanFailure(r));
       result.failed.push({ activityType: r.activityType, workflowId: r.workflowId, attempt: r.attempt, deadPid: r.pid });
     } catch (err) {
       // Any other error (server unreachable): keep the record for the next start.

@@ -26,7 +26,8 @@ function pointsOption(value: string, previous: KillPoint[] = []): KillPoint[] {
 export function renderDrillReport(r: CrashDrillReport): string {
   const rows = r.points.map((p) => {
     const broken = p.invariants.filter((i) => !i.passed);
-    return `  ${p.passed ? 'PASS' : 'FAIL'}  ${p.point.padEnd(18)} resume ${String(p.resumeLatencyMs ?? '-').padStart(6)} ms  ${(p.resumedWith ?? '').padEnd(22)} lane ${(p.durationMs / 1000).toFixed(1).padStart(5)} s` +
+    const ms = (v: number | null) => `${String(v ?? '-').padStart(6)} ms`;
+    return `  ${p.passed ? 'PASS' : 'FAIL'}  ${p.point.padEnd(18)} resume ${ms(p.resumeLatencyMs)} ${(p.resumedWith ?? '').padEnd(22)} restart ${ms(p.restartMs)}  decision ${ms(p.decisionResumeMs)}  lane ${(p.durationMs / 1000).toFixed(1).padStart(5)} s` +
       (broken.length ? `\n        broken: ${broken.map((i) => `${i.name}: ${i.detail}`).join('\n                ')}\n        kept: ${p.dir}` : '');
   });
   const failed = r.points.filter((p) => !p.passed).length;
