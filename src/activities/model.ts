@@ -173,7 +173,8 @@ export function createModelActivities(deps: ModelDeps) {
       }
       const tools = await deps.toolSpecs(input);
       let messages = buildMessages(store, input);
-      const system = input.agent.system ?? DEFAULT_SYSTEM;
+      // The packet's system text adds to the default rules; it does not replace them.
+      const system = input.agent.system ? `${DEFAULT_SYSTEM}\n\n${input.agent.system}` : DEFAULT_SYSTEM;
       const window = deps.contextWindow?.(input.agent.model) ?? contextWindowFor(input.agent.model);
       const budget = window - input.agent.maxTokens;
       let estimated = estimateRequestTokens({ system, messages, tools });

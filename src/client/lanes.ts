@@ -103,16 +103,20 @@ function handleFor(client: Client, lane: string): WorkflowHandle<typeof laneWork
  * Refuses to signal or update a lane whose workflow is closed or unknown, with an error
  * that says so (Temporal's own is a bare "workflow execution already completed").
  */
-export async function requireOpenLane(client: Client, lane: string, action: string): Promise<void> {
-  let status: string;
+/** The lane's workflow status; a lane that does not exist is `not_found` (exit 1) with a hint. */
+export async function requireLane(client: Client, lane: string): Promise<string> {
   try {
-    status = (await handleFor(client, lane).describe()).status.name;
+    return (await handleFor(client, lane).describe()).status.name;
   } catch (e) {
     if (e instanceof WorkflowNotFoundError) {
       throw new LanesError('not_found', `no lane ${laneIdFor(lane)}: workflow ${workflowIdFor(lane)} does not exist`, 'Check the id with `lanes list`.');
     }
     throw e;
   }
+}
+
+export async function requireOpenLane(client: Client, lane: string, action: string): Promise<void> {
+  const status = await requireLane(client, lane);
   if (status !== 'RUNNING') {
     throw new LanesError('conflict', `lane ${laneIdFor(lane)} has already ended (workflow ${status}); nothing to ${action}`, 'See `lanes status <lane>` for its outcome; submit the work again under a new packet id.');
   }

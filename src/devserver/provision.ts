@@ -117,9 +117,15 @@ export async function findTemporalBinary(opts: ProvisionOptions = {}): Promise<{
 
   const dir = cacheDir(env);
   const cached = join(dir, 'temporal');
-  if (isExecutable(cached)) {
-    attempts.push({ route: 'cache', outcome: 'found', detail: cached });
-    return done(cached, 'cache');
+  // A binary the SDK downloaded earlier counts as cached too.
+  const downloaded = existsSync(join(dir, 'sdk-download'))
+    ? readdirSync(join(dir, 'sdk-download')).map((f) => join(dir, 'sdk-download', f)).find((p) => /temporal/.test(p) && isExecutable(p))
+    : undefined;
+  for (const candidate of [cached, downloaded]) {
+    if (candidate && isExecutable(candidate)) {
+      attempts.push({ route: 'cache', outcome: 'found', detail: candidate });
+      return done(candidate, 'cache');
+    }
   }
   attempts.push({ route: 'cache', outcome: 'missing', detail: `${cached} does not exist` });
 

@@ -3,6 +3,7 @@
 // reads one fully-populated shape. Imports only zod: workflows may import this file directly.
 import { z } from 'zod';
 import { gitRefNameProblem } from './git-ref-name.js';
+import { isToolName, TOOL_NAMES } from '../tools/specs.js';
 
 export const GREEN_LEVELS = ['none', 'targeted', 'package', 'workspace', 'merge_ready'] as const;
 /** Ordered from weakest to strongest; `GREEN_LEVELS.indexOf` compares levels. */
@@ -177,7 +178,15 @@ const AgentSchema = z
     model: nonEmpty(),
     maxTurns: z.number().int().min(1).max(200).default(20),
     permissionMode: PermissionModeSchema.default('workspace_write'),
-    tools: z.array(nonEmpty()).optional().describe('Tool allowlist; absent means all tools the permission mode allows.'),
+    tools: z
+      .array(
+        nonEmpty().refine((name) => isToolName(name) || /^mcp__[A-Za-z0-9_-]+__.+$/.test(name), {
+          message: 'not a tool name',
+          params: { allowed: `${TOOL_NAMES.join(', ')}, or an MCP tool as mcp__<server>__<tool>` },
+        }),
+      )
+      .optional()
+      .describe('Tool allowlist; absent means all tools the permission mode allows.'),
     system: z.string().optional().describe('Extra system prompt text.'),
     maxTokens: positiveInt().default(4096).describe('Max output tokens per model turn.'),
     script: z.array(ScriptedTurnSchema).optional().describe("Turns replayed by the 'scripted' provider (offline runs and tests)."),

@@ -34,7 +34,7 @@ import { classifyFailure, type FailureClass, failureDetails as failureDetailsOf,
 import { isWarningLevel, nextStep } from './recovery.js';
 import { candidateCommands, decideAfterRed, decideLanding, fixupPrompt, levelsToRun, reachedLevel } from './policy.js';
 import { type GreenLevel, type LaneState, maxLevel, type WorktreeLevel } from './state.js';
-import { type LaneSummary, summarize } from './summary.js';
+import { type LaneSummary, recommendationFor, summarize } from './summary.js';
 
 export interface LaneInput {
   laneId: string;
@@ -199,7 +199,8 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
     upsertSearchAttributes([
       { key: LANE_STATE, value: state },
       { key: LANE_GREEN_LEVEL, value: greenLevel },
-      ...(failureClass ? [{ key: LANE_FAILURE_CLASS, value: failureClass }] : []),
+      // Cleared when a blocker is resolved, so the Web UI never shows a stale class.
+      { key: LANE_FAILURE_CLASS, value: failureClass },
     ]);
     const s = summarize(laneId, events);
     setCurrentDetails(
@@ -274,7 +275,7 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
     failureClass = cls;
     blockerWarnOnly = isWarningLevel(cls, { budgetMode: packet.budget.mode });
     emit('lane.escalated', `escalated: ${why}`, { recoveryAttempts: packet.escalation.recoveryAttempts }, cls);
-    setState('blocked', 'lane.blocked', why, { recommended: summarize(laneId, events).recommendedAction }, cls);
+    setState('blocked', 'lane.blocked', why, { recommended: recommendationFor(cls) }, cls);
     await flush();
     resolution = null;
     const resolved = await condition(() => resolution !== null, packet.escalation.timeoutMs);
@@ -499,7 +500,8 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
       const c = await acts.git.closeout({ laneId, repoPath, worktreePath, branch, target, force: false });
       Object.assign(out, c);
     }
-    emit('lane.closeout', out.worktreeRemoved ? 'worktree removed' : `worktree kept${out.keptReason ? `: ${out.keptReason}` : ''}`, { ...out });
+    const what = !worktreePath ? 'no worktree was created' : out.worktreeRemoved ? 'worktree removed' : 'worktree kept';
+    emit('lane.closeout', `${what}${out.keptReason ? `; ${out.keptReason}` : ''}`, { ...out });
     return out;
   };
 
@@ -557,14 +559,15 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
   const startMcpServers = async () => {
     for (;;) {
       const report = await acts.misc.startMcp({ laneId, servers: packet.mcp.servers });
+      // Same shape as the report, minus descriptions: tool texts can be kilobytes per server.
       const brief = {
-        healthy: report.healthy.map((h) => ({ name: h.name, tools: h.tools.map((t) => t.name) })),
+        healthy: report.healthy.map((h) => ({ name: h.name, tools: h.tools.map((t) => ({ name: t.name })), resources: h.resources.map((r) => ({ uri: r.uri })), serverInfo: h.serverInfo })),
         failed: report.failed,
         degraded: report.degraded,
-        reportFile: 'mcp-report.json',
       };
-      if (report.failed.length === 0) emit('lane.mcp.ready', `${report.healthy.length} MCP server(s) ready`, { report: brief });
-      else emit('lane.mcp.degraded', `MCP degraded: ${report.failed.map((f) => `${f.name} (${f.failure_mode})`).join(', ')} failed`, { report: brief });
+      const data = { report: brief, reportFile: 'mcp-report.json' };
+      if (report.failed.length === 0) emit('lane.mcp.ready', `${report.healthy.length} MCP server(s) ready`, data);
+      else emit('lane.mcp.degraded', `MCP degraded: ${report.failed.map((f) => `${f.name} (${f.failure_mode})`).join(', ')} failed`, data);
       const required = requiredFailures(report, packet.mcp.servers);
       if (required.length === 0) return;
       const first = report.failed.find((f) => f.name === required[0])!;

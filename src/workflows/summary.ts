@@ -68,7 +68,8 @@ export function summarize(laneId: string, events: readonly LaneEvent[]): LaneSum
   const blocking = phase === 'blocked' || phase === 'failed' || phase === 'trust_required' ? [...events].reverse().find((e) => e.failureClass) : undefined;
   const blockerClass: FailureClass | undefined = phase === 'trust_required' ? 'trust_gate' : blocking?.failureClass;
   let recommendedAction: string;
-  if (blockerClass) recommendedAction = recommendationFor(blockerClass);
+  if (phase === 'failed') recommendedAction = `none: the lane has ended${blockerClass ? ` (${blockerClass})` : ''}; fix the cause and submit a packet with a new id`;
+  else if (blockerClass) recommendedAction = recommendationFor(blockerClass);
   else if (phase === 'finished') recommendedAction = 'none: the lane is finished';
   else recommendedAction = 'wait: the lane is making progress';
   return {

@@ -20,7 +20,7 @@ export function registerDemoCommand(program: Command): void {
   addServerOptions(
     program
       .command('demo')
-      .description('Run the demo lane on the embedded default: a fixture repo with a failing test, an agent that fixes it, tests, merge, report')
+      .description('Run the demo lane on the embedded default: a fixture repo with a failing test, an agent that fixes it, tests, merge, report. A server already answering at --address is reused (then --port/--ui-port/--db do not apply)')
       .addOption(new Option('--provider <name>', 'model provider (scripted is offline and labelled as such)').choices(['scripted', 'anthropic', 'openai']).default('scripted'))
       .option('--model <name>', 'model name for anthropic/openai'),
   ).action(

@@ -8,7 +8,7 @@ import type { LaneEvent } from '../../workflows/events.js';
 import { eventsQuery, type LaneReport, resolveUpdate, stateQuery, summaryQuery, trustSignal } from '../../workflows/lane.js';
 import { EVENT_TYPES } from '../../workflows/events.js';
 import { action, intOption } from '../context.js';
-import { followEvents, handleFor, laneIdFor, normalizePacket, requireOpenLane, submitLane, waitForReport } from '../lanes.js';
+import { followEvents, handleFor, laneIdFor, normalizePacket, requireLane, requireOpenLane, submitLane, waitForReport } from '../lanes.js';
 import type { Output } from '../output.js';
 import { withClient } from '../temporal.js';
 
@@ -72,6 +72,7 @@ export function registerLaneCommands(program: Command): void {
     .action(
       action(async ({ out, config }, lane: string) =>
         withClient(config, async (client) => {
+          await requireLane(client, lane);
           const h = handleFor(client, lane);
           const [summary, st, desc] = await Promise.all([h.query(summaryQuery), h.query(stateQuery), h.describe()]);
           const status = { ...summary, workflowStatus: desc.status.name, failureClass: st.failureClass, worktreePath: st.worktreePath };
@@ -100,9 +101,11 @@ export function registerLaneCommands(program: Command): void {
         withClient(config, async (client) => {
           const keep = (e: LaneEvent) => !opts.type || e.type === opts.type;
           if (opts.follow) {
+            await requireLane(client, lane);
             await followEvents(client, lane, (e) => keep(e) && out.line(e, renderEvent), { afterSeq: opts.after });
             return;
           }
+          await requireLane(client, lane);
           const events = (await handleFor(client, lane).query(eventsQuery, opts.after)).filter(keep);
           out.result(events, (list: LaneEvent[]) => (list.length ? list.map(renderEvent).join('\n') : '(no events)'));
         }),
@@ -116,6 +119,7 @@ export function registerLaneCommands(program: Command): void {
     .action(
       action(async ({ out, config }, lane: string) =>
         withClient(config, async (client) => {
+          await requireOpenLane(client, lane, 'trust');
           const h = handleFor(client, lane);
           const st = await h.query(stateQuery);
           if (st.state !== 'trust_required') throw new LanesError('conflict', `lane ${laneIdFor(lane)} is ${st.state}, not trust_required`, 'Only a lane waiting for trust can be trusted.');

@@ -10,7 +10,7 @@ export function registerUpCommand(program: Command): void {
   addServerOptions(
     program
       .command('up')
-      .description('Start the embedded default: a Temporal dev server (reused if one answers at --address) and a supervised worker; Ctrl-C stops both'),
+      .description('Start the embedded default: a Temporal dev server (reused if one answers at --address; then --port/--ui-port/--db do not apply) and a supervised worker; Ctrl-C stops both'),
   ).action(
     action(async ({ out, config }, flags: ServerFlags) => {
       let server: DevServer | undefined;
