@@ -227,7 +227,7 @@ const BudgetSchema = z
     tokens: positiveInt().optional(),
     costUsd: z.number().positive().optional(),
     wallTimeMs: positiveInt().optional(),
-    mode: z.enum(['block', 'warn']).default('block').describe("'block' stops the lane at the limit, 'warn' only reports."),
+    mode: z.enum(['block', 'warn']).default('block').describe("'block' blocks the lane at the limit (checked after each model turn), 'warn' only reports."),
   })
   .strict();
 

@@ -374,6 +374,34 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
     await continueAsNew<typeof laneWorkflow>({ ...input, resume: next });
   };
 
+  /**
+   * Budget gate after each model turn. block: `budget.block` and the lane blocks
+   * (never merges); --retry lifts that limit for this lane, --abort ends it.
+   * warn: `budget.warn` once per limit, and the lane goes on.
+   */
+  const budgetWarned = new Set<string>();
+  const budgetLifted = new Set<string>();
+  const checkBudget = async (atTurn: number) => {
+    const b = packet.budget;
+    const over: { limit: string; used: number; max: number }[] = [];
+    const tokens = usage.inputTokens + usage.outputTokens;
+    if (b.tokens !== undefined && tokens > b.tokens) over.push({ limit: 'tokens', used: tokens, max: b.tokens });
+    if (b.costUsd !== undefined && usage.costUsd > b.costUsd) over.push({ limit: 'costUsd', used: usage.costUsd, max: b.costUsd });
+    const elapsed = Date.now() - startedAt.getTime();
+    if (b.wallTimeMs !== undefined && elapsed > b.wallTimeMs) over.push({ limit: 'wallTimeMs', used: elapsed, max: b.wallTimeMs });
+    for (const o of over) {
+      const text = `budget ${o.limit} exceeded at turn ${atTurn}: ${Math.round(o.used * 10_000) / 10_000} > ${o.max}`;
+      if (b.mode === 'warn') {
+        if (!budgetWarned.has(o.limit)) emit('budget.warn', text, { ...o, turn: atTurn }, 'budget');
+        budgetWarned.add(o.limit);
+      } else if (!budgetLifted.has(o.limit)) {
+        emit('budget.block', text, { ...o, turn: atTurn }, 'budget');
+        await escalate('budget', text);
+        budgetLifted.add(o.limit);
+      }
+    }
+  };
+
   const runAgentPass = async (pass: number, extraPrompt?: string) => {
     for (let i = loop.turnInPass; i < packet.agent.maxTurns; i++) {
       turn += 1;
@@ -397,6 +425,7 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
           }
         },
       );
+      await checkBudget(turn);
       if (reply.compacted && !compactionEmitted) {
         compactionEmitted = true;
         emit('compaction.applied', `turn ${turn}: older tool outputs compacted to fit the context window`, { turn });

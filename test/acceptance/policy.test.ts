@@ -209,6 +209,31 @@ describe('lane policy through the real stack', () => {
     expect(r2.json().state).toBe('finished');
   });
 
+  it('a blown budget blocks in block mode (never merges, --approve refused) and only warns in warn mode', async () => {
+    const repo = await stack.fixture('budget-block');
+    const fix = [{ text: 'fixing', toolCalls: [{ name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX } }] }, { text: 'done' }];
+    stack.mock.script('budget-block', fix);
+    const tight = { budget: { tokens: 10, mode: 'block' } };
+    expect((await stack.cli(['submit', stack.writePacket('budget-block', mockPacket('budget-block', repo.path, 'budget-block', tight))])).exitCode).toBe(0);
+    const status = await waitForStatus('budget-block', 'blocked');
+    expect(status.blocker.class).toBe('budget');
+    expect((await stack.cli(['resolve', 'budget-block', '--approve'])).exitCode).toBe(2);
+    expect((await stack.cli(['resolve', 'budget-block', '--abort'])).exitCode).toBe(0);
+    const r = await stack.cli(['submit', stack.writePacket('budget-block', mockPacket('budget-block', repo.path, 'budget-block', tight)), '--wait', '--json']);
+    expect(r.json().failureClass).toBe('budget');
+    expect(types(await events('budget-block'))).toContain('budget.block');
+    // Must not: merge past a blocked budget.
+    expect(Number(await repo.git('rev-list', '--count', '--merges', 'main'))).toBe(0);
+
+    const repo2 = await stack.fixture('budget-warn');
+    stack.mock.script('budget-warn', fix);
+    const r2 = await stack.cli(['submit', stack.writePacket('budget-warn', mockPacket('budget-warn', repo2.path, 'budget-warn', { budget: { tokens: 10, mode: 'warn' } })), '--wait', '--json']);
+    expect(r2.json().state).toBe('finished');
+    const evs = await events('budget-warn');
+    expect(types(evs).filter((t) => t === 'budget.warn')).toHaveLength(1);
+    expect(types(evs)).not.toContain('lane.blocked');
+  });
+
   it('(g) provider 401 blocks as provider_auth with exactly one request; 429 then success merges', async () => {
     const repo = await stack.fixture('auth');
     expect((await stack.cli(['submit', stack.writePacket('auth', mockPacket('auth', repo.path, 'auth'))])).exitCode).toBe(0);
