@@ -13,7 +13,7 @@ import { normalizePacket, submitLane, waitForReport, workflowIdFor } from '../cl
 import { requireTemporalBinary } from '../devserver/provision.js';
 import { type DevServer, freePort, isServerReachable, startDevServer } from '../devserver/server.js';
 import { TaskPacketSchema } from '../packet/schema.js';
-import { type FaultPlanInput, FAULT_PLAN_ENV, faultRecordPath, type FaultFiringRecord, type KillPoint } from '../testkit/faults/index.js';
+import { type FaultKind, type FaultPlanInput, FAULT_PLAN_ENV, faultRecordPath, type FaultFiringRecord, type KillPoint } from '../testkit/faults/index.js';
 import { createFixtureRepo } from '../testkit/fixture-repo.js';
 import { type MockModelServer, startMockModelServer } from '../testkit/mock-model-server.js';
 import { eventsQuery, type LaneReport } from '../workflows/lane.js';
@@ -33,6 +33,11 @@ export interface CrashDrillOptions {
   repeat?: number;
   /** Restart the dev server (SIGKILL, same SQLite) instead of killing the worker. */
   serverRestart?: boolean;
+  /**
+   * The fault fired at the point in worker drills (default crash = SIGKILL the worker).
+   * Others: exit, throw (class infra), enospc, mcp_crash, mcp_hang, index_lock.
+   */
+  fault?: Exclude<FaultKind, 'delay'>;
   /** Parent folder of the per-run homes (default a new temp folder). */
   dir?: string;
   /** Keep the homes of passing runs too (failing ones are always kept). */
@@ -143,7 +148,8 @@ async function runPoint(ctx: DrillContext, point: KillPoint, run: number): Promi
   const mcpSpawnLog = join(runDir, 'mcp-spawns.log');
 
   const hold = ctx.opts.serverRestartHoldMs ?? 8_000;
-  const plan: FaultPlanInput = [ctx.mode === 'worker_kill' ? { point, fault: 'crash', laneId } : { point, fault: 'delay', delayMs: hold, laneId }];
+  const fault = ctx.opts.fault ?? 'crash';
+  const plan: FaultPlanInput = [ctx.mode === 'worker_kill' ? { point, fault, laneId } : { point, fault: 'delay', delayMs: hold, laneId }];
   const planFile = join(runDir, 'fault-plan.json');
   writeFileSync(planFile, `${JSON.stringify(plan, null, 2)}\n`);
   const taskQueue = `drill-${tag}`;
@@ -231,7 +237,14 @@ async function runPoint(ctx: DrillContext, point: KillPoint, run: number): Promi
       fileEvents: readJsonLines(join(home, 'lanes', laneId, 'events.jsonl')),
       orphanProcesses: laneProcesses(home, { exclude: [worker.pid, ...worker.workerPids()], recordedPids: readPidLog(mcpSpawnLog) }),
     };
-    invariants.push(...checkInvariants(observation, { oneTurnAskedTwice: ctx.mode === 'worker_kill' && point === 'mid_model_turn', workerKilled: ctx.mode === 'worker_kill' }));
+    // Any fault that ends the activity between the provider's answer and the saved reply costs one request.
+    const endsActivity = fault === 'crash' || fault === 'exit' || fault === 'throw' || fault === 'enospc';
+    invariants.push(
+      ...checkInvariants(observation, {
+        oneTurnAskedTwice: ctx.mode === 'worker_kill' && endsActivity && point === 'mid_model_turn',
+        workerRestarts: ctx.mode !== 'worker_kill' ? 'any' : fault === 'crash' ? 'one_sigkill' : fault === 'exit' ? 'one_exit' : 'none',
+      }),
+    );
     if (waitError && !report) invariants.find((i) => i.name === 'terminal_state')!.detail += ` (${waitError})`;
   } catch (e) {
     invariants.push({ name: 'drill_ran', passed: false, detail: `the drill itself failed: ${(e as Error).message}` });

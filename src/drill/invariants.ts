@@ -40,8 +40,11 @@ export interface DrillObservation {
 export interface DrillExpectation {
   /** The crash lands between the provider's answer and the saved reply: that turn is asked twice. */
   oneTurnAskedTwice: boolean;
-  /** A worker kill drill expects exactly one supervisor restart by SIGKILL. */
-  workerKilled: boolean;
+  /**
+   * Restarts the supervisor must have logged: one after SIGKILL (crash), one after exit 1
+   * (exit), none (faults inside the worker), or any (the server was restarted instead).
+   */
+  workerRestarts: 'one_sigkill' | 'one_exit' | 'none' | 'any';
 }
 
 const ok = (name: string, detail: string): InvariantResult => ({ name, passed: true, detail });
@@ -55,12 +58,17 @@ function faultFired(o: DrillObservation): InvariantResult {
 
 function workerRestarted(o: DrillObservation, e: DrillExpectation): InvariantResult {
   const name = 'worker_restarted';
-  if (!e.workerKilled) {
-    return o.restarts.length === 0 ? ok(name, 'no worker restart was needed') : ok(name, `${o.restarts.length} worker restart(s) (allowed when the server restarts)`);
+  const seen = `${o.restarts.length} (${o.restarts.map((r) => r.signal ?? `exit ${r.exitCode}`).join(', ') || 'none'})`;
+  switch (e.workerRestarts) {
+    case 'any':
+      return ok(name, o.restarts.length === 0 ? 'no worker restart was needed' : `${o.restarts.length} worker restart(s) (allowed when the server restarts)`);
+    case 'none':
+      return o.restarts.length === 0 ? ok(name, 'the worker kept running (the fault acted inside it)') : bad(name, `expected no worker restart, saw ${seen}`);
+    case 'one_sigkill':
+      return o.restarts.length === 1 && o.restarts[0]!.signal === 'SIGKILL' ? ok(name, 'the supervisor restarted the SIGKILLed worker once') : bad(name, `expected one restart after SIGKILL, saw ${seen}`);
+    case 'one_exit':
+      return o.restarts.length === 1 && o.restarts[0]!.exitCode === 1 ? ok(name, 'the supervisor restarted the exited worker once') : bad(name, `expected one restart after exit 1, saw ${seen}`);
   }
-  const killed = o.restarts.filter((r) => r.signal === 'SIGKILL').length;
-  if (o.restarts.length === 1 && killed === 1) return ok(name, 'the supervisor restarted the SIGKILLed worker once');
-  return bad(name, `expected one restart after SIGKILL, saw ${o.restarts.length} (${o.restarts.map((r) => r.signal ?? `exit ${r.exitCode}`).join(', ') || 'none'})`);
 }
 
 function terminalState(o: DrillObservation): InvariantResult {

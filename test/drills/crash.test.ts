@@ -2,7 +2,7 @@
 // kill points on the run's dev server, and restart the drill's own dev server
 // mid-lane; every invariant of docs/durability.md must hold. The full matrix is
 // `lanes drill crash --all` (docs/durability.md).
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -71,6 +71,22 @@ describe('lanes drill crash', () => {
     expect(p.invariants.map((i) => i.name)).toEqual(INVARIANTS);
     expect(p.restartMs).toBeGreaterThan(0);
     expect(p.resumeLatencyMs).not.toBeNull();
+  });
+
+  it('--fault mcp_crash kills the lane\'s MCP server mid-lane; the worker keeps running and the tool call is served by a restarted server', async () => {
+    const r = await runCli(['--json', 'drill', 'crash', '--fault', 'mcp_crash', '--at', 'after_reply_saved', '--keep', '--dir', join(dir, 'mcp-crash')], { env, timeoutMs: 180_000 });
+    const report = r.json<CrashDrillReport>();
+    expect(failures(report)).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    const p = report.points[0]!;
+    expect(p.invariants.find((i) => i.name === 'worker_restarted')!.detail).toMatch(/kept running/);
+    // The MCP call is the next step, on the same worker: attempt 1, not a retry after a crash.
+    expect(p.resumedWith).toBe('executeToolCall#1');
+    // --keep: the run folder shows the call answered by a second server process.
+    const tools = join(p.dir!, 'home', 'lanes', p.laneId, 'tools');
+    const call = readdirSync(tools).find((f) => f.startsWith('mcp-'))!;
+    expect(JSON.parse(readFileSync(join(tools, call), 'utf8')).result).toMatchObject({ ok: true, output: 'drill', restarted: true });
+    expect(readFileSync(join(p.dir!, 'mcp-spawns.log'), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
   it('refuses to run without a kill point or with an unknown one (exit 2), starting nothing', async () => {

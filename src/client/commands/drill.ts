@@ -1,17 +1,20 @@
 // `lanes drill crash`: kill the worker (or restart the dev server) at named kill
 // points while a real lane runs, and check that nothing was lost or done twice.
-import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type CrashDrillReport, runCrashDrill } from '../../drill/crash-drill.js';
 import { LanesError } from '../../errors.js';
 import { isKillPoint, KILL_POINTS, type KillPoint } from '../../testkit/faults/index.js';
 import { action, intOption } from '../context.js';
+
+const DRILL_FAULTS = ['crash', 'exit', 'throw', 'enospc', 'mcp_crash', 'mcp_hang', 'index_lock'] as const;
+type DrillFault = (typeof DRILL_FAULTS)[number];
 
 interface DrillCrashFlags {
   at?: KillPoint[];
   all?: boolean;
   repeat: number;
   serverRestart?: boolean;
+  fault: DrillFault;
   keep?: boolean;
   dir?: string;
   pointTimeoutMs: number;
@@ -44,11 +47,13 @@ export function registerDrillCommands(program: Command): void {
     .option('--all', 'every kill point')
     .option('--repeat <n>', 'runs per point', intOption('--repeat', 1, 100), 1)
     .option('--server-restart', 'hold the lane at the point and restart the dev server (SIGKILL, same SQLite) instead of killing the worker; the drill starts its own server (default point: mid_tests)')
+    .addOption(new Option('--fault <kind>', 'what happens at the point in a worker drill: crash = SIGKILL the worker; the others act inside it (see docs/durability.md)').choices(DRILL_FAULTS).default('crash'))
     .option('--keep', 'keep the run folders of passing points too (failing ones are always kept)')
     .option('--dir <path>', 'parent folder for the run folders (default: a new temp folder)')
     .option('--point-timeout-ms <ms>', 'deadline for one lane', intOption('--point-timeout-ms', 10_000, 3_600_000), 180_000)
     .action(
       action(async ({ out, config }, flags: DrillCrashFlags) => {
+        if (flags.serverRestart && flags.fault !== 'crash') throw new LanesError('usage', '--fault applies to worker drills, not --server-restart', 'Drop --fault, or drop --server-restart.');
         if (flags.all && flags.at) throw new LanesError('usage', '--at and --all are exclusive', 'Pass either --at <point>[,<point>...] or --all.');
         const points: KillPoint[] = flags.all ? [...KILL_POINTS] : flags.at ? [...new Set(flags.at)] : flags.serverRestart ? ['mid_tests'] : [];
         if (points.length === 0) throw new LanesError('usage', 'no kill point selected', `Pass --at <point>[,<point>...] or --all (points: ${KILL_POINTS.join(', ')}).`);
@@ -58,6 +63,7 @@ export function registerDrillCommands(program: Command): void {
           points,
           repeat: flags.repeat,
           serverRestart: flags.serverRestart === true,
+          fault: flags.fault,
           keep: flags.keep === true,
           ...(flags.dir ? { dir: flags.dir } : {}),
           pointTimeoutMs: flags.pointTimeoutMs,

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startHeartbeat } from '../../activities/activity-context.js';
 import { assertSafeSegment, writeFileAtomic } from '../../activities/artifacts.js';
+import { readPidFile } from '../../mcp/pid-file.js';
+import { isAlive, processStartTime } from '../../mcp/process-reaper.js';
 import { laneFailure } from '../../workflows/failures.js';
 import type { FaultPlan, FaultSpec } from './plan.js';
 import type { KillPoint } from './points.js';
@@ -100,6 +102,25 @@ export function readFaultFirings(home: string, laneId: string): FaultFiringRecor
   return names.map((n) => readRecord(join(dir, n))).filter((r): r is FaultFiringRecord => r !== undefined);
 }
 
+/**
+ * Signals the lane's live MCP server processes as recorded by its session
+ * (`lanes/<laneId>/mcp-pids.json`, the file src/activities/mcp.ts keeps); a pid whose
+ * start time no longer matches is another process and is left alone.
+ */
+function signalMcpServers(home: string, laneId: string, signal: NodeJS.Signals): number[] {
+  const hit: number[] = [];
+  for (const r of readPidFile(join(home, 'lanes', laneId, 'mcp-pids.json'))) {
+    if (!isAlive(r.pid) || (r.startTime !== undefined && processStartTime(r.pid) !== r.startTime)) continue;
+    try {
+      process.kill(r.pid, signal);
+      hit.push(r.pid);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return hit;
+}
+
 function applies(spec: FaultSpec, point: KillPoint, ctx: FaultContext): boolean {
   if (spec.point !== point) return false;
   if (spec.laneId !== undefined && spec.laneId !== ctx.laneId) return false;
@@ -112,7 +133,8 @@ function applies(spec: FaultSpec, point: KillPoint, ctx: FaultContext): boolean 
  * `times` times for this lane is recorded and then acts:
  * crash = SIGKILL this process; exit = exit(1); throw = a laneFailure of the entry's
  * class (default infra); delay = sleep delayMs with heartbeats; enospc = an infra
- * failure with code ENOSPC; index_lock = a stale .git/index.lock in ctx.repoPath.
+ * failure with code ENOSPC; index_lock = a stale .git/index.lock in ctx.repoPath;
+ * mcp_crash / mcp_hang = SIGKILL / SIGSTOP the lane's MCP server processes.
  */
 export async function faultPoint(point: KillPoint, ctx: FaultContext): Promise<void> {
   const plan = installed ?? (chaosPlansAllowed ? readLanePlan(ctx.home, ctx.laneId) : null);
@@ -150,6 +172,11 @@ export async function faultPoint(point: KillPoint, ctx: FaultContext): Promise<v
     case 'enospc': {
       const err = Object.assign(new Error(`ENOSPC: no space left on device, write (injected by ${where})`), { code: 'ENOSPC' });
       throw laneFailure('infra', `could not write the lane artifacts: ${err.message}`, { injected: true, point, code: 'ENOSPC', hint: 'Free disk space under $LANES_HOME; the step is retried.' }, err);
+    }
+    case 'mcp_crash':
+    case 'mcp_hang': {
+      signalMcpServers(ctx.home, ctx.laneId, spec.fault === 'mcp_crash' ? 'SIGKILL' : 'SIGSTOP');
+      return;
     }
     case 'index_lock': {
       if (!ctx.repoPath) return;

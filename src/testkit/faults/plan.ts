@@ -23,6 +23,10 @@ export const FAULT_KINDS = [
   'enospc',
   /** Leave a stale `.git/index.lock` in the lane's repository (points that know the repo). */
   'index_lock',
+  /** SIGKILL the lane's MCP server processes (from lanes/<laneId>/mcp-pids.json), then carry on. */
+  'mcp_crash',
+  /** SIGSTOP the lane's MCP server processes, so they hang until killed; then carry on. */
+  'mcp_hang',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 

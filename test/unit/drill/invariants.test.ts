@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkInvariants, type DrillObservation } from '../../../src/drill/invariants.js';
+import { checkInvariants, type DrillExpectation, type DrillObservation } from '../../../src/drill/invariants.js';
 import type { LaneReport } from '../../../src/workflows/lane.js';
 
 const laneId = 'drill-x';
@@ -25,8 +25,8 @@ function healthy(): DrillObservation {
     orphanProcesses: [],
   };
 }
-const expectation = { oneTurnAskedTwice: false, workerKilled: true };
-const broken = (o: DrillObservation, e = expectation) => checkInvariants(o, e).filter((i) => !i.passed).map((i) => i.name);
+const expectation: DrillExpectation = { oneTurnAskedTwice: false, workerRestarts: 'one_sigkill' };
+const broken = (o: DrillObservation, e: DrillExpectation = expectation) => checkInvariants(o, e).filter((i) => !i.passed).map((i) => i.name);
 
 describe('drill/invariants', () => {
   it('passes a lane that recovered cleanly', () => {
@@ -53,7 +53,7 @@ describe('drill/invariants', () => {
   });
 
   it('at mid_model_turn demands exactly one turn asked twice, no more and no less', () => {
-    const e = { oneTurnAskedTwice: true, workerKilled: true };
+    const e: DrillExpectation = { oneTurnAskedTwice: true, workerRestarts: 'one_sigkill' };
     const once = healthy();
     expect(broken(once, e)).toEqual(['model_turns_billed_once']);
     const twice = healthy();
@@ -68,6 +68,17 @@ describe('drill/invariants', () => {
   it('does not require a restart when the server, not the worker, was restarted', () => {
     const o = healthy();
     o.restarts = [];
-    expect(broken(o, { oneTurnAskedTwice: false, workerKilled: false })).toEqual([]);
+    expect(broken(o, { oneTurnAskedTwice: false, workerRestarts: 'any' })).toEqual([]);
+  });
+
+  it('demands no restart for faults inside the worker, and one exit-1 restart for exit', () => {
+    const inside = healthy();
+    expect(broken(inside, { oneTurnAskedTwice: false, workerRestarts: 'none' })).toEqual(['worker_restarted']);
+    inside.restarts = [];
+    expect(broken(inside, { oneTurnAskedTwice: false, workerRestarts: 'none' })).toEqual([]);
+    const exited = healthy();
+    expect(broken(exited, { oneTurnAskedTwice: false, workerRestarts: 'one_exit' })).toEqual(['worker_restarted']);
+    exited.restarts = [{ signal: null, exitCode: 1 }];
+    expect(broken(exited, { oneTurnAskedTwice: false, workerRestarts: 'one_exit' })).toEqual([]);
   });
 });

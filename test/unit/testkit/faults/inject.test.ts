@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApplicationFailure } from '@temporalio/common';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isAlive, processStartTime } from '../../../../src/mcp/process-reaper.js';
 import { faultPoint, faultRecordPath, FaultPlanSchema, installFaultPlan, readFaultFirings } from '../../../../src/testkit/faults/index.js';
 
 let home: string;
@@ -78,6 +79,30 @@ describe('testkit/faults/inject', () => {
     expect((e as ApplicationFailure).message).toMatch(/ENOSPC/);
     await faultPoint('mid_merge', { home, laneId: 'l1', repoPath: repo });
     expect(existsSync(join(repo, '.git', 'index.lock'))).toBe(true);
+  });
+
+  it('mcp_crash kills and mcp_hang stops the lane\'s recorded MCP server processes, and nothing else', async () => {
+    const servers = [execa('sleep', ['30'], { reject: false }), execa('sleep', ['30'], { reject: false })];
+    const bystander = execa('sleep', ['30'], { reject: false });
+    const state = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[0];
+    try {
+      const [a, b] = servers.map((p) => p.pid!);
+      mkdirSync(join(home, 'lanes', 'l1'), { recursive: true });
+      writeFileSync(join(home, 'lanes', 'l1', 'mcp-pids.json'), JSON.stringify([{ server: 'echo', pid: a, startTime: processStartTime(a!) }]));
+      arm([{ point: 'after_reply_saved', fault: 'mcp_hang' }, { point: 'mid_tool', fault: 'mcp_crash' }]);
+      await faultPoint('after_reply_saved', { home, laneId: 'l1' });
+      // Signal delivery is asynchronous: give the kernel a moment.
+      for (let i = 0; i < 50 && state(a!) !== 'T'; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(state(a!)).toBe('T');
+      writeFileSync(join(home, 'lanes', 'l1', 'mcp-pids.json'), JSON.stringify([{ server: 'echo', pid: a, startTime: processStartTime(a!) }, { server: 'other', pid: b, startTime: processStartTime(b!) }]));
+      await faultPoint('mid_tool', { home, laneId: 'l1', tool: 'mcp__echo__echo' });
+      const [ra, rb] = await Promise.all(servers);
+      expect([ra?.signal, rb?.signal]).toEqual(['SIGKILL', 'SIGKILL']);
+      expect(isAlive(bystander.pid!)).toBe(true);
+    } finally {
+      for (const p of [...servers, bystander]) p.kill('SIGKILL');
+      await Promise.all([...servers, bystander]);
+    }
   });
 
   it('crash SIGKILLs the process once; the next process with the same plan passes the point', async () => {
