@@ -1,7 +1,7 @@
 // The real stack for lane tests: the run's dev server, a `lanes worker` child
 // process (or an in-process worker), the mock model server over HTTP, a temp
 // LANES_HOME, and fixture git repos under a trusted root.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -12,6 +12,7 @@ import { inject } from 'vitest';
 import { createFixtureRepo, type FixtureRepo } from '../../src/testkit/fixture-repo.js';
 import { type MockModelServer, startMockModelServer } from '../../src/testkit/mock-model-server.js';
 import { uniqueTaskQueue } from './temporal.js';
+import { assertValidEvents } from './events.js';
 import { runCli, spawnCli, type CliResult } from './cli.js';
 
 export interface LaneStack {
@@ -49,6 +50,21 @@ export async function recordHistories(client: Client, taskQueue: string): Promis
     seen.set(workflowId, n);
     writeFileSync(join(dir, `${workflowId}${n > 1 ? `.run${n}` : ''}.json`), historyToJSON(history as Parameters<typeof historyToJSON>[0]));
   }
+}
+
+/** Validates every lanes/<id>/events.jsonl under home against schemas/lane-event.schema.json. */
+export function assertEventFilesValid(home: string): number {
+  const lanesDir = join(home, 'lanes');
+  if (!existsSync(lanesDir)) return 0;
+  let n = 0;
+  for (const lane of readdirSync(lanesDir)) {
+    const file = join(lanesDir, lane, 'events.jsonl');
+    if (!existsSync(file)) continue;
+    const events = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+    assertValidEvents(events);
+    n += events.length;
+  }
+  return n;
 }
 
 export async function startLaneStack(opts: { worker?: boolean; workerArgs?: string[] } = {}): Promise<LaneStack> {
@@ -104,6 +120,8 @@ export async function startLaneStack(opts: { worker?: boolean; workerArgs?: stri
       stack.worker = undefined;
     },
     async stop() {
+      // Every event any lane of this stack produced must match the shipped JSON Schema.
+      assertEventFilesValid(home);
       await recordHistories(client, taskQueue);
       await stack.stopWorker();
       await mock.close();
