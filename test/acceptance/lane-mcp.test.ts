@@ -397,6 +397,34 @@ describe('lane with MCP servers', () => {
     expectAllGone([...new Set([...lines(echoSpawns).map(Number), ...watch.pids()])]);
   });
 
+  it('restarts the MCP servers on resolve --retry after a required one was fixed, and goes on to merge', async () => {
+    const id = 'mcp-retry';
+    const repo = await stack.fixture(id);
+    stack.mock.script(id, [{ text: 'Using the gate server.', toolCalls: [{ name: 'mcp__gate__echo', input: { message: 'after fix' } }] }, FIX_TURN, { text: 'Done.' }]);
+    // The required server's script does not exist yet: it fails at startup until an operator adds it.
+    const script = join(stack.reposDir, `${id}-gate.mjs`);
+    const echo = fixtureServerCommand('echo-server');
+    const servers = { gate: { command: process.execPath, args: [script], required: true, env: { [MARKER_VAR]: id } } };
+    const watch = watchMcpProcesses(id, id);
+    expect((await stack.cli(['submit', stack.writePacket(id, mockPacket(id, repo.path, id, { mcp: { servers } }))])).exitCode).toBe(0);
+    const blocked = await waitForLaneState(id, (st) => st === 'blocked');
+    expect(blocked.failureClass).toBe('mcp_startup');
+    writeFileSync(script, `await import(${JSON.stringify(echo.args.at(-1))});\n`);
+    const retry = await stack.cli(['resolve', id, '--retry', '--json']);
+    expect(retry.exitCode, retry.stdout + retry.stderr).toBe(0);
+    const report = await waitForReportFile(id);
+    expect(report).toMatchObject({ state: 'finished', landed: true });
+    const events = await cliEvents(id);
+    const types = events.map((e) => e.type);
+    expect(types.indexOf('lane.mcp.ready')).toBeGreaterThan(types.indexOf('lane.resolved'));
+    expect(types).toContain('lane.recovery.attempted');
+    // The agent really reached the server that was fixed.
+    const call = readJson(join(laneDir(id), 'tools', readdirSync(join(laneDir(id), 'tools')).find((f) => f.startsWith('1-'))!));
+    expect(call).toMatchObject({ name: 'mcp__gate__echo', ok: true });
+    // Must NOT happen: the fixed server still treated as failed, or left running after the lane.
+    expect(watch.stop()).toEqual([]);
+  });
+
   it('stops every MCP server of a lane cancelled with lanes cancel while a required server blocks it', async () => {
     const id = 'mcp-cancelled';
     const repo = await stack.fixture(id);
