@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isRunningSoon } from '../../support/processes.js';
 import { createTestActivities, type AcceptanceInput } from '../../../src/activities/tests.js';
 
 let home: string;
@@ -28,19 +29,6 @@ const input = (commands: AcceptanceInput['commands'], extra: Partial<AcceptanceI
 });
 
 /** Whether `pid` is still a live process after a short wait (a killed child may linger as a zombie until reaped). */
-async function isRunningSoon(pid: number): Promise<boolean> {
-  for (let i = 0; i < 20; i++) {
-    let state: string | undefined;
-    try {
-      state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
-    } catch {
-      return false;
-    }
-    if (state === 'Z' || state === 'X') return false;
-    await sleep(100);
-  }
-  return true;
-}
 
 describe('tests: runAcceptance', () => {
   it('passes when every command exits 0, capturing each log in the lane folder', async () => {

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isRunningSoon } from '../../support/processes.js';
 import { createArtifactStore } from '../../../src/activities/artifacts.js';
 import {
   createToolActivities,
@@ -54,19 +55,6 @@ function expectOutsideUntouched(): void {
 }
 
 /** Whether `pid` is still a live process after a short wait (a killed child may linger as a zombie until reaped). */
-async function isRunningSoon(pid: number): Promise<boolean> {
-  for (let i = 0; i < 20; i++) {
-    let state: string | undefined;
-    try {
-      state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
-    } catch {
-      return false;
-    }
-    if (state === 'Z' || state === 'X') return false;
-    await sleep(100);
-  }
-  return true;
-}
 
 describe('tools: built-in tools', () => {
   it('read_file returns numbered lines and honours offset and limit', async () => {
