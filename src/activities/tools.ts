@@ -1,12 +1,14 @@
 // Activity wrapper around the agent's built-in tools: checks the worktree is the lane's,
 // runs the call once, records the result (and any refusal) in the lane artifact folder.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { laneFailure } from '../workflows/failures.js';
 import { runTool, type ToolCall, type ToolResult } from '../tools/run-tool.js';
 import type { PermissionMode } from '../tools/permissions.js';
 import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
 import { createArtifactStore, type ArtifactStore } from './artifacts.js';
 import { assertLaneWorktree } from './lane-worktree.js';
+import { resolveInWorktree as confine } from '../tools/confine.js';
 import { faultPoint } from '../testkit/faults/index.js';
 
 // The tool surface other modules (model loop, agent activities) use, exported at this boundary.
@@ -62,6 +64,21 @@ export function toolResultFile(turn: number, callId: string): string {
   return `tools/${turn}-${callKey(callId)}.json`;
 }
 
+function targetOf(input: unknown): string | undefined {
+  const p = (input as { path?: unknown } | null)?.path;
+  return typeof p === 'string' ? p : undefined;
+}
+
+/** sha256 of a worktree file, null when it does not exist (or is not a plain file inside root). */
+function fileHash(root: string, rel: string): string | null {
+  try {
+    const { real } = confine(root, rel);
+    return createHash('sha256').update(readFileSync(real)).digest('hex');
+  } catch {
+    return null;
+  }
+}
+
 export function createToolActivities({ home, artifacts, heartbeatIntervalMs = 5_000 }: ToolActivitiesOptions): ToolActivities {
   const store = artifacts ?? createArtifactStore({ home });
 
@@ -107,6 +124,21 @@ export function createToolActivities({ home, artifacts, heartbeatIntervalMs = 5_
       if (saved) {
         logRefusal(laneId, turn, saved);
         return saved;
+      }
+
+      // edit_file is not idempotent (an insertion after an anchor applies twice), so a
+      // file edit records the file's hash first: a retry after a crash that finds the
+      // file changed since then knows the edit landed and does not apply it again.
+      const editPath = call.name === 'edit_file' || call.name === 'write_file' ? targetOf(call.input) : undefined;
+      const intentPath = `${relPath.replace(/\.json$/, '')}.intent.json`;
+      if (editPath !== undefined) {
+        const intent = store.readJson<{ path: string; before: string | null }>(laneId, intentPath);
+        if (intent && intent.path === editPath && fileHash(root, editPath) !== intent.before) {
+          const recovered: ToolResult = { callId: call.id, name: call.name, ok: true, output: `${call.name} ${editPath}: applied (recovered after a worker restart)`, durationMs: 0 };
+          store.writeJson(laneId, relPath, recovered);
+          return recovered;
+        }
+        if (!intent) store.writeJson(laneId, intentPath, { path: editPath, before: fileHash(root, editPath) });
       }
 
       const stopHeartbeat =

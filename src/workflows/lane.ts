@@ -128,18 +128,19 @@ function hostActivities(taskQueue: string, packet: TaskPacket) {
     model: proxyActivities<LanesActivities>({
       taskQueue,
       startToCloseTimeout: '10m',
-      heartbeatTimeout: '2m',
-      retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 4 },
+      heartbeatTimeout: '30s',
+      retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
     }),
-    tools: proxyActivities<LanesActivities>({ taskQueue, startToCloseTimeout: '15m', heartbeatTimeout: '1m', retry: { initialInterval: '1s', maximumAttempts: 3 } }),
+    // Heartbeats every 5-10 s inside; 30 s without one means the host is gone.
+    tools: proxyActivities<LanesActivities>({ taskQueue, startToCloseTimeout: '15m', heartbeatTimeout: '30s', retry: { initialInterval: '1s', maximumAttempts: 5 } }),
     tests: proxyActivities<LanesActivities>({
       taskQueue,
       // Per-command timeouts are enforced inside; this bounds a whole level.
       startToCloseTimeout: Math.max(testTimeoutMs * 4, 60_000),
-      heartbeatTimeout: '1m',
-      retry: { initialInterval: '1s', maximumAttempts: 3 },
+      heartbeatTimeout: '30s',
+      retry: { initialInterval: '1s', maximumAttempts: 5 },
     }),
-    misc: proxyActivities<LanesActivities>({ taskQueue, startToCloseTimeout: '2m', retry: { initialInterval: '1s', maximumAttempts: 5 } }),
+    misc: proxyActivities<LanesActivities>({ taskQueue, startToCloseTimeout: '2m', heartbeatTimeout: '30s', retry: { initialInterval: '1s', maximumAttempts: 5 } }),
   };
 }
 

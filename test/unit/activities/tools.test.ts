@@ -19,6 +19,8 @@ import {
   type ToolResult,
 } from '../../../src/activities/tools.js';
 import { sandboxAvailability } from '../../../src/tools/sandbox.js';
+import { installFaultPlan, parseFaultPlan } from '../../../src/testkit/faults/index.js';
+import { createHash } from 'node:crypto';
 
 let home: string;
 let wt: string;
@@ -54,7 +56,6 @@ function expectOutsideUntouched(): void {
   expect(readdirSync(outside)).toEqual(['secret.txt']);
 }
 
-/** Whether `pid` is still a live process after a short wait (a killed child may linger as a zombie until reaped). */
 
 describe('tools: built-in tools', () => {
   it('read_file returns numbered lines and honours offset and limit', async () => {
@@ -377,6 +378,29 @@ describe('tools: runToolCall activity', () => {
     // A different turn with the same call id is a different call.
     await acts.runToolCall({ ...input, turn: 2 });
     expect(readFileSync(join(wt, 'count.txt'), 'utf8')).toBe('ran\nran\n');
+  });
+
+  it('an edit retried after a crash between the edit and its saved result is not applied twice', async () => {
+    const acts = createToolActivities({ home });
+    // An insertion after an anchor: the anchor still matches after the edit, so a blind re-run would insert twice.
+    const edit = laneInput({ id: 'toolu_edit', name: 'edit_file', input: { path: 'src/a.ts', old_string: 'export const a = 1;\n', new_string: 'export const a = 1;\nexport const inserted = true;\n' } }, 3);
+    installFaultPlan(parseFaultPlan([{ point: 'mid_tool', fault: 'throw', times: 1 }]));
+    try {
+      await expect(acts.runToolCall(edit)).rejects.toThrow(/injected failure/);
+    } finally {
+      installFaultPlan(null);
+    }
+    const retry = await acts.runToolCall(edit);
+    expect(retry.ok).toBe(true);
+    expect(retry.output).toMatch(/recovered after a worker restart/);
+    // Must not: the insertion twice.
+    expect(readFileSync(join(wt, 'src', 'a.ts'), 'utf8')).toBe('export const a = 1;\nexport const inserted = true;\nexport const b = 2;\n');
+    // A first attempt that crashed before the edit landed re-runs it.
+    const second = laneInput({ id: 'toolu_edit2', name: 'edit_file', input: { path: 'README.md', old_string: 'hello', new_string: 'hi' } }, 3);
+    mkdirSync(join(home, 'lanes', 'lane-1', 'tools'), { recursive: true });
+    writeFileSync(join(home, 'lanes', 'lane-1', 'tools', '3-toolu_edit2.intent.json'), JSON.stringify({ path: 'README.md', before: createHash('sha256').update(readFileSync(join(wt, 'README.md'))).digest('hex') }));
+    expect((await acts.runToolCall(second)).output).not.toMatch(/recovered/);
+    expect(readFileSync(join(wt, 'README.md'), 'utf8')).toBe('hi\nworld\n');
   });
 
   it('logs a refusal once in refusals.jsonl, even when the call is retried', async () => {
