@@ -18,6 +18,8 @@ import {
   laneCommits,
   mergeForward,
   rebaseOntoBase,
+  scopeCheck,
+  type ScopeCheckInput,
 } from '../git/lane-branch.js';
 import {
   type AssertWorkspaceInput,
@@ -140,6 +142,12 @@ export function createGitActivities({ home }: GitActivitiesDeps) {
      * (merged:true, same sha); up to date -> merged:false; conflict -> aborted, conflict:true, tree clean.
      */
     mergeForward: boundary('mergeForward', (input: MergeForwardInput): Promise<MergeForwardResult> => mergeForward(home, input)),
+
+    /**
+     * The lane's changed files (since its merge base with `base`) and those outside the write manifest.
+     * Failure semantics: read-only, retry-safe.
+     */
+    scopeCheck: boundary('scopeCheck', (input: ScopeCheckInput) => scopeCheck(home, input)),
 
     /**
      * Rebases the lane branch onto `base` (staleness policy `rebase`); commits keep their trailers.

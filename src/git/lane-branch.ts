@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { laneFailure } from '../workflows/failures.js';
 import { type GitIdentity, gitTest, runGit, withMessageFile } from './client.js';
 import { mergeOrAbort } from './merge.js';
+import { inWriteManifest } from '../tools/write-manifest.js';
 import { assertWorkspace, type WorkspaceState } from './lane-worktree.js';
 import { findLaneCommit, isAncestor, laneCommitsIn, resolveCommit } from './refs.js';
 import { type LaneCommit, mergeForwardStep, withLaneTrailers } from './trailers.js';
@@ -154,6 +155,26 @@ export async function rebaseOntoBase(home: string, input: MergeForwardInput): Pr
   const conflicts = await mergeOrAbort(ws.worktreePath, () => runGit(ws.worktreePath, ['rebase', '--no-verify', baseHead], { identity: author }), ['rebase', '--abort']);
   if (conflicts) return { merged: false, conflict: true, conflictFiles: conflicts };
   return { merged: true, sha: (await runGit(ws.worktreePath, ['rev-parse', 'HEAD'])).trim(), conflict: false };
+}
+
+export interface ScopeCheckInput {
+  laneId: string;
+  worktreePath: string;
+  base: string;
+  /** Globs relative to the repo root; every changed file must match one. */
+  writeManifest: readonly string[];
+}
+
+/**
+ * The lane's diff against its base (since their merge base, so merged-forward
+ * base changes do not count) and the files in it outside the write manifest —
+ * including files written by bash, which the file tools' manifest check cannot see.
+ */
+export async function scopeCheck(home: string, input: ScopeCheckInput): Promise<{ changed: string[]; outside: string[] }> {
+  const ws = await assertWorkspace(home, { laneId: input.laneId, worktreePath: input.worktreePath });
+  const out = await runGit(ws.worktreePath, ['diff', '--name-only', '--no-renames', '-z', `${input.base}...HEAD`]);
+  const changed = out.split('\0').filter(Boolean);
+  return { changed, outside: changed.filter((f) => !inWriteManifest(f, input.writeManifest)) };
 }
 
 export interface LaneCommitsInput {

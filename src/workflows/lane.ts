@@ -272,11 +272,11 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
   };
 
   /** Waits in `blocked` for a resolution (or the escalation timeout). */
-  const escalate = async (cls: FailureClass, why: string): Promise<Resolution> => {
+  const escalate = async (cls: FailureClass, why: string, gate: { approvable?: boolean; recommended?: string } = {}): Promise<Resolution> => {
     failureClass = cls;
-    blockerWarnOnly = isWarningLevel(cls, { budgetMode: packet.budget.mode });
+    blockerWarnOnly = gate.approvable === true || isWarningLevel(cls, { budgetMode: packet.budget.mode });
     emit('lane.escalated', `escalated: ${why}`, { recoveryAttempts: packet.escalation.recoveryAttempts }, cls);
-    setState('blocked', 'lane.blocked', why, { recommended: recommendationFor(cls) }, cls);
+    setState('blocked', 'lane.blocked', why, { recommended: gate.recommended ?? recommendationFor(cls), approvable: blockerWarnOnly }, cls);
     await flush();
     resolution = null;
     const resolved = await condition(() => resolution !== null, packet.escalation.timeoutMs);
@@ -636,6 +636,21 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
     if (!landing.land) {
       if (packet.merge.mode === 'none') return `finished at green level ${greenLevel} without merging (${landing.reason})`;
       throw new LaneStop('test', `not merged: ${landing.reason}`);
+    }
+
+    // Scoped diff: every changed file (bash writes included) must be inside the write manifest.
+    const scope = await acts.git.scopeCheck({ laneId, worktreePath: worktreePath!, base: packet.repo.baseBranch, writeManifest: packet.scope.writeManifest });
+    if (scope.outside.length > 0) {
+      throw new LaneStop('manifest', `not merged: ${scope.outside.length} changed file(s) outside scope.writeManifest: ${scope.outside.slice(0, 10).join(', ')}`);
+    }
+
+    // Review gate: a person approves the tested diff before it lands.
+    while (packet.merge.requireReview) {
+      const r = await escalate('validator', `review required before merging ${branch} into ${target} (${scope.changed.length} file(s) changed)`, {
+        approvable: true,
+        recommended: `review the diff of ${branch} against ${target}, then \`lanes resolve ${laneId} --approve\` (or --abort)`,
+      });
+      if (r.action === 'approve') break;
     }
 
     for (let attempt = 1; ; attempt++) {

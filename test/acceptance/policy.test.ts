@@ -234,6 +234,35 @@ describe('lane policy through the real stack', () => {
     expect(types(evs)).not.toContain('lane.blocked');
   });
 
+  it('merge.requireReview blocks a green lane until --approve; a diff outside the write manifest never merges', async () => {
+    const repo = await stack.fixture('review');
+    stack.mock.script('review', [{ text: 'fixing', toolCalls: [{ name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX } }] }, { text: 'done' }]);
+    const packet = mockPacket('review', repo.path, 'review', { merge: { requireReview: true } });
+    expect((await stack.cli(['submit', stack.writePacket('review', packet)])).exitCode).toBe(0);
+    const status = await waitForStatus('review', 'blocked');
+    expect(status.blocker.class).toBe('validator');
+    expect(status.greenLevel).toBe('targeted');
+    // Must not: land before the review.
+    expect(Number(await repo.git('rev-list', '--count', '--merges', 'main'))).toBe(0);
+    expect((await stack.cli(['resolve', 'review', '--approve', '--note', 'looks right'])).exitCode).toBe(0);
+    const r = await stack.cli(['submit', stack.writePacket('review', packet), '--wait', '--json']);
+    expect(r.json().state).toBe('finished');
+    expect(Number(await repo.git('rev-list', '--count', '--merges', 'main'))).toBe(1);
+
+    const repo2 = await stack.fixture('outscope');
+    stack.mock.script('outscope', [
+      { text: 'fixing, and a stray file via bash', toolCalls: [{ name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX } }, { name: 'bash', input: { command: 'echo stray > NOTES.txt' } }] },
+      { text: 'done' },
+    ]);
+    const scoped = mockPacket('outscope', repo2.path, 'outscope', { scope: { kind: 'module', writeManifest: ['src/**'] } });
+    const r2 = await stack.cli(['submit', stack.writePacket('outscope', scoped), '--wait', '--json']);
+    expect(r2.exitCode).toBe(1);
+    expect(r2.json().failureClass).toBe('manifest');
+    expect(r2.json().detail).toContain('NOTES.txt');
+    // Must not: merge a diff that leaves the packet's scope.
+    expect(Number(await repo2.git('rev-list', '--count', '--merges', 'main'))).toBe(0);
+  });
+
   it('(g) provider 401 blocks as provider_auth with exactly one request; 429 then success merges', async () => {
     const repo = await stack.fixture('auth');
     expect((await stack.cli(['submit', stack.writePacket('auth', mockPacket('auth', repo.path, 'auth'))])).exitCode).toBe(0);
