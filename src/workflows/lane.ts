@@ -463,22 +463,29 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
           emit('lane.tool.refused', `tool ${call.name} refused: ${result.refused.reason}`, { turn, callId: call.id, tool: call.name }, result.refused.class);
         }
       }
+      // commit.policy per_turn: every turn that changed files is its own checkpoint commit.
+      if (packet.commit.policy === 'per_turn' && reply.toolCalls.length > 0) await checkpoint(`turn-${turn}`);
       loop.turnInPass = i + 1;
       await continueIfLong();
     }
     loop.turnInPass = 0;
+    await checkpoint(`work-${pass}`);
+    await flush();
+  };
+
+  /** Commits whatever the worktree holds as the lane step `step` (nothing to commit: no commit). */
+  const checkpoint = async (step: string) => {
     const commit = await acts.git.commitWork({
       laneId,
-      step: `work-${pass}`,
+      step,
       worktreePath: worktreePath!,
       message: packet.commit.message ?? `lanes: ${packet.objective.split('\n')[0]!.slice(0, 60)}`,
       author: packet.commit.author,
     });
     if (commit.sha) {
-      if (!commits.some((c) => c.sha === commit.sha)) commits.push({ sha: commit.sha, step: `work-${pass}` });
-      emit('lane.commit.created', `commit ${commit.sha.slice(0, 10)} (work-${pass})`, { sha: commit.sha, step: `work-${pass}`, created: commit.created });
+      if (!commits.some((c) => c.sha === commit.sha)) commits.push({ sha: commit.sha, step });
+      emit('lane.commit.created', `commit ${commit.sha.slice(0, 10)} (${step})`, { sha: commit.sha, step, created: commit.created });
     }
-    await flush();
   };
 
   /**

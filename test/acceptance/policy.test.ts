@@ -263,6 +263,22 @@ describe('lane policy through the real stack', () => {
     expect(Number(await repo2.git('rev-list', '--count', '--merges', 'main'))).toBe(0);
   });
 
+  it('commit.policy per_turn checkpoints every turn that changed files as its own commit', async () => {
+    const repo = await stack.fixture('perturn');
+    stack.mock.script('perturn', [
+      { text: 'reading', toolCalls: [{ name: 'read_file', input: { path: 'src/math.js' } }] },
+      { text: 'fixing', toolCalls: [{ name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX } }] },
+      { text: 'docs', toolCalls: [{ name: 'write_file', input: { path: 'src/NOTES.md', content: 'multiply added\n' } }] },
+      { text: 'done' },
+    ]);
+    const r = await stack.cli(['submit', stack.writePacket('perturn', mockPacket('perturn', repo.path, 'perturn', { commit: { policy: 'per_turn' } })), '--wait', '--json']);
+    expect(r.json().state).toBe('finished');
+    expect(r.json().commits.map((c: { step: string }) => c.step)).toEqual(['turn-2', 'turn-3']);
+    // Must not: an empty commit for the read-only turn, or a trailing work commit with nothing in it.
+    const steps = (await repo.git('log', '--format=%(trailers:key=Lane-Step,valueonly)', 'main')).split('\n').filter(Boolean);
+    expect(steps).toEqual(['land', 'turn-3', 'turn-2']);
+  });
+
   it('(g) provider 401 blocks as provider_auth with exactly one request; 429 then success merges', async () => {
     const repo = await stack.fixture('auth');
     expect((await stack.cli(['submit', stack.writePacket('auth', mockPacket('auth', repo.path, 'auth'))])).exitCode).toBe(0);
