@@ -13,7 +13,7 @@ import { createLanesWorker, installRuntime } from '../../worker/worker.js';
 import { action } from '../context.js';
 import { followEvents, normalizePacket, submitLane, waitForReport } from '../lanes.js';
 import { renderEvent, renderReport } from './lane.js';
-import { addServerOptions, launchServer, type ServerFlags } from './server.js';
+import { addServerOptions, launchServer, type ServerFlags, untilSignal } from './server.js';
 import { LanesError } from '../../errors.js';
 
 export function registerDemoCommand(program: Command): void {
@@ -22,9 +22,10 @@ export function registerDemoCommand(program: Command): void {
       .command('demo')
       .description('Run the demo lane on the embedded default: a fixture repo with a failing test, an agent that fixes it, tests, merge, report. A server already answering at --address is reused (then --port/--ui-port/--db do not apply)')
       .addOption(new Option('--provider <name>', 'model provider (scripted is offline and labelled as such)').choices(['scripted', 'anthropic', 'openai']).default('scripted'))
-      .option('--model <name>', 'model name for anthropic/openai'),
+      .option('--model <name>', 'model name for anthropic/openai')
+      .option('--keep', 'keep the server and worker running after the report (to browse the Web UI); Ctrl-C stops them'),
   ).action(
-    action(async ({ out, config }, opts: ServerFlags & { provider: ProviderName; model?: string }) => {
+    action(async ({ out, config }, opts: ServerFlags & { provider: ProviderName; model?: string; keep?: boolean }) => {
       if (opts.provider === 'anthropic' && !process.env.ANTHROPIC_API_KEY) throw new LanesError('usage', '--provider anthropic needs ANTHROPIC_API_KEY in the environment', 'Export ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for a proxy), or use the default scripted provider.');
       if (opts.provider === 'openai' && !process.env.OPENAI_API_KEY && !process.env.OPENAI_BASE_URL) throw new LanesError('usage', '--provider openai needs OPENAI_API_KEY or OPENAI_BASE_URL (for a local server such as Ollama)', 'Export one of them, or use the default scripted provider.');
       installRuntime('ERROR');
@@ -52,8 +53,12 @@ export function registerDemoCommand(program: Command): void {
           const mainLog = await repo.git('log', '--oneline', '-5', repo.baseBranch);
           const webUi = `${uiBase}/namespaces/${config.namespace}/workflows/${sub.workflowId}`;
           out.result({ report, repo: repo.path, targetLog: mainLog.split('\n'), webUi }, (v) =>
-            `${renderReport(v.report)}\n\n${repo.baseBranch} of ${v.repo} now:\n  ${v.targetLog.join('\n  ')}\n\nWeb UI: ${v.webUi}${server ? ' (the demo stops its server on exit; run `lanes up` to keep one)' : ''}`,
+            `${renderReport(v.report)}\n\n${repo.baseBranch} of ${v.repo} now:\n  ${v.targetLog.join('\n  ')}\n\nWeb UI: ${v.webUi}${server && !opts.keep ? ' (the demo stops its server on exit; use --keep, or run `lanes up`, to browse it)' : ''}`,
           );
+          if (opts.keep) {
+            out.info('server and worker keep running; Ctrl-C stops them');
+            await untilSignal();
+          }
           return report.state === 'finished' ? 0 : 1;
         } finally {
           await connection.close();
