@@ -65,6 +65,12 @@ describe('lane policy through the real stack', () => {
     expect(types(evs).indexOf('lane.red')).toBeLessThan(types(evs).indexOf('lane.merged'));
     expect(await repo.git('rev-parse', 'main^1')).toBe(before);
     expect(Number(await repo.git('rev-list', '--count', '--merges', 'main'))).toBe(1);
+    // The Web UI view: search attributes filter the lane, current details render its summary.
+    const listed = (await stack.cli(['list', '--query', `LanePacketId = 'recover' AND LaneState = 'finished' AND LaneGreenLevel = 'merge_ready'`, '--json'])).json();
+    expect(listed.map((l: { laneId: string }) => l.laneId)).toEqual(['recover']);
+    const meta = (await stack.client.workflow.getHandle('lane-recover').query('__temporal_workflow_metadata')) as { currentDetails?: string };
+    expect(meta.currentDetails).toContain('**finished**');
+    expect(meta.currentDetails).toContain('green: merge_ready');
   });
 
   it('(c) a base that moves during the lane is merged forward before landing', async () => {
