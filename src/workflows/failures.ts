@@ -88,12 +88,15 @@ export interface LaneFailureDetails {
  * ApplicationFailure `type`, so retry policies and dashboards can branch on it.
  */
 export function laneFailure(cls: FailureClass, message: string, details: LaneFailureDetails = {}, cause?: Error): ApplicationFailure {
+  const retryAfterMs = details.retryAfterSeconds !== undefined && details.retryAfterSeconds > 0 ? Math.ceil(details.retryAfterSeconds * 1000) : undefined;
   return ApplicationFailure.create({
     type: cls,
     message,
     details: [details],
     nonRetryable: !isRetryable(cls),
     cause,
+    // The provider said when to come back: Temporal's next attempt waits that long.
+    ...(retryAfterMs !== undefined && isRetryable(cls) ? { nextRetryDelay: retryAfterMs } : {}),
   });
 }
 

@@ -146,4 +146,9 @@ describe('workflows/failures', () => {
     expect(failureDetails(new Error('no details'))).toEqual({});
     expect(failureDetails(undefined)).toEqual({});
   });
+  it('a retryable failure with retry-after tells Temporal when to retry; a non-retryable one does not', () => {
+    expect(laneFailure('provider_rate_limit', 'slow down', { retryAfterSeconds: 3 }).nextRetryDelay).toBe(3000);
+    expect(laneFailure('provider_rate_limit', 'slow down').nextRetryDelay).toBeUndefined();
+    expect(laneFailure('provider_auth', 'no', { retryAfterSeconds: 3 }).nextRetryDelay).toBeUndefined();
+  });
 });
