@@ -1,6 +1,6 @@
 // Anthropic Messages API behind the neutral ModelProvider interface.
+import { lazyClient } from './lazy-client.js';
 import Anthropic from '@anthropic-ai/sdk';
-import { laneFailure } from '../workflows/failures.js';
 import { classifyProviderError } from './errors.js';
 import { type ChatMessage, type CompleteOptions, type ContentBlock, type ModelProvider, type ModelReply, type ModelRequest, type StopReason, type ToolSpec, DEFAULT_PROVIDER_TIMEOUT_MS } from './types.js';
 
@@ -87,24 +87,13 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
   const env = options.env ?? process.env;
   const apiKey = options.apiKey ?? env.ANTHROPIC_API_KEY;
   const baseURL = options.baseURL ?? env.ANTHROPIC_BASE_URL;
-  let client: Anthropic | undefined;
-
-  // Built lazily so a worker without this key can still serve lanes on other providers.
-  function sdk(): Anthropic {
-    if (!apiKey) {
-      throw laneFailure('provider_auth', 'anthropic: ANTHROPIC_API_KEY is not set in the worker environment', {
-        provider: 'anthropic',
-        hint: 'Export ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for a proxy) where the worker runs, then restart the worker.',
-      });
-    }
-    client ??= new Anthropic({
-      apiKey,
-      ...(baseURL ? { baseURL } : {}),
-      timeout: options.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS,
-      maxRetries: options.maxRetries ?? 0,
-    });
-    return client;
-  }
+  const sdk = lazyClient({
+    provider: 'anthropic',
+    apiKey,
+    keyVar: 'ANTHROPIC_API_KEY',
+    hint: 'Export ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for a proxy) where the worker runs, then restart the worker.',
+    make: (key) => new Anthropic({ apiKey: key, ...(baseURL ? { baseURL } : {}), timeout: options.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS, maxRetries: options.maxRetries ?? 0 }),
+  });
 
   return {
     name: 'anthropic',

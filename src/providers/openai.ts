@@ -1,7 +1,7 @@
 // OpenAI-compatible chat completions behind the neutral ModelProvider interface.
 // Covers api.openai.com and local servers speaking the same API (Ollama, vLLM).
+import { lazyClient } from './lazy-client.js';
 import OpenAI from 'openai';
-import { laneFailure } from '../workflows/failures.js';
 import { classifyProviderError } from './errors.js';
 import {
   type ChatMessage,
@@ -169,24 +169,13 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Model
   const baseURL = options.baseURL ?? env.OPENAI_BASE_URL;
   const apiKey = options.apiKey ?? env.OPENAI_API_KEY ?? (baseURL ? LOCAL_SERVER_PLACEHOLDER_KEY : undefined);
   const maxTokensField = options.maxTokensField ?? (baseURL ? 'max_tokens' : 'max_completion_tokens');
-  let client: OpenAI | undefined;
-
-  // Built lazily so a worker without this key can still serve lanes on other providers.
-  function sdk(): OpenAI {
-    if (!apiKey) {
-      throw laneFailure('provider_auth', 'openai: OPENAI_API_KEY is not set in the worker environment', {
-        provider: 'openai',
-        hint: 'Export OPENAI_API_KEY where the worker runs, or OPENAI_BASE_URL for a local server (Ollama, vLLM), then restart the worker.',
-      });
-    }
-    client ??= new OpenAI({
-      apiKey,
-      ...(baseURL ? { baseURL } : {}),
-      timeout: options.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS,
-      maxRetries: options.maxRetries ?? 0,
-    });
-    return client;
-  }
+  const sdk = lazyClient({
+    provider: 'openai',
+    apiKey,
+    keyVar: 'OPENAI_API_KEY',
+    hint: 'Export OPENAI_API_KEY where the worker runs, or OPENAI_BASE_URL for a local server (Ollama, vLLM), then restart the worker.',
+    make: (key) => new OpenAI({ apiKey: key, ...(baseURL ? { baseURL } : {}), timeout: options.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS, maxRetries: options.maxRetries ?? 0 }),
+  });
 
   return {
     name: 'openai',
