@@ -2,6 +2,7 @@
 // kills everything it started (grandchildren included), and nothing outlives the call.
 import { execa } from 'execa';
 import { laneFailure } from '../workflows/failures.js';
+import { recordGroup } from './group-records.js';
 
 export interface ProcessGroupOptions {
   file: string;
@@ -53,6 +54,7 @@ export async function runProcessGroup(opts: ProcessGroupOptions): Promise<Proces
     });
   }
 
+  const forgetGroup = recordGroup(pid);
   const killGroup = (sig: NodeJS.Signals): void => {
     try {
       process.kill(-pid, sig);
@@ -111,5 +113,6 @@ export async function runProcessGroup(opts: ProcessGroupOptions): Promise<Proces
     clearTimeout(graceTimer);
     clearTimeout(drainTimer);
     opts.signal?.removeEventListener('abort', onAbort);
+    forgetGroup();
   }
 }

@@ -32,6 +32,11 @@ export function inflightDir(home: string, hostId: string): string {
   return join(home, 'hosts', hostId.replace(/[^A-Za-z0-9._-]/g, '_'), 'inflight');
 }
 
+/** `$LANES_HOME/hosts/<hostId>/pgroups/`: one file per running test/bash process group. */
+export function processGroupsDir(home: string, hostId: string): string {
+  return join(home, 'hosts', hostId.replace(/[^A-Za-z0-9._-]/g, '_'), 'pgroups');
+}
+
 let seq = 0;
 const selfStartTime = processStartTime(process.pid);
 

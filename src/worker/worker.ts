@@ -6,10 +6,11 @@ import { defaultHostId, hostQueueName } from '../activities/host.js';
 import type { AgentConfig } from '../activities/model.js';
 import { LanesError } from '../errors.js';
 import { McpRegistry } from '../mcp/registry.js';
+import { reapOrphanedGroups, recordProcessGroupsIn } from '../shell/group-records.js';
 import type { ModelProvider } from '../providers/types.js';
 import { createActivities } from './activities.js';
 import { workflowCodeOptions } from './bundle.js';
-import { inflightDir, inflightInterceptor, reapOrphanedActivities, type ReapResult } from './inflight.js';
+import { inflightDir, inflightInterceptor, processGroupsDir, reapOrphanedActivities, type ReapResult } from './inflight.js';
 
 export interface LanesWorkerOptions {
   /** Register the test-only chaos activity (fault plans themselves are armed in the faults module). */
@@ -87,6 +88,10 @@ export async function createLanesWorker(opts: LanesWorkerOptions): Promise<Runni
   // Attempts a crashed predecessor left running are retried now, not after their timeouts.
   const inflight = inflightDir(opts.home, hostId);
   const reaped = await reapOrphanedActivities({ dir: inflight, connection, namespace: opts.namespace });
+  // Test and bash process groups a crashed predecessor left running are killed now.
+  const groups = processGroupsDir(opts.home, hostId);
+  reapOrphanedGroups(groups);
+  recordProcessGroupsIn(groups);
   const common = {
     connection,
     namespace: opts.namespace,
