@@ -39,6 +39,8 @@ export interface LanesConfig {
   configFile: string;
   /** Lanes continue-as-new past this many history events (env LANES_HISTORY_EVENT_LIMIT). */
   historyEventLimit?: number;
+  /** Lanes re-home when a host-bound step waits this long for its host (env LANES_REHOME_AFTER_MS). */
+  rehomeAfterMs?: number;
 }
 
 export function lanesHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -93,6 +95,15 @@ export function contextWindowOverrides(home: string, env: NodeJS.ProcessEnv = pr
   return { ...readConfigFile(join(home, 'config.json')).contextWindows, ...parseContextWindowsEnv(env.LANES_CONTEXT_WINDOWS) };
 }
 
+function parseRehome(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1_000) {
+    throw new LanesError('validation', `LANES_REHOME_AFTER_MS must be an integer >= 1000 (ms), got "${value}"`, 'Unset it to use the default (300000, 5 minutes).');
+  }
+  return n;
+}
+
 export function loadConfig(flags: Partial<Pick<LanesConfig, 'address' | 'namespace' | 'taskQueue'>> = {}, env: NodeJS.ProcessEnv = process.env): LanesConfig {
   const home = lanesHome(env);
   const configFile = join(home, 'config.json');
@@ -107,5 +118,6 @@ export function loadConfig(flags: Partial<Pick<LanesConfig, 'address' | 'namespa
     trustedRoots: [...envRoots, ...(file.trustedRoots ?? [])].map((r) => resolve(r)),
     contextWindows: { ...file.contextWindows, ...parseContextWindowsEnv(env.LANES_CONTEXT_WINDOWS) },
     historyEventLimit: parseLimit(env.LANES_HISTORY_EVENT_LIMIT),
+    rehomeAfterMs: parseRehome(env.LANES_REHOME_AFTER_MS),
   };
 }

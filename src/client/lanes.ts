@@ -51,7 +51,7 @@ async function existingFingerprint(client: Client, workflowId: string): Promise<
   }
 }
 
-export async function submitLane(client: Client, taskQueue: string, packet: LanePacket, opts: { historyEventLimit?: number } = {}): Promise<SubmitResult> {
+export async function submitLane(client: Client, taskQueue: string, packet: LanePacket, opts: { historyEventLimit?: number; rehomeAfterMs?: number } = {}): Promise<SubmitResult> {
   const laneId = packet.id;
   const workflowId = workflowIdFor(laneId);
   const fingerprint = packetFingerprint(packet);
@@ -70,7 +70,7 @@ export async function submitLane(client: Client, taskQueue: string, packet: Lane
     const handle = await client.workflow.start(laneWorkflow, {
       taskQueue,
       workflowId,
-      args: [{ laneId, packet, fingerprint, ...(opts.historyEventLimit ? { historyEventLimit: opts.historyEventLimit } : {}) }],
+      args: [{ laneId, packet, fingerprint, ...(opts.historyEventLimit ? { historyEventLimit: opts.historyEventLimit } : {}), ...(opts.rehomeAfterMs ? { rehomeAfterMs: opts.rehomeAfterMs } : {}) }],
       // A lane id is used once: never re-run a closed lane, attach to a running one.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       workflowIdConflictPolicy: 'FAIL',

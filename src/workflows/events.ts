@@ -25,6 +25,7 @@ export const EVENT_TYPES = [
   'lane.merge.ready',
   'lane.merged',
   'lane.closeout',
+  'lane.rehomed',
   'lane.cancelled',
   'lane.finished',
   'lane.failed',

@@ -1,6 +1,7 @@
 // laneWorkflow: one task packet becomes one durable lane. Wiring only — the
 // decisions live in policy.ts, states in state.ts, the summary in summary.ts.
 import {
+  ActivityFailure,
   allHandlersFinished,
   CancellationScope,
   CancelledFailure,
@@ -15,6 +16,7 @@ import {
   setCurrentDetails,
   setHandler,
   sleep,
+  TimeoutFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -43,6 +45,8 @@ export interface LaneInput {
   fingerprint: string;
   /** Continue-as-new once history has this many events (the server's suggestion also counts). */
   historyEventLimit?: number;
+  /** Re-home when a host-bound step waits this long for its host (default 5 min). */
+  rehomeAfterMs?: number;
   /** Set only by continue-as-new: where the previous run stopped. */
   resume?: LaneResume;
 }
@@ -121,26 +125,34 @@ const sharedActs = proxyActivities<LanesActivities>({
 // Webhook delivery retries inside the activity and never throws; one attempt here.
 const webhookActs = proxyActivities<LanesActivities>({ startToCloseTimeout: '1m', retry: { maximumAttempts: 1 } });
 
-function hostActivities(taskQueue: string, packet: TaskPacket) {
+/** How long a host-bound step may wait for its host before the lane re-homes (DESIGN.md §1). */
+export const DEFAULT_REHOME_AFTER_MS = 5 * 60_000;
+
+function hostActivities(queue: string, packet: TaskPacket, rehomeAfterMs: number) {
   const testTimeoutMs = packet.acceptance.timeoutMs;
+  // A step nobody picks up within scheduleToStartTimeout means the host is gone.
+  const taskQueue = queue;
+  const scheduleToStartTimeout = rehomeAfterMs;
   return {
-    git: proxyActivities<LanesActivities>({ taskQueue, startToCloseTimeout: '5m', retry: { initialInterval: '1s', maximumAttempts: 5 } }),
+    git: proxyActivities<LanesActivities>({ taskQueue, scheduleToStartTimeout, startToCloseTimeout: '5m', retry: { initialInterval: '1s', maximumAttempts: 5 } }),
     model: proxyActivities<LanesActivities>({
       taskQueue,
+      scheduleToStartTimeout,
       startToCloseTimeout: '10m',
       heartbeatTimeout: '30s',
       retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
     }),
     // Heartbeats every 5-10 s inside; 30 s without one means the host is gone.
-    tools: proxyActivities<LanesActivities>({ taskQueue, startToCloseTimeout: '15m', heartbeatTimeout: '30s', retry: { initialInterval: '1s', maximumAttempts: 5 } }),
+    tools: proxyActivities<LanesActivities>({ taskQueue, scheduleToStartTimeout, startToCloseTimeout: '15m', heartbeatTimeout: '30s', retry: { initialInterval: '1s', maximumAttempts: 5 } }),
     tests: proxyActivities<LanesActivities>({
       taskQueue,
+      scheduleToStartTimeout,
       // Per-command timeouts are enforced inside; this bounds a whole level.
       startToCloseTimeout: Math.max(testTimeoutMs * 4, 60_000),
       heartbeatTimeout: '30s',
       retry: { initialInterval: '1s', maximumAttempts: 5 },
     }),
-    misc: proxyActivities<LanesActivities>({ taskQueue, startToCloseTimeout: '2m', heartbeatTimeout: '30s', retry: { initialInterval: '1s', maximumAttempts: 5 } }),
+    misc: proxyActivities<LanesActivities>({ taskQueue, scheduleToStartTimeout, startToCloseTimeout: '2m', heartbeatTimeout: '30s', retry: { initialInterval: '1s', maximumAttempts: 5 } }),
   };
 }
 
@@ -262,7 +274,46 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
     hostQueue = (await sharedActs.claimHost({ laneId })).hostQueue;
   }
   // A continued run keeps its host: the worktree and MCP processes live there.
-  const acts = hostActivities(hostQueue!, packet);
+  const rehomeAfterMs = input.rehomeAfterMs ?? DEFAULT_REHOME_AFTER_MS;
+  let hostActs = hostActivities(hostQueue!, packet, rehomeAfterMs);
+  let rehoming: Promise<void> | null = null;
+  /**
+   * The host stopped picking up the lane's steps: claim a live one, recreate the
+   * worktree there from the lane branch (its checkpoint commits), and go on.
+   */
+  const rehome = async (step: string) => {
+    const from = hostQueue!;
+    hostQueue = (await sharedActs.claimHost({ laneId })).hostQueue;
+    hostActs = hostActivities(hostQueue, packet, rehomeAfterMs);
+    if (worktreePath) worktreePath = (await hostActs.git.prepareWorktree({ laneId, repoPath, baseBranch: packet.repo.baseBranch, branch })).worktreePath;
+    // The new host's events.jsonl may be empty: write the whole log there.
+    flushedSeq = 0;
+    emit('lane.rehomed', `${step} waited ${rehomeAfterMs} ms for ${from}; the lane moved to ${hostQueue}`, { from, to: hostQueue, step });
+  };
+  const isHostLost = (err: unknown) =>
+    err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START';
+  /** Host-bound activities that follow the lane to a new host when its host is lost. */
+  const follow = (group: keyof ReturnType<typeof hostActivities>) =>
+    new Proxy(
+      {},
+      {
+        get: (_target, name: string) =>
+          async (...args: unknown[]) => {
+            for (;;) {
+              const fn = (hostActs[group] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name]!;
+              try {
+                return await fn(...args);
+              } catch (err) {
+                if (!isHostLost(err)) throw err;
+                // Concurrent steps share one re-homing.
+                rehoming ??= rehome(`${group}.${name}`).finally(() => (rehoming = null));
+                await rehoming;
+              }
+            }
+          },
+      },
+    );
+  const acts = { git: follow('git'), model: follow('model'), tools: follow('tools'), tests: follow('tests'), misc: follow('misc') } as unknown as ReturnType<typeof hostActivities>;
 
   const flush = async () => {
     const pending = events.filter((e) => e.seq > flushedSeq);

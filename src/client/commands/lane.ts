@@ -46,7 +46,7 @@ export function registerLaneCommands(program: Command): void {
         const { packet } = await loadPacketFile(file);
         const lanePacket = normalizePacket(packet, dirname(file), file);
         return withClient(config, async (client) => {
-          const sub = await submitLane(client, config.taskQueue, lanePacket, { historyEventLimit: config.historyEventLimit });
+          const sub = await submitLane(client, config.taskQueue, lanePacket, { historyEventLimit: config.historyEventLimit, rehomeAfterMs: config.rehomeAfterMs });
           if (!opts.wait && !opts.follow) {
             out.result(sub, (s) => `${s.attached ? 'attached to existing' : 'started'} lane ${s.laneId} (workflow ${s.workflowId})`);
             return 0;
