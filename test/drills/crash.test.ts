@@ -5,6 +5,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KILL_POINTS } from '../../src/testkit/faults/points.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CrashDrillReport } from '../../src/drill/crash-drill.js';
 import { runCli } from '../support/cli.js';
@@ -35,14 +36,14 @@ function failures(r: CrashDrillReport): string[] {
 }
 
 describe('lanes drill crash', () => {
-  it('SIGKILLs the worker at four kill points and every lane lands once, resuming within seconds', async () => {
+  it('--all: SIGKILLs the worker at every kill point and every lane lands once, resuming within seconds', async () => {
     const runs = join(dir, 'worker-kill');
-    const r = await runCli(['--json', 'drill', 'crash', '--at', 'after_worktree,mid_model_turn,mid_tests,after_merge', '--dir', runs], { env, timeoutMs: 240_000 });
+    const r = await runCli(['--json', 'drill', 'crash', '--all', '--dir', runs], { env, timeoutMs: 480_000 });
     const report = r.json<CrashDrillReport>();
     expect(failures(report)).toEqual([]);
     expect(r.exitCode).toBe(0);
     expect(report).toMatchObject({ schema: 'lanes.drill/v1', drill: 'crash', mode: 'worker_kill', passed: true, server: { address: inject('temporalAddress'), startedByDrill: false } });
-    expect(report.points.map((p) => p.point)).toEqual(['after_worktree', 'mid_model_turn', 'mid_tests', 'after_merge']);
+    expect(report.points.map((p) => p.point)).toEqual([...KILL_POINTS]);
     for (const p of report.points) {
       expect(p.invariants.map((i) => i.name)).toEqual(INVARIANTS);
       expect(p.resumeLatencyMs).toBeGreaterThan(0);
@@ -50,9 +51,19 @@ describe('lanes drill crash', () => {
       expect(p.dir).toBeNull();
     }
     // The killed step is the one retried (attempt 2), not skipped and not redone elsewhere.
-    expect(report.points.map((p) => p.resumedWith)).toEqual(['prepareWorktree#2', 'modelTurn#2', 'runAcceptance#2', 'advanceTarget#2']);
+    expect(report.points.map((p) => p.resumedWith)).toEqual([
+      'prepareWorktree#2',
+      'startMcp#2',
+      'modelTurn#2',
+      'modelTurn#2',
+      'executeToolCall#2',
+      'runAcceptance#2',
+      'commitWork#2',
+      'prepareCandidate#2',
+      'advanceTarget#2',
+    ]);
     // mid_model_turn: the reply was lost with the worker, so exactly that one turn was asked twice.
-    expect(report.points[1]!.invariants.find((i) => i.name === 'model_turns_billed_once')!.detail).toMatch(/^exactly one turn \(\d+\) asked twice/);
+    expect(report.points[KILL_POINTS.indexOf('mid_model_turn')]!.invariants.find((i) => i.name === 'model_turns_billed_once')!.detail).toMatch(/^exactly one turn \(\d+\) asked twice/);
     expect(report.points[0]!.invariants.find((i) => i.name === 'model_turns_billed_once')!.detail).toMatch(/^every turn asked once/);
     // Passing runs leave nothing behind.
     expect(readdirSync(runs)).toEqual([]);
