@@ -252,7 +252,7 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
       validator: (r) => {
         if (state !== 'blocked') throw new Error(`lane ${laneId} is ${state}, not blocked: nothing to resolve`);
         if (r.action === 'approve' && !blockerWarnOnly) {
-          throw new Error(`the current blocker is not a warning-level gate; --approve cannot override it (use --retry or --abort)`);
+          throw new Error(`the current blocker (${failureClass ?? 'unknown'}) cannot be approved: only the review gate and warning-level gates can (use --retry or --abort)`);
         }
       },
     },
