@@ -172,9 +172,30 @@ const MergeSchema = z
   })
   .strict();
 
+export const AGENT_KINDS = ['builtin', 'claude_code', 'codex', 'command'] as const;
+/** Who runs the agent loop: Lanes itself (`builtin`) or an external coding agent as a child process. */
+export const AgentKindSchema = z.enum(AGENT_KINDS);
+export type AgentKind = z.infer<typeof AgentKindSchema>;
+
+/** The provider whose credentials each external kind receives (its own, nobody else's). */
+const KIND_PROVIDER: Partial<Record<AgentKind, ProviderName>> = { claude_code: 'anthropic', codex: 'openai' };
+
+const CommandAgentSchema = z
+  .object({
+    argv: z.array(nonEmpty()).min(1).describe('Executable and arguments, run in the lane worktree without a shell.'),
+    envAllowlist: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/))
+      .default([])
+      .describe("Worker environment variables passed through (besides PATH, HOME and the provider's own credentials)."),
+    prompt: z.enum(['stdin', 'argument', 'env']).default('stdin').describe('How the prompt is passed: on stdin, as the last argument, or in LANES_AGENT_PROMPT.'),
+    format: z.enum(['claude_stream_json', 'codex_json']).default('claude_stream_json').describe('The JSON-lines dialect the command prints on stdout.'),
+  })
+  .strict();
+
 const AgentSchema = z
   .object({
-    provider: ProviderNameSchema,
+    kind: AgentKindSchema.default('builtin').describe("Who runs the agent: 'builtin' (Lanes' own loop), 'claude_code', 'codex' or 'command'."),
+    provider: ProviderNameSchema.optional().describe("Model provider; claude_code implies 'anthropic', codex 'openai'. For 'command': whose credentials it gets ('scripted': none)."),
     model: nonEmpty(),
     maxTurns: z.number().int().min(1).max(200).default(20),
     permissionMode: PermissionModeSchema.default('workspace_write'),
@@ -190,26 +211,51 @@ const AgentSchema = z
     system: z.string().optional().describe('Extra system prompt text.'),
     maxTokens: positiveInt().default(4096).describe('Max output tokens per model turn.'),
     script: z.array(ScriptedTurnSchema).optional().describe("Turns replayed by the 'scripted' provider (offline runs and tests)."),
+    allowedTools: z
+      .array(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*(\(.*\))?$|^mcp__[A-Za-z0-9_-]+(__.+)?$/))
+      .optional()
+      .describe("claude_code only: Claude Code's own tool names (Read, Edit, Bash, …); default by permissionMode."),
+    extraArgs: z.array(z.string()).default([]).describe('claude_code, codex: extra command-line arguments for the agent CLI.'),
+    stallTimeoutMs: positiveInt().default(300_000).describe('External kinds: no output for this long (ms) kills the agent; the pass fails as tool_runtime.'),
+    passTimeoutMs: positiveInt().default(3_600_000).describe('External kinds: wall-clock limit of one agent pass (ms).'),
+    command: CommandAgentSchema.optional().describe("kind 'command': the program that runs one agent pass."),
   })
   .strict()
   .superRefine((agent, ctx) => {
-    if (agent.provider === 'scripted' && agent.script === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['script'],
-        message: "provider 'scripted' needs a script",
-        params: { allowed: 'an array of turns { text?, toolCalls? }' },
-      });
+    const issue = (path: string, message: string, allowed: string) => ctx.addIssue({ code: 'custom', path: [path], message, params: { allowed } });
+    const external = agent.kind !== 'builtin';
+    const implied = KIND_PROVIDER[agent.kind];
+    if (implied && agent.provider !== undefined && agent.provider !== implied) {
+      issue('provider', `kind '${agent.kind}' runs on provider '${implied}', not '${agent.provider}'`, `remove agent.provider, or set it to '${implied}'`);
     }
-    if (agent.provider !== 'scripted' && agent.script !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['script'],
-        message: `a script is only used by provider 'scripted', not '${agent.provider}'`,
-        params: { allowed: "remove agent.script, or set agent.provider to 'scripted'" },
-      });
+    if (!implied && agent.provider === undefined) {
+      // Worded like a missing field: for the builtin kind that is exactly what it is.
+      issue('provider', agent.kind === 'builtin' ? 'required' : `kind '${agent.kind}' needs a provider (whose credentials it receives)`, 'anthropic, openai, scripted');
     }
-  });
+    if (agent.provider === 'scripted' && agent.kind === 'builtin' && agent.script === undefined) {
+      issue('script', "provider 'scripted' needs a script", 'an array of turns { text?, toolCalls? }');
+    }
+    if (agent.script !== undefined && agent.kind !== 'builtin') {
+      issue('script', `a script is only used by kind 'builtin', not '${agent.kind}'`, "remove agent.script (an external agent's model is scripted by its own server)");
+    } else if (agent.script !== undefined && agent.provider !== 'scripted') {
+      issue('script', `a script is only used by provider 'scripted', not '${agent.provider ?? 'unset'}'`, "remove agent.script, or set agent.provider to 'scripted'");
+    }
+    if ((agent.kind === 'command') !== (agent.command !== undefined)) {
+      issue('command', agent.kind === 'command' ? "kind 'command' needs agent.command { argv }" : `agent.command is only used by kind 'command', not '${agent.kind}'`, "agent.command only together with kind 'command'");
+    }
+    if (external && agent.tools !== undefined) {
+      issue('tools', `agent.tools lists Lanes' built-in tools; kind '${agent.kind}' uses its own`, agent.kind === 'claude_code' ? 'agent.allowedTools' : 'remove agent.tools');
+    }
+    if (agent.kind !== 'claude_code' && agent.allowedTools !== undefined) {
+      issue('allowedTools', `agent.allowedTools is only used by kind 'claude_code'`, "remove agent.allowedTools, or set kind 'claude_code'");
+    }
+    if (!['claude_code', 'codex'].includes(agent.kind) && agent.extraArgs.length > 0) {
+      issue('extraArgs', `agent.extraArgs is only used by kinds 'claude_code' and 'codex'`, 'remove agent.extraArgs');
+    }
+  })
+  // Resolved here so every consumer reads a provider: the one the kind runs on.
+  .transform((agent) => ({ ...agent, provider: agent.provider ?? KIND_PROVIDER[agent.kind] ?? 'scripted' }));
+export type AgentSettings = z.output<typeof AgentSchema>;
 
 // Entries are only checked to be objects here: the MCP module validates each one on its own
 // so a single bad server degrades the lane instead of refusing the whole packet.

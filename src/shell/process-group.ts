@@ -18,6 +18,13 @@ export interface ProcessGroupOptions {
   onOutput?: (chunk: string) => void;
   /** Delay between SIGTERM and SIGKILL in ms (default 2000); 0 sends SIGKILL at once. */
   killGraceMs?: number;
+  /** Written to stdin, which is then closed; without it stdin is /dev/null. */
+  input?: string;
+  /** Stdout and stderr apart, for callers that parse one (onOutput still sees both). */
+  onStdout?: (chunk: string) => void;
+  onStderr?: (chunk: string) => void;
+  /** Called once with the leader's pid, right after the spawn. */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface ProcessGroupResult {
@@ -40,7 +47,7 @@ export async function runProcessGroup(opts: ProcessGroupOptions): Promise<Proces
     env: opts.env,
     extendEnv: false,
     detached: true,
-    stdin: 'ignore',
+    ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
     buffer: false,
     reject: false,
     cleanup: true,
@@ -55,6 +62,7 @@ export async function runProcessGroup(opts: ProcessGroupOptions): Promise<Proces
   }
 
   const forgetGroup = recordGroup(pid);
+  opts.onSpawn?.(pid);
   const killGroup = (sig: NodeJS.Signals): void => {
     try {
       process.kill(-pid, sig);
@@ -84,7 +92,11 @@ export async function runProcessGroup(opts: ProcessGroupOptions): Promise<Proces
 
   for (const stream of [child.stdout, child.stderr]) {
     stream?.setEncoding('utf8');
-    stream?.on('data', (chunk: string) => opts.onOutput?.(chunk));
+    stream?.on('data', (chunk: string) => {
+      if (stream === child.stdout) opts.onStdout?.(chunk);
+      else opts.onStderr?.(chunk);
+      opts.onOutput?.(chunk);
+    });
   }
 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {

@@ -100,6 +100,8 @@ export interface ScenarioContext {
   request: MockRequest;
   /** Requests for this scenario answered before this one (since the last reset). */
   priorRequests: number;
+  /** Requests for this scenario and this same turn before this one (since the last reset). */
+  priorAtTurn?: number;
   /** Tool-use id prefix in the vendor's style (`toolu_mock`, `call_mock`). */
   idPrefix: string;
   scripts: ReadonlyMap<string, readonly ScriptedTurn[]>;
@@ -114,9 +116,15 @@ const FAULT_PREFIXES: Record<string, MockOutcome> = {
   flaky: { kind: 'error', status: 500, error: 'server', message: 'Internal server error (mock): first request.' },
 };
 
+/** Turn at which `[[mock:stallonce.<script>]]` never answers, the first time it is asked. */
+export const MOCK_STALL_TURN = 2;
+
 export function decideOutcome(ctx: ScenarioContext): MockOutcome {
   const { scenario, turn, request: req, idPrefix } = ctx;
   const [prefix, rest] = scenario.includes('.') ? [scenario.slice(0, scenario.indexOf('.')), scenario.slice(scenario.indexOf('.') + 1)] : ['', ''];
+  // A stall mid-task, once: the agent is killed there and its resumed session goes on.
+  const stalling = prefix === 'stallonce' && ctx.scripts.get(rest);
+  if (stalling) return turn === MOCK_STALL_TURN && (ctx.priorAtTurn ?? 0) === 0 ? { kind: 'hang' } : fromScript(req, stalling, turn, idPrefix);
   const prefixed = FAULT_PREFIXES[prefix] && ctx.scripts.get(rest);
   if (prefixed) return ctx.priorRequests === 0 ? FAULT_PREFIXES[prefix]! : fromScript(req, prefixed, turn, idPrefix);
   const script = ctx.scripts.get(scenario);

@@ -1,5 +1,5 @@
-// A real HTTP model server for tests and demos: speaks the Anthropic Messages API
-// and OpenAI chat completions (JSON and SSE), answers deterministically by
+// A real HTTP model server for tests and demos: speaks the Anthropic Messages API,
+// OpenAI chat completions and the OpenAI Responses API (JSON and SSE), answers deterministically by
 // scenario, and records every request so tests can prove no turn was billed twice.
 //
 // Run standalone: `node dist/testkit/mock-model-server.js [--port N] [--scripts file.json]`
@@ -25,6 +25,7 @@ import {
   parseAnthropicRequest,
   parseOpenAIRequest,
 } from './mock-model-wire.js';
+import { parseResponsesRequest, responsesBody, responsesErrorBody, responsesEvents } from './mock-model-responses.js';
 
 export interface RecordedRequest {
   /** 1-based arrival order since the last reset. */
@@ -66,8 +67,14 @@ export interface MockModelServerOptions {
   scripts?: Record<string, ScriptedTurn[]>;
 }
 
-const ID_PREFIX: Record<Vendor, string> = { anthropic: 'toolu_mock', openai: 'call_mock' };
-const REQUEST_ID_HEADER: Record<Vendor, string> = { anthropic: 'request-id', openai: 'x-request-id' };
+const ID_PREFIX: Record<Vendor, string> = { anthropic: 'toolu_mock', openai: 'call_mock', responses: 'call_mock' };
+const REQUEST_ID_HEADER: Record<Vendor, string> = { anthropic: 'request-id', openai: 'x-request-id', responses: 'x-request-id' };
+const PARSERS: Record<Vendor, (body: unknown) => ParseResult> = { anthropic: parseAnthropicRequest, openai: parseOpenAIRequest, responses: parseResponsesRequest };
+const ERROR_BODIES: Record<Vendor, (error: MockErrorKind, message: string) => unknown> = {
+  anthropic: anthropicErrorBody,
+  openai: openaiErrorBody,
+  responses: responsesErrorBody,
+};
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const parts: Buffer[] = [];
@@ -79,6 +86,7 @@ function vendorFor(method: string | undefined, path: string): Vendor | undefined
   if (method !== 'POST') return undefined;
   if (path === '/v1/messages') return 'anthropic';
   if (path === '/v1/chat/completions') return 'openai';
+  if (path === '/v1/responses') return 'responses';
   return undefined;
 }
 
@@ -103,7 +111,7 @@ export async function startMockModelServer(options: MockModelServerOptions = {})
   }
 
   function sendError(res: ServerResponse, vendor: Vendor, headers: Record<string, string>, status: number, error: MockErrorKind, message: string, rec: RecordedRequest): void {
-    sendJson(res, status, headers, vendor === 'anthropic' ? anthropicErrorBody(error, message) : openaiErrorBody(error, message), rec);
+    sendJson(res, status, headers, ERROR_BODIES[vendor](error, message), rec);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -117,7 +125,7 @@ export async function startMockModelServer(options: MockModelServerOptions = {})
     if (!vendor) {
       rec.status = 404;
       res.writeHead(404, { 'content-type': 'application/json', 'request-id': requestId, 'x-request-id': requestId });
-      res.end(JSON.stringify({ error: { type: 'not_found_error', message: `mock model server: no route ${req.method} ${path}; use POST /v1/messages or POST /v1/chat/completions` } }));
+      res.end(JSON.stringify({ error: { type: 'not_found_error', message: `mock model server: no route ${req.method} ${path}; use POST /v1/messages, /v1/chat/completions or /v1/responses` } }));
       return;
     }
     const headers = { [REQUEST_ID_HEADER[vendor]]: requestId };
@@ -129,7 +137,7 @@ export async function startMockModelServer(options: MockModelServerOptions = {})
       return;
     }
     rec.body = body;
-    const parsed: ParseResult = vendor === 'anthropic' ? parseAnthropicRequest(body) : parseOpenAIRequest(body);
+    const parsed: ParseResult = PARSERS[vendor](body);
     if (!parsed.ok) {
       sendError(res, vendor, headers, 400, 'invalid_request', parsed.message, rec);
       return;
@@ -139,7 +147,8 @@ export async function startMockModelServer(options: MockModelServerOptions = {})
     const turn = assistantTurnIndex(r.messages);
     Object.assign(rec, { scenario, turn, stream: r.stream, model: r.model });
     const priorRequests = requests.filter((x) => x !== rec && x.scenario === scenario).length;
-    const outcome: MockOutcome = decideOutcome({ scenario, turn, request: r, priorRequests, idPrefix: ID_PREFIX[vendor], scripts });
+    const priorAtTurn = requests.filter((x) => x !== rec && x.scenario === scenario && x.turn === turn).length;
+    const outcome: MockOutcome = decideOutcome({ scenario, turn, request: r, priorRequests, priorAtTurn, idPrefix: ID_PREFIX[vendor], scripts });
 
     switch (outcome.kind) {
       case 'hang':
@@ -155,6 +164,10 @@ export async function startMockModelServer(options: MockModelServerOptions = {})
           const id = `msg_mock_${scenario}_${turn}`;
           if (r.stream) sendSse(res, headers, anthropicEvents(id, r.model, outcome), rec);
           else sendJson(res, 200, headers, anthropicMessage(id, r.model, outcome), rec);
+        } else if (vendor === 'responses') {
+          const id = `resp_mock_${scenario}_${turn}`;
+          if (r.stream) sendSse(res, headers, responsesEvents(id, r.model, outcome), rec);
+          else sendJson(res, 200, headers, responsesBody(id, r.model, outcome), rec);
         } else {
           const id = `chatcmpl-mock-${scenario}-${turn}`;
           if (r.stream) sendSse(res, headers, openaiEvents(id, r.model, outcome, r.includeUsage), rec);

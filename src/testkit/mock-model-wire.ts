@@ -4,7 +4,8 @@
 import type { ChatMessage, ContentBlock, StopReason, ToolSpec } from '../providers/types.js';
 import type { MockErrorKind, MockOutcome, MockRequest } from './mock-model-scenarios.js';
 
-export type Vendor = 'anthropic' | 'openai';
+/** `responses` is the OpenAI Responses API (mock-model-responses.ts). */
+export type Vendor = 'anthropic' | 'openai' | 'responses';
 
 export interface ParsedRequest extends MockRequest {
   stream: boolean;
@@ -41,7 +42,7 @@ function textOfParts(content: unknown): string {
   return content.map((p) => (isObj(p) && (p.type === 'text' || p.type === undefined) ? str(p.text) : '')).join('');
 }
 
-function parseTools(tools: unknown, vendor: Vendor): ToolSpec[] {
+function parseTools(tools: unknown, vendor: Exclude<Vendor, 'responses'>): ToolSpec[] {
   if (!Array.isArray(tools)) return [];
   return tools.filter(isObj).map((t) => {
     if (vendor === 'openai') {

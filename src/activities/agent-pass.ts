@@ -1,0 +1,231 @@
+// One pass of an external coding agent (Claude Code, Codex, or any command speaking
+// their JSON lines) in the lane worktree, as a child process in its own process group.
+// The pass record (agent/pass-<n>.json) holds the agent's session id from before its
+// first turn, so a retry after a worker crash resumes that session, and the summary
+// once the pass completes, so a completed pass is never run again.
+import { randomUUID } from 'node:crypto';
+import type { AgentSettings } from '../packet/schema.js';
+import { createClaudeStreamParser } from '../agents/claude-stream.js';
+import { createCodexStreamParser } from '../agents/codex-stream.js';
+import { agentInvocation, streamFormat } from '../agents/invocation.js';
+import { type AgentStreamParser, type AgentTurn, lineSplitter, providerErrorClass } from '../agents/stream.js';
+import { type McpServerConfig, validateServers } from '../mcp/config.js';
+import { resolveEnvRefs } from '../mcp/env-refs.js';
+import { estimateCostUsd } from '../providers/registry.js';
+import { runProcessGroup } from '../shell/process-group.js';
+import { type FailureClass, laneFailure } from '../workflows/failures.js';
+import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
+import type { ArtifactStore } from './artifacts.js';
+import { initialPrompt } from './model.js';
+
+export interface AgentPassInput {
+  laneId: string;
+  /** Pass number in the lane, from 1: the idempotency key with laneId. */
+  pass: number;
+  worktreePath: string;
+  agent: AgentSettings;
+  objective: string;
+  scopePaths: string[];
+  /** For fix-up passes: the failing test output. */
+  extraPrompt?: string;
+  mcpServers?: Record<string, unknown>;
+}
+
+export interface AgentPassSummary {
+  pass: number;
+  kind: AgentSettings['kind'];
+  sessionId: string | null;
+  /** How many times the agent process was started for this pass (2+ = resumed). */
+  runs: number;
+  resumed: boolean;
+  /** True when this summary came from the pass record (a retry), not from a run. */
+  replayed: boolean;
+  turns: AgentTurn[];
+  usage: { inputTokens: number; outputTokens: number };
+  costUsd: number;
+  /** The agent's result kind (`success`, `error_max_turns`, `turn.completed`). */
+  subtype: string;
+  text: string;
+  durationMs: number;
+}
+
+interface PassRecord {
+  pass: number;
+  kind: AgentSettings['kind'];
+  status: 'running' | 'completed';
+  sessionId?: string;
+  runs: number;
+  summary?: AgentPassSummary;
+}
+
+export const passFile = (pass: number) => `agent/pass-${String(pass).padStart(4, '0')}.json`;
+const streamFile = (pass: number) => `agent/pass-${String(pass).padStart(4, '0')}.jsonl`;
+
+const RESUME_NOTE = 'Your previous run of this task was interrupted (the Lanes worker restarted). Continue where you left off; the task was:';
+const MAX_TURNS_KEPT = 200;
+const MAX_TOOL_USES_PER_TURN = 20;
+
+export interface AgentPassDeps {
+  store: ArtifactStore;
+  /** The worker's environment: credentials and base URLs come only from here. */
+  env?: NodeJS.ProcessEnv;
+  /** Heartbeat interval in ms (default 5000). */
+  heartbeatMs?: number;
+}
+
+function packetMcpServers(entries: Record<string, unknown> | undefined, env: NodeJS.ProcessEnv): Record<string, McpServerConfig> {
+  // Invalid entries were reported by the lane's own MCP start; the agent just does without them.
+  const out: Record<string, McpServerConfig> = {};
+  for (const [name, config] of Object.entries(validateServers(entries ?? {}).valid)) {
+    const r = resolveEnvRefs(name, config, env);
+    if ('config' in r) out[name] = r.config;
+  }
+  return out;
+}
+
+function parserFor(agent: AgentSettings, cb: Parameters<typeof createClaudeStreamParser>[0]): AgentStreamParser {
+  return streamFormat(agent) === 'codex_json' ? createCodexStreamParser(cb) : createClaudeStreamParser(cb);
+}
+
+function fail(cls: FailureClass, message: string, details: Record<string, unknown>, hint: string): never {
+  throw laneFailure(cls, message, { ...details, hint });
+}
+
+export function createAgentPassActivities(deps: AgentPassDeps) {
+  const env = deps.env ?? process.env;
+  return {
+    /**
+     * One external agent pass in the worktree.
+     * Failure semantics: idempotent per (laneId, pass). The session id is saved before the
+     * agent's first turn; a retry resumes that session (`--resume`, `codex exec resume`)
+     * instead of starting over, and a completed pass returns its saved summary without
+     * running the agent again. A stall, a pass timeout, an untrustworthy exit (error
+     * event, no final result line, non-JSON output) fail as `tool_runtime`; provider
+     * errors the agent reports keep their provider class.
+     */
+    async agentPass(input: AgentPassInput): Promise<AgentPassSummary> {
+      const { store } = deps;
+      const { laneId, pass, agent } = input;
+      const file = passFile(pass);
+      const prior = store.readJson<PassRecord>(laneId, file);
+      if (prior?.status === 'completed' && prior.summary) return { ...prior.summary, replayed: true };
+
+      const format = streamFormat(agent);
+      // Claude Code and commands take a session id from us; Codex names its own thread.
+      const sessionId = prior?.sessionId ?? (format === 'codex_json' ? undefined : randomUUID());
+      let resume = prior !== undefined && prior.sessionId !== undefined && prior.runs > 0;
+      const record: PassRecord = { pass, kind: agent.kind, status: 'running', runs: (prior?.runs ?? 0) + 1, ...(sessionId ? { sessionId } : {}) };
+      store.writeJson(laneId, file, record);
+
+      const task = `${initialPrompt(input.objective, input.scopePaths)}${input.extraPrompt ? `\n${input.extraPrompt}\n` : ''}`;
+      const stateDir = store.pathOf(laneId, 'agent/state');
+      const mcpServers = packetMcpServers(input.mcpServers, env);
+
+      const runOnce = async () => {
+        const parser = parserFor(agent, {
+          onSession(id) {
+            if (record.sessionId) return;
+            // Saved at once: a crash from here on resumes this session.
+            record.sessionId = id;
+            store.writeJson(laneId, file, record);
+          },
+          onTurn(turn) {
+            store.appendLine(laneId, streamFile(pass).replace('.jsonl', '.turns.jsonl'), JSON.stringify(turn));
+          },
+          onFatal: () => fatal.abort(),
+        });
+        const invocation = agentInvocation({ agent, prompt: resume ? `${RESUME_NOTE}\n\n${task}` : task, sessionId: record.sessionId, resume, stateDir, mcpServers, env });
+        const stall = new AbortController();
+        const fatal = new AbortController();
+        let stallTimer: NodeJS.Timeout | undefined;
+        const armStall = () => {
+          clearTimeout(stallTimer);
+          stallTimer = setTimeout(() => stall.abort(), agent.stallTimeoutMs);
+        };
+        const cancel = activityCancellationSignal();
+        const signal = AbortSignal.any([stall.signal, fatal.signal, ...(cancel ? [cancel] : [])]);
+        const lines = lineSplitter((line) => {
+          parser.line(line);
+          if (line.trim()) store.appendLine(laneId, streamFile(pass), line.slice(0, 100_000));
+        });
+        let stderrTail = '';
+        const stopHeartbeat = startHeartbeat(() => ({ pass, sessionId: record.sessionId ?? null, turns: parser.state.turns.length }), deps.heartbeatMs ?? 5_000);
+        armStall();
+        try {
+          const res = await runProcessGroup({
+            file: invocation.file,
+            args: invocation.args,
+            cwd: input.worktreePath,
+            env: invocation.env,
+            timeoutMs: agent.passTimeoutMs,
+            signal,
+            ...(invocation.input !== undefined ? { input: invocation.input } : {}),
+            onStdout: (chunk) => lines.push(chunk),
+            onStderr: (chunk) => {
+              stderrTail = (stderrTail + chunk).slice(-2_000);
+            },
+            // Any output, on either stream, proves the agent is alive.
+            onOutput: armStall,
+          });
+          lines.flush();
+          parser.end();
+          return { res, state: parser.state, stalled: stall.signal.aborted, stderrTail };
+        } finally {
+          clearTimeout(stallTimer);
+          stopHeartbeat();
+        }
+      };
+
+      let run = await runOnce();
+      // The crashed run died before the agent saved its session: start it afresh under the same id.
+      if (resume && /no conversation found|session .*not found|no (saved )?session/i.test(`${run.state.final?.text ?? ''} ${run.state.errors.join(' ')} ${run.stderrTail}`)) {
+        resume = false;
+        run = await runOnce();
+      }
+      throwIfActivityCancelled();
+
+      const { res, state } = run;
+      const details = { pass, kind: agent.kind, sessionId: record.sessionId ?? null, exitCode: res.exitCode, turns: state.turns.length };
+      const who = `${agent.kind} pass ${pass}`;
+      if (run.stalled) {
+        fail('tool_runtime', `${who} printed nothing for ${agent.stallTimeoutMs} ms; its process group was killed`, { ...details, agentFailure: 'stalled' }, 'The agent hung (a tool or the provider never answered). Retrying resumes its session; raise agent.stallTimeoutMs if its tools are slow but quiet.');
+      }
+      if (state.fatal) fail(state.fatal.cls, `${who}: ${state.fatal.message}`, { ...details, agentFailure: 'provider' }, 'Check the credentials the worker passes to this agent, then retry.');
+      if (res.timedOut) fail('tool_runtime', `${who} ran longer than agent.passTimeoutMs (${agent.passTimeoutMs} ms); its process group was killed`, { ...details, agentFailure: 'timeout' }, 'Retrying resumes the session; raise agent.passTimeoutMs or narrow the task.');
+      if (state.nonJsonCount > 0) {
+        fail('tool_runtime', `${who} printed ${state.nonJsonCount} line(s) on stdout that are not JSON (first: ${JSON.stringify(state.nonJson[0])}); its result is not trusted`, { ...details, agentFailure: 'protocol' }, 'The agent must print only JSON lines on stdout (diagnostics go to stderr).');
+      }
+      const final = state.final;
+      if (!final) {
+        fail('tool_runtime', `${who} exited with ${res.exitCode ?? res.signal} without a final result line; its work is not trusted${run.stderrTail ? `: ${run.stderrTail.trim().slice(-300)}` : ''}`, { ...details, agentFailure: 'no_result' }, 'See agent/ in the lane folder for the stream; retrying resumes the session.');
+      }
+      // Running out of turns ends the pass like the builtin loop does: the tests decide.
+      const finished = final.ok || final.subtype === 'error_max_turns';
+      if (!finished) {
+        const reported = `${final.text} ${state.errors.join(' ')}`;
+        const cls = final.errorStatus !== undefined || state.errors.length > 0 ? providerErrorClass(final.errorStatus, reported) : 'tool_runtime';
+        fail(cls, `${who} reported an error (${final.subtype}): ${final.text || state.errors[state.errors.length - 1] || 'no message'}`, { ...details, agentFailure: 'error_result' }, 'See agent/ in the lane folder; fix the cause, then retry (the session resumes).');
+      }
+      if (res.exitCode !== 0) {
+        fail('tool_runtime', `${who} printed a final result but exited with ${res.exitCode ?? res.signal}; its work is not trusted`, { ...details, agentFailure: 'exit_code' }, 'See agent/ in the lane folder; retrying resumes the session.');
+      }
+      const costUsd = final.costUsd ?? estimateCostUsd(agent.model, final.usage, agent.provider);
+      const summary: AgentPassSummary = {
+        pass,
+        kind: agent.kind,
+        sessionId: record.sessionId ?? null,
+        runs: record.runs,
+        resumed: record.runs > 1,
+        replayed: false,
+        turns: state.turns.slice(-MAX_TURNS_KEPT).map((t) => ({ ...t, toolUses: t.toolUses.slice(0, MAX_TOOL_USES_PER_TURN) })),
+        usage: final.usage,
+        costUsd,
+        subtype: final.subtype,
+        text: final.text,
+        durationMs: res.durationMs,
+      };
+      store.writeJson(laneId, file, { ...record, status: 'completed', summary });
+      return summary;
+    },
+  };
+}

@@ -1,0 +1,209 @@
+// The external-agent pass with the REAL `claude` and `codex` binaries (pinned dev
+// dependencies) and the testkit command agent, against the mock model server over
+// HTTP, in real fixture repositories. No provider credentials are needed.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAgentPassActivities, passFile } from '../../../src/activities/agent-pass.js';
+import { createArtifactStore } from '../../../src/activities/artifacts.js';
+import { TaskPacketSchema, type TaskPacketInput } from '../../../src/packet/schema.js';
+import { AGENT_FIX_SCRIPTS } from '../../../src/testkit/agent-scripts.js';
+import { CALCULATOR_FIX, createFixtureRepo } from '../../../src/testkit/fixture-repo.js';
+import { type MockModelServer, startMockModelServer } from '../../../src/testkit/mock-model-server.js';
+import { classifyFailure, failureDetails } from '../../../src/workflows/failures.js';
+import { isAlive } from '../../../src/mcp/process-reaper.js';
+import { MOCK_STALL_TURN } from '../../../src/testkit/mock-model-scenarios.js';
+
+const root = mkdtempSync(join(tmpdir(), 'lanes-agent-pass-'));
+const commandAgent = join(process.cwd(), 'dist', 'testkit', 'command-agent.js');
+let mock: MockModelServer;
+let env: NodeJS.ProcessEnv;
+let n = 0;
+
+function agentOf(agent: Record<string, unknown>) {
+  const packet: TaskPacketInput = { objective: 'x', repo: { path: '/r' }, acceptance: { requiredLevel: 'none' }, agent: agent as TaskPacketInput['agent'] };
+  return TaskPacketSchema.parse(packet).agent;
+}
+
+async function setup(agent: Record<string, unknown>, scenario: string) {
+  n += 1;
+  const repo = await createFixtureRepo(join(root, `repo-${n}`));
+  const store = createArtifactStore({ home: join(root, 'home') });
+  const acts = createAgentPassActivities({ store, env, heartbeatMs: 200 });
+  const laneId = `lane-${n}`;
+  const input = {
+    laneId,
+    pass: 1,
+    worktreePath: repo.path,
+    agent: agentOf(agent),
+    objective: `The test "multiply multiplies" fails: add multiply(a, b) to src/math.js. [[mock:${scenario}]]`,
+    scopePaths: ['src/math.js'],
+  };
+  return { repo, store, acts, laneId, input };
+}
+
+async function failureOf(p: Promise<unknown>) {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err, 'the pass should have failed').toBeDefined();
+  return { cls: classifyFailure(err), details: failureDetails(err), message: (err as Error).message };
+}
+
+beforeAll(async () => {
+  mock = await startMockModelServer({ scripts: AGENT_FIX_SCRIPTS });
+  env = {
+    PATH: process.env.PATH,
+    HOME: mkdtempSync(join(root, 'home-')),
+    ANTHROPIC_BASE_URL: mock.anthropicBaseURL,
+    ANTHROPIC_API_KEY: 'test-anthropic-key',
+    OPENAI_BASE_URL: mock.openaiBaseURL,
+    OPENAI_API_KEY: 'test-openai-key',
+  };
+});
+afterAll(async () => {
+  await mock.close();
+});
+
+describe('activities/agent-pass', () => {
+  it('claude_code: the real claude binary reads, edits, runs the tests and finishes; a retry never runs it again', async () => {
+    const { repo, store, acts, laneId, input } = await setup({ kind: 'claude_code', model: 'claude-sonnet-4-5' }, 'claude-fix');
+    const summary = await acts.agentPass(input);
+    expect(readFileSync(join(repo.path, 'src/math.js'), 'utf8')).toBe(CALCULATOR_FIX);
+    await execa('node', ['--test', 'test/'], { cwd: repo.path });
+    expect(summary.turns.map((t) => t.toolUses.map((u) => u.name))).toEqual([['Read'], ['Edit'], ['Bash'], []]);
+    expect(summary.turns[2]!.toolUses[0]!.summary).toBe('node --test test/');
+    expect(summary.usage.inputTokens).toBeGreaterThan(0);
+    expect(summary.costUsd).toBeGreaterThan(0);
+    expect(summary.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(summary.subtype).toBe('success');
+    const requests = mock.requestCount('claude-fix');
+    // Must NOT happen: a second call runs the agent again.
+    const again = await acts.agentPass(input);
+    expect(again.replayed).toBe(true);
+    expect(again.turns).toEqual(summary.turns);
+    expect(mock.requestCount('claude-fix')).toBe(requests);
+    expect(store.readJson<{ status: string }>(laneId, passFile(1))?.status).toBe('completed');
+    // The agent got the prompt and its own provider's key only.
+    const first = mock.requests.find((r) => r.scenario === 'claude-fix')!;
+    expect(JSON.stringify(first.body)).toContain('multiply multiplies');
+  });
+
+  it('codex: the real codex binary fixes the fixture through its shell tool, speaking the Responses API', async () => {
+    const { repo, acts, input } = await setup({ kind: 'codex', model: 'gpt-5.1-codex' }, 'codex-fix');
+    const summary = await acts.agentPass(input);
+    expect(readFileSync(join(repo.path, 'src/math.js'), 'utf8')).toBe(CALCULATOR_FIX);
+    expect(summary.turns.flatMap((t) => t.toolUses.map((u) => u.name))).toEqual(['shell', 'shell', 'shell']);
+    expect(summary.turns.flatMap((t) => t.toolUses.map((u) => u.summary)).join('\n')).toContain('node --test test/');
+    expect(summary.usage.inputTokens).toBeGreaterThan(0);
+    expect(summary.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(mock.requests.filter((r) => r.scenario === 'codex-fix').every((r) => r.path === '/v1/responses')).toBe(true);
+  });
+
+  it('command: a small agent speaking stream-json fixes the fixture and sees only its own provider credentials', async () => {
+    const report = join(root, 'env-report.json');
+    const { repo, acts, input } = await setup(
+      { kind: 'command', provider: 'anthropic', model: 'claude-sonnet-4-5', command: { argv: [process.execPath, commandAgent, '--env-report', report], envAllowlist: ['OPENAI_API_KEY'] } },
+      'command-fix',
+    );
+    const summary = await acts.agentPass(input);
+    expect(readFileSync(join(repo.path, 'src/math.js'), 'utf8')).toBe(CALCULATOR_FIX);
+    expect(summary.turns).toHaveLength(4);
+    const names = JSON.parse(readFileSync(report, 'utf8')) as string[];
+    expect(names).toContain('ANTHROPIC_API_KEY');
+    expect(names).toContain('LANES_AGENT_SESSION_ID');
+    // Must NOT happen: another provider's key reaches the agent, even when allowlisted.
+    expect(names).not.toContain('OPENAI_API_KEY');
+    expect(names).not.toContain('OPENAI_BASE_URL');
+  });
+
+  it('a stalled claude (the provider never answers) is killed after stallTimeoutMs and fails as tool_runtime', async () => {
+    const { acts, input, laneId, store } = await setup({ kind: 'claude_code', model: 'claude-sonnet-4-5', stallTimeoutMs: 3_000 }, 'timeout');
+    const started = Date.now();
+    const f = await failureOf(acts.agentPass(input));
+    expect(f.cls).toBe('tool_runtime');
+    expect(f.details.agentFailure).toBe('stalled');
+    expect(Date.now() - started).toBeLessThan(60_000);
+    // The session id was on disk before the first turn, for the retry to resume.
+    const record = store.readJson<{ sessionId: string; status: string }>(laneId, passFile(1))!;
+    expect(record.status).toBe('running');
+    expect(record.sessionId).toBe(f.details.sessionId);
+  });
+
+  it('a pass killed mid-task resumes the same claude session on retry instead of starting over', async () => {
+    const { repo, acts, input, store, laneId } = await setup({ kind: 'claude_code', model: 'claude-sonnet-4-5', stallTimeoutMs: 3_000 }, 'stallonce.claude-fix');
+    const f = await failureOf(acts.agentPass(input));
+    expect(f.details.agentFailure).toBe('stalled');
+    const sessionId = store.readJson<{ sessionId: string }>(laneId, passFile(1))!.sessionId;
+    const before = mock.requests.filter((r) => r.scenario === 'stallonce.claude-fix').length;
+    const summary = await acts.agentPass(input);
+    expect(summary.sessionId).toBe(sessionId);
+    expect(summary.resumed).toBe(true);
+    expect(summary.runs).toBe(2);
+    expect(readFileSync(join(repo.path, 'src/math.js'), 'utf8')).toBe(CALCULATOR_FIX);
+    // Must NOT happen: the resumed run starts over at turn 0 (it continues at the stalled turn).
+    const resumedTurns = mock.requests.filter((r) => r.scenario === 'stallonce.claude-fix').slice(before).map((r) => r.turn);
+    expect(Math.min(...resumedTurns)).toBeGreaterThanOrEqual(MOCK_STALL_TURN);
+  });
+
+  it('codex: a pass killed mid-task resumes its thread with `codex exec resume`', async () => {
+    const { repo, acts, input, store, laneId } = await setup({ kind: 'codex', model: 'gpt-5.1-codex', stallTimeoutMs: 3_000 }, 'stallonce.codex-fix');
+    const f = await failureOf(acts.agentPass(input));
+    expect(f.details.agentFailure).toBe('stalled');
+    const sessionId = store.readJson<{ sessionId: string }>(laneId, passFile(1))!.sessionId;
+    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    const before = mock.requests.filter((r) => r.scenario === 'stallonce.codex-fix').length;
+    const summary = await acts.agentPass(input);
+    expect(summary.sessionId).toBe(sessionId);
+    expect(summary.resumed).toBe(true);
+    expect(readFileSync(join(repo.path, 'src/math.js'), 'utf8')).toBe(CALCULATOR_FIX);
+    const resumedTurns = mock.requests.filter((r) => r.scenario === 'stallonce.codex-fix').slice(before).map((r) => r.turn);
+    expect(resumedTurns).not.toContain(0);
+  });
+
+  it('claude: rejected credentials fail the pass as provider_auth at once, not after minutes of retries', async () => {
+    const { acts, input } = await setup({ kind: 'claude_code', model: 'claude-sonnet-4-5' }, 'auth');
+    const started = Date.now();
+    const f = await failureOf(acts.agentPass(input));
+    expect(f.cls).toBe('provider_auth');
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('codex: rejected credentials fail the pass as provider_auth', async () => {
+    const { acts, input } = await setup({ kind: 'codex', model: 'gpt-5.1-codex' }, 'auth');
+    const f = await failureOf(acts.agentPass(input));
+    expect(f.cls).toBe('provider_auth');
+  });
+
+  it('claude: a rate limit once is retried by the agent itself and the pass completes', async () => {
+    const { repo, acts, input } = await setup({ kind: 'claude_code', model: 'claude-sonnet-4-5' }, 'ratelimited.claude-fix');
+    const summary = await acts.agentPass(input);
+    expect(readFileSync(join(repo.path, 'src/math.js'), 'utf8')).toBe(CALCULATOR_FIX);
+    expect(summary.subtype).toBe('success');
+    expect(mock.requests.filter((r) => r.scenario === 'ratelimited.claude-fix').map((r) => r.status)).toContain(429);
+  });
+
+  it.each([
+    ['a non-JSON line on stdout', ['--garbage'], 'protocol'],
+    ['exit 0 without a final result line', ['--no-result'], 'no_result'],
+  ])('command: %s is classified tool_runtime, never trusted', async (_label, flags, kind) => {
+    const { acts, input, store, laneId } = await setup({ kind: 'command', provider: 'anthropic', model: 'claude-sonnet-4-5', command: { argv: [process.execPath, commandAgent, ...flags] } }, 'command-fix');
+    const f = await failureOf(acts.agentPass(input));
+    expect(f.cls).toBe('tool_runtime');
+    expect(f.details.agentFailure).toBe(kind);
+    expect(store.readJson<{ status: string }>(laneId, passFile(1))?.status).toBe('running');
+  });
+
+  it('command: a hung agent has its whole process group killed', async () => {
+    const { acts, input } = await setup({ kind: 'command', provider: 'scripted', model: 'm', stallTimeoutMs: 1_000, command: { argv: ['/bin/sh', '-c', `${process.execPath} ${commandAgent} --hang & echo $! > ${join(root, 'child.pid')}; wait`] } }, 'command-fix');
+    const f = await failureOf(acts.agentPass(input));
+    expect(f.details.agentFailure).toBe('stalled');
+    const pid = Number(readFileSync(join(root, 'child.pid'), 'utf8'));
+    // Must NOT happen: the agent's own child outlives the pass.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(isAlive(pid)).toBe(false);
+  });
+});
