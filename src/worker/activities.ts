@@ -1,4 +1,5 @@
 // Wires the real adapters into the activity factories the worker registers.
+import { createAgentPassActivities } from '../activities/agent-pass.js';
 import { createChaosActivities } from '../activities/chaos.js';
 import { createArtifactActivities, createArtifactStore } from '../activities/artifacts.js';
 import { createGitActivities } from '../activities/git.js';
@@ -58,6 +59,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createArtifactActivities({ home: deps.home }),
     ...tools,
     ...model,
+    ...createAgentPassActivities({ store }),
     ...createToolCallActivities({ store, tools, mcp }),
     ...createChaosActivities({ home: deps.home, store, allowChaos: deps.allowChaos ?? false }),
     ...createWebhookActivities(),
