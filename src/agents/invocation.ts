@@ -86,9 +86,11 @@ function claudeInvocation(input: InvocationInput): AgentInvocation {
   const configDir = join(input.stateDir, 'claude');
   mkdirSync(configDir, { recursive: true });
   const tools = claudeTools(agent);
+  // The packet's MCP servers are the lane's to use, except in read_only lanes (their tools may write).
+  const mcpTools = agent.permissionMode === 'read_only' || agent.allowedTools ? [] : Object.keys(input.mcpServers).map((name) => `mcp__${name}`);
   const args = ['-p', '--output-format', 'stream-json', '--verbose', '--model', agent.model, '--max-turns', String(agent.maxTurns)];
   // Root (CI, containers) may not bypass permissions; acceptEdits + an allowlist works everywhere.
-  args.push('--permission-mode', agent.permissionMode === 'read_only' ? 'default' : 'acceptEdits', '--allowedTools', tools.allowed.join(','));
+  args.push('--permission-mode', agent.permissionMode === 'read_only' ? 'default' : 'acceptEdits', '--allowedTools', [...tools.allowed, ...mcpTools].join(','));
   if (tools.disallowed.length > 0) args.push('--disallowedTools', tools.disallowed.join(','));
   args.push(...(input.resume ? ['--resume', input.sessionId!] : ['--session-id', input.sessionId!]));
   if (agent.system) args.push('--append-system-prompt', agent.system);

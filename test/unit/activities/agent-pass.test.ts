@@ -15,6 +15,8 @@ import { type MockModelServer, startMockModelServer } from '../../../src/testkit
 import { classifyFailure, failureDetails } from '../../../src/workflows/failures.js';
 import { isAlive } from '../../../src/mcp/process-reaper.js';
 import { MOCK_STALL_TURN } from '../../../src/testkit/mock-model-scenarios.js';
+import { fixtureServerCommand } from '../../../src/testkit/mcp/fixture-servers.js';
+import { codexConfig } from '../../../src/agents/invocation.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lanes-agent-pass-'));
 const commandAgent = join(process.cwd(), 'dist', 'testkit', 'command-agent.js');
@@ -184,6 +186,33 @@ describe('activities/agent-pass', () => {
     expect(readFileSync(join(repo.path, 'src/math.js'), 'utf8')).toBe(CALCULATOR_FIX);
     expect(summary.subtype).toBe('success');
     expect(mock.requests.filter((r) => r.scenario === 'ratelimited.claude-fix').map((r) => r.status)).toContain(429);
+  });
+
+  it("claude_code: the packet's MCP servers are handed to claude in its own config format, and it calls their tools", async () => {
+    mock.script('claude-mcp', [{ toolCalls: [{ name: 'mcp__echo__echo', input: { message: 'handed-over' } }] }, { text: 'The echo server answered.' }]);
+    const { acts, input, store, laneId } = await setup({ kind: 'claude_code', model: 'claude-sonnet-4-5' }, 'claude-mcp');
+    const echo = fixtureServerCommand('echo-server');
+    const summary = await acts.agentPass({ ...input, mcpServers: { echo: { command: echo.command, args: echo.args }, broken: { url: 'not a url' } } });
+    expect(summary.turns[0]!.toolUses[0]!.name).toBe('mcp__echo__echo');
+    const second = mock.requests.filter((r) => r.scenario === 'claude-mcp')[1]!.body as { messages: { content: { type: string; is_error?: boolean; content: { text: string }[] }[] }[] };
+    const result = second.messages.at(-1)!.content.find((b) => b.type === 'tool_result')!;
+    // The echo server really answered (a refused call would carry an error text instead).
+    expect(result.content[0]!.text.trim()).toBe('handed-over');
+    expect(result.is_error).not.toBe(true);
+    // Must NOT happen: an invalid entry reaching the agent's config.
+    const handed = readFileSync(store.pathOf(laneId, 'agent/state/claude-mcp.json'), 'utf8');
+    expect(Object.keys(JSON.parse(handed).mcpServers)).toEqual(['echo']);
+  });
+
+  it('codex: MCP servers become [mcp_servers.<name>] tables and a custom base URL a Responses provider in config.toml', () => {
+    const toml = codexConfig(agentOf({ kind: 'codex', model: 'gpt-5.1-codex', permissionMode: 'read_only' }), {
+      echo: { command: 'node', args: ['echo.js'], env: { TOKEN: 'x' }, required: false, startupTimeoutMs: 10_000, callTimeoutMs: 60_000 },
+    }, { OPENAI_BASE_URL: 'http://127.0.0.1:1/v1' });
+    expect(toml).toContain('sandbox_mode = "read-only"');
+    expect(toml).toContain('[mcp_servers."echo"]\ncommand = "node"\nargs = ["echo.js"]\nenv = { "TOKEN" = "x" }');
+    expect(toml).toContain('base_url = "http://127.0.0.1:1/v1"\nwire_api = "responses"');
+    // Must NOT happen: a key's value written into the config (only the variable's name).
+    expect(toml).not.toMatch(/sk-|OPENAI_API_KEY = /);
   });
 
   it.each([
