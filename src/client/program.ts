@@ -9,6 +9,7 @@ import { registerLaneCommands } from './commands/lane.js';
 import { registerMcpCommands } from './commands/mcp.js';
 import { registerPacketCommands } from './commands/packet.js';
 import { registerPlanCommands } from './commands/plan.js';
+import { registerRunCommands } from './commands/run.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerSetupCommand } from './commands/setup.js';
 import { registerUpCommand } from './commands/up.js';
@@ -53,6 +54,7 @@ export function buildProgram(format: OutputFormat): Command {
   registerLaneCommands(program);
   registerPacketCommands(program);
   registerPlanCommands(program);
+  registerRunCommands(program);
   registerChaosCommands(program);
   registerDrillCommands(program);
   registerMcpCommands(program);
