@@ -5,6 +5,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentPassActivities, passFile } from '../../../src/activities/agent-pass.js';
 import { createArtifactStore } from '../../../src/activities/artifacts.js';
@@ -234,5 +236,23 @@ describe('activities/agent-pass', () => {
     // Must NOT happen: the agent's own child outlives the pass.
     await new Promise((r) => setTimeout(r, 500));
     expect(isAlive(pid)).toBe(false);
+  });
+
+  it('cancelling the activity kills the agent process group and records no completion', async () => {
+    const pidFile = join(root, 'cancel-child.pid');
+    const { acts, input, store, laneId } = await setup({ kind: 'command', provider: 'scripted', model: 'm', command: { argv: ['/bin/sh', '-c', `${process.execPath} ${commandAgent} --hang & echo $! > ${pidFile}; wait`] } }, 'command-fix');
+    const env = new MockActivityEnvironment();
+    const beats: unknown[] = [];
+    env.on('heartbeat', (d: unknown) => {
+      beats.push(d);
+      if (beats.length === 3) env.cancel('CANCELLED');
+    });
+    const err = await env.run(acts.agentPass, input).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CancelledFailure);
+    expect(beats[0]).toMatchObject({ pass: 1, turns: 0 });
+    await new Promise((r) => setTimeout(r, 500));
+    // Must NOT happen: the agent outliving the cancel, or the pass recorded as completed.
+    expect(isAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+    expect(store.readJson<{ status: string }>(laneId, passFile(1))?.status).toBe('running');
   });
 });
