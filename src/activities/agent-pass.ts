@@ -60,6 +60,7 @@ interface PassRecord {
 
 export const passFile = (pass: number) => `agent/pass-${String(pass).padStart(4, '0')}.json`;
 const streamFile = (pass: number) => `agent/pass-${String(pass).padStart(4, '0')}.jsonl`;
+const turnsFile = (pass: number) => `agent/pass-${String(pass).padStart(4, '0')}.turns.jsonl`;
 
 const RESUME_NOTE = 'Your previous run of this task was interrupted (the Lanes worker restarted). Continue where you left off; the task was:';
 const MAX_TURNS_KEPT = 200;
@@ -89,6 +90,26 @@ function parserFor(agent: AgentSettings, cb: Parameters<typeof createClaudeStrea
 
 function fail(cls: FailureClass, message: string, details: Record<string, unknown>, hint: string): never {
   throw laneFailure(cls, message, { ...details, hint });
+}
+
+type RunTurn = AgentTurn & { run: number };
+
+function readTurns(store: ArtifactStore, laneId: string, pass: number): RunTurn[] {
+  const text = store.readText(laneId, turnsFile(pass)) ?? '';
+  const out: RunTurn[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as RunTurn);
+    } catch {
+      // a line torn by the crash that cut its run short
+    }
+  }
+  return out;
+}
+
+function sumUsage(turns: readonly AgentTurn[]): { inputTokens: number; outputTokens: number } {
+  return { inputTokens: turns.reduce((n, t) => n + t.usage.inputTokens, 0), outputTokens: turns.reduce((n, t) => n + t.usage.outputTokens, 0) };
 }
 
 export function createAgentPassActivities(deps: AgentPassDeps) {
@@ -130,7 +151,7 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
             store.writeJson(laneId, file, record);
           },
           onTurn(turn) {
-            store.appendLine(laneId, streamFile(pass).replace('.jsonl', '.turns.jsonl'), JSON.stringify(turn));
+            store.appendLine(laneId, turnsFile(pass), JSON.stringify({ run: record.runs, ...turn }));
           },
           onFatal: () => fatal.abort(),
         });
@@ -209,7 +230,15 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
       if (res.exitCode !== 0) {
         fail('tool_runtime', `${who} printed a final result but exited with ${res.exitCode ?? res.signal}; its work is not trusted`, { ...details, agentFailure: 'exit_code' }, 'See agent/ in the lane folder; retrying resumes the session.');
       }
-      const costUsd = final.costUsd ?? estimateCostUsd(agent.model, final.usage, agent.provider);
+      // A resumed session prints only its own turns: the turns of the runs a crash cut short
+      // come from the turns file, and their usage (as the agent reported it) is added.
+      const earlier = readTurns(store, laneId, pass).filter((t) => t.run < record.runs);
+      const usage = {
+        inputTokens: final.usage.inputTokens + earlier.reduce((n, t) => n + t.usage.inputTokens, 0),
+        outputTokens: final.usage.outputTokens + earlier.reduce((n, t) => n + t.usage.outputTokens, 0),
+      };
+      const turns: AgentTurn[] = [...earlier.map(({ run: _run, ...t }) => t), ...state.turns].map((t, i) => ({ ...t, index: i + 1 }));
+      const costUsd = (final.costUsd ?? estimateCostUsd(agent.model, final.usage, agent.provider)) + estimateCostUsd(agent.model, sumUsage(earlier), agent.provider);
       const summary: AgentPassSummary = {
         pass,
         kind: agent.kind,
@@ -217,8 +246,8 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
         runs: record.runs,
         resumed: record.runs > 1,
         replayed: false,
-        turns: state.turns.slice(-MAX_TURNS_KEPT).map((t) => ({ ...t, toolUses: t.toolUses.slice(0, MAX_TOOL_USES_PER_TURN) })),
-        usage: final.usage,
+        turns: turns.slice(-MAX_TURNS_KEPT).map((t) => ({ ...t, toolUses: t.toolUses.slice(0, MAX_TOOL_USES_PER_TURN) })),
+        usage,
         costUsd,
         subtype: final.subtype,
         text: final.text,

@@ -80,7 +80,7 @@ describe('external agents as lane agents', () => {
   it('a stalled claude is killed, recovered once by resuming its session, then blocks classified tool_runtime', async () => {
     const repo = await stack.fixture('ext-stall');
     const laneId = 'ext-stall';
-    const file = stack.writePacket(laneId, mockPacket(laneId, repo.path, 'timeout', { agent: { kind: 'claude_code', model: 'claude-sonnet-4-5', stallTimeoutMs: 3_000 } }));
+    const file = stack.writePacket(laneId, mockPacket(laneId, repo.path, 'timeout', { agent: { kind: 'claude_code', model: 'claude-sonnet-4-5', stallTimeoutMs: 8_000 } }));
     expect((await stack.cli(['submit', file, '--json'])).exitCode).toBe(0);
     let status: { state: string; failureClass: string | null } | undefined;
     for (let i = 0; i < 120; i++) {
@@ -93,7 +93,7 @@ describe('external agents as lane agents', () => {
     const events = eventsFile(stack, laneId);
     const recoveries = events.filter((e) => e.type === 'lane.recovery.attempted');
     expect(recoveries).toHaveLength(1);
-    expect(events.find((e) => e.type === 'lane.blocked')?.detail).toMatch(/printed nothing for 3000 ms/);
+    expect(events.find((e) => e.type === 'lane.blocked')?.detail).toMatch(/printed nothing for 8000 ms/);
     // Must NOT happen: a merge, or a commit of the stalled work.
     expect(await mergeCount(repo)).toBe(0);
     expect((await stack.cli(['cancel', laneId, '--json'])).exitCode).toBe(0);

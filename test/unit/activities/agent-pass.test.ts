@@ -20,6 +20,8 @@ import { MOCK_STALL_TURN } from '../../../src/testkit/mock-model-scenarios.js';
 import { fixtureServerCommand } from '../../../src/testkit/mcp/fixture-servers.js';
 import { codexConfig } from '../../../src/agents/invocation.js';
 
+// Long enough for a CLI to start on a loaded 2-core machine, short enough for a test.
+const STALL_MS = 8_000;
 const root = mkdtempSync(join(tmpdir(), 'lanes-agent-pass-'));
 const commandAgent = join(process.cwd(), 'dist', 'testkit', 'command-agent.js');
 let mock: MockModelServer;
@@ -125,7 +127,7 @@ describe('activities/agent-pass', () => {
   });
 
   it('a stalled claude (the provider never answers) is killed after stallTimeoutMs and fails as tool_runtime', async () => {
-    const { acts, input, laneId, store } = await setup({ kind: 'claude_code', model: 'claude-sonnet-4-5', stallTimeoutMs: 3_000 }, 'timeout');
+    const { acts, input, laneId, store } = await setup({ kind: 'claude_code', model: 'claude-sonnet-4-5', stallTimeoutMs: STALL_MS }, 'timeout');
     const started = Date.now();
     const f = await failureOf(acts.agentPass(input));
     expect(f.cls).toBe('tool_runtime');
@@ -138,7 +140,7 @@ describe('activities/agent-pass', () => {
   });
 
   it('a pass killed mid-task resumes the same claude session on retry instead of starting over', async () => {
-    const { repo, acts, input, store, laneId } = await setup({ kind: 'claude_code', model: 'claude-sonnet-4-5', stallTimeoutMs: 3_000 }, 'stallonce.claude-fix');
+    const { repo, acts, input, store, laneId } = await setup({ kind: 'claude_code', model: 'claude-sonnet-4-5', stallTimeoutMs: STALL_MS }, 'stallonce.claude-fix');
     const f = await failureOf(acts.agentPass(input));
     expect(f.details.agentFailure).toBe('stalled');
     const sessionId = store.readJson<{ sessionId: string }>(laneId, passFile(1))!.sessionId;
@@ -147,6 +149,9 @@ describe('activities/agent-pass', () => {
     expect(summary.sessionId).toBe(sessionId);
     expect(summary.resumed).toBe(true);
     expect(summary.runs).toBe(2);
+    // The turns before the kill are kept: Read and Edit from run 1, then the resumed run's.
+    expect(summary.turns.slice(0, 2).map((t) => t.toolUses.map((u) => u.name))).toEqual([['Read'], ['Edit']]);
+    expect(summary.turns.map((t) => t.index)).toEqual(summary.turns.map((_, i) => i + 1));
     expect(readFileSync(join(repo.path, 'src/math.js'), 'utf8')).toBe(CALCULATOR_FIX);
     // Must NOT happen: the resumed run starts over at turn 0 (it continues at the stalled turn).
     const resumedTurns = mock.requests.filter((r) => r.scenario === 'stallonce.claude-fix').slice(before).map((r) => r.turn);
@@ -154,7 +159,7 @@ describe('activities/agent-pass', () => {
   });
 
   it('codex: a pass killed mid-task resumes its thread with `codex exec resume`', async () => {
-    const { repo, acts, input, store, laneId } = await setup({ kind: 'codex', model: 'gpt-5.1-codex', stallTimeoutMs: 3_000 }, 'stallonce.codex-fix');
+    const { repo, acts, input, store, laneId } = await setup({ kind: 'codex', model: 'gpt-5.1-codex', stallTimeoutMs: STALL_MS }, 'stallonce.codex-fix');
     const f = await failureOf(acts.agentPass(input));
     expect(f.details.agentFailure).toBe('stalled');
     const sessionId = store.readJson<{ sessionId: string }>(laneId, passFile(1))!.sessionId;
