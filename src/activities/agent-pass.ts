@@ -12,6 +12,7 @@ import { type AgentStreamParser, type AgentTurn, lineSplitter, providerErrorClas
 import { type McpServerConfig, validateServers } from '../mcp/config.js';
 import { resolveEnvRefs } from '../mcp/env-refs.js';
 import { estimateCostUsd } from '../providers/registry.js';
+import { guardedCommand } from '../shell/parent-guard.js';
 import { runProcessGroup } from '../shell/process-group.js';
 import { type FailureClass, laneFailure } from '../workflows/failures.js';
 import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
@@ -174,8 +175,7 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
         armStall();
         try {
           const res = await runProcessGroup({
-            file: invocation.file,
-            args: invocation.args,
+            ...guardedCommand(invocation.file, invocation.args),
             cwd: input.worktreePath,
             env: invocation.env,
             timeoutMs: agent.passTimeoutMs,
