@@ -1,5 +1,6 @@
 // Worker bootstrap: connects, registers workflows and activities on the shared
 // task queue and this host's own queue, drains on signals.
+import { redactingActivityInterceptor, redactingCodec } from '../redact/codec.js';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
 import { hostname } from 'node:os';
 import { defaultHostId, hostQueueName } from '../activities/host.js';
@@ -96,7 +97,9 @@ export async function createLanesWorker(opts: LanesWorkerOptions): Promise<Runni
     connection,
     namespace: opts.namespace,
     activities,
-    interceptors: { activity: [inflightInterceptor(inflight)] },
+    interceptors: { activity: [inflightInterceptor(inflight), () => redactingActivityInterceptor()] },
+    // Secret values never reach the Temporal server (src/redact/codec.ts).
+    dataConverter: { payloadCodecs: [redactingCodec] },
     stickyQueueScheduleToStartTimeout: opts.stickyQueueTimeoutMs ?? 3_000,
     identity: opts.identity ?? `lanes@${hostname()}:${process.pid}`,
     shutdownGraceTime: opts.shutdownGraceMs ?? 10_000,

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Command } from 'commander';
 import { execa } from 'execa';
-import type { LanesConfig } from '../../config.js';
+import { sandboxAllowsHostNetwork, type LanesConfig } from '../../config.js';
+import { sandboxFeatures } from '../../sandbox/index.js';
 import { findTemporalBinary } from '../../devserver/provision.js';
 import { TEMPORAL_CLI_VERSION } from '../../devserver/version.js';
 import { providerCredentialVars } from '../../providers/registry.js';
@@ -29,7 +30,25 @@ export const CHECK_NAMES = [
   'node',
   'lanes_home',
   'provider_credentials',
+  'sandbox',
 ] as const;
+
+/** Which lane-sandbox features this host supports; lanes fail closed without them. */
+async function checkSandbox(): Promise<Check> {
+  const f = await sandboxFeatures();
+  const details = { ...f, allowHostNetwork: null as boolean | null };
+  if (!f.mountNamespace) {
+    return { name: 'sandbox', status: 'fail', summary: `no lane sandbox on this host: agent bash and acceptance commands will be refused (${f.reasons.join('; ')})`, details };
+  }
+  const have = ['mount', f.networkNamespace && 'network (none)', f.loopback && 'private loopback', f.pidNamespace && 'pid'].filter(Boolean).join(', ');
+  const missing = [!f.loopback && 'private loopback (sandbox.network: loopback is refused)', !f.pidNamespace && 'pid namespace (the worker\'s /proc stays visible)'].filter(Boolean);
+  return {
+    name: 'sandbox',
+    status: missing.length ? 'warn' : 'ok',
+    summary: `lane sandbox: ${have}${missing.length ? `; missing: ${missing.join(', ')}` : ''}`,
+    details,
+  };
+}
 
 async function checkBinary(): Promise<Check> {
   const { binary, attempts } = await findTemporalBinary({ install: false });
@@ -123,8 +142,9 @@ function checkCredentials(): Check {
 }
 
 export async function runDoctor(config: LanesConfig): Promise<{ ok: boolean; checks: Check[] }> {
-  const [binary, server, git] = await Promise.all([checkBinary(), checkServer(config), checkGit()]);
-  const checks = [binary, ...server, git, checkNode(), checkHome(config.home), checkCredentials()];
+  const [binary, server, git, sandbox] = await Promise.all([checkBinary(), checkServer(config), checkGit(), checkSandbox()]);
+  sandbox.details.allowHostNetwork = sandboxAllowsHostNetwork(config.home);
+  const checks = [binary, ...server, git, checkNode(), checkHome(config.home), checkCredentials(), sandbox];
   return { ok: checks.every((c) => c.status !== 'fail'), checks };
 }
 
