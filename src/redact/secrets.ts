@@ -21,7 +21,7 @@ interface Secret {
 }
 
 const declaredNames = new Set<string>();
-let cache: { env: NodeJS.ProcessEnv; names: string; secrets: Secret[] } | undefined;
+let cache: { key: string; secrets: Secret[] } | undefined;
 
 /** PEM bodies are also matched line by line: a test may print one line of a key. */
 function keyMaterial(name: string, raw: string): Secret[] {
@@ -38,10 +38,16 @@ function keyMaterial(name: string, raw: string): Secret[] {
   return [{ name, value: text.trim() }, ...lines.map((value) => ({ name, value }))];
 }
 
-function collect(env: NodeJS.ProcessEnv): Secret[] {
+/** The variables whose values are secrets (TLS ones may hold a path to the key). */
+function candidates(env: NodeJS.ProcessEnv): [string, string][] {
+  return Object.entries(env).filter(
+    (e): e is [string, string] => e[1] !== undefined && (TLS_KEY_VARIABLE.test(e[0]) || isCredentialVariable(e[0]) || declaredNames.has(e[0])),
+  );
+}
+
+function collect(vars: [string, string][]): Secret[] {
   const out: Secret[] = [];
-  for (const [name, value] of Object.entries(env)) {
-    if (value === undefined) continue;
+  for (const [name, value] of vars) {
     if (TLS_KEY_VARIABLE.test(name)) out.push(...keyMaterial(name, value));
     if (isCredentialVariable(name) || declaredNames.has(name)) out.push({ name, value });
   }
@@ -49,9 +55,12 @@ function collect(env: NodeJS.ProcessEnv): Secret[] {
   return out.filter((s) => s.value.length >= MIN_SECRET_LENGTH).sort((a, b) => b.value.length - a.value.length);
 }
 
+// The environment can change under a long-lived worker (tests do it); the key is cheap next
+// to re-reading key files, so it is recomputed on every call.
 function secrets(env: NodeJS.ProcessEnv = process.env): Secret[] {
-  const names = [...declaredNames].join('\0');
-  if (!cache || cache.env !== env || cache.names !== names) cache = { env, names, secrets: collect(env) };
+  const vars = candidates(env);
+  const key = JSON.stringify(vars);
+  if (cache?.key !== key) cache = { key, secrets: collect(vars) };
   return cache.secrets;
 }
 
@@ -60,32 +69,32 @@ export function declareSecretNames(names: readonly string[] | undefined): void {
   for (const n of names ?? []) declaredNames.add(n);
 }
 
-/** Re-read the environment (after a test changed process.env). */
-export function resetSecretCache(): void {
-  cache = undefined;
-}
-
 /** The length of the longest secret (a stream holds back this much minus one). */
 export function longestSecret(): number {
   return secrets()[0]?.value.length ?? 0;
 }
 
-export function redact(text: string): string {
+function redactWith(list: readonly Secret[], text: string): string {
   let out = text;
-  for (const { name, value } of secrets()) {
+  for (const { name, value } of list) {
     if (out.includes(value)) out = out.split(value).join(`[REDACTED:${name}]`);
   }
   return out;
 }
 
+export function redact(text: string): string {
+  return redactWith(secrets(), text);
+}
+
 /** A copy of a JSON-like value with every string (keys included) redacted. */
 export function redactDeep<T>(value: T): T {
-  if (secrets().length === 0) return value;
+  const list = secrets();
+  if (list.length === 0) return value;
   const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return redact(v);
+    if (typeof v === 'string') return redactWith(list, v);
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [redact(k), walk(x)]));
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [redactWith(list, k), walk(x)]));
     }
     return v;
   };
