@@ -21,6 +21,8 @@ interface Secret {
 }
 
 const declaredNames = new Set<string>();
+/** Secrets that do not live in the environment (config-file API key, TLS key files). */
+const declaredValues: Secret[] = [];
 let cache: { key: string; secrets: Secret[] } | undefined;
 
 /** PEM bodies are also matched line by line: a test may print one line of a key. */
@@ -51,6 +53,7 @@ function collect(vars: [string, string][]): Secret[] {
     if (TLS_KEY_VARIABLE.test(name)) out.push(...keyMaterial(name, value));
     if (isCredentialVariable(name) || declaredNames.has(name)) out.push({ name, value });
   }
+  out.push(...declaredValues);
   // Longest first, so a secret that contains another is replaced whole.
   return out.filter((s) => s.value.length >= MIN_SECRET_LENGTH).sort((a, b) => b.value.length - a.value.length);
 }
@@ -59,7 +62,7 @@ function collect(vars: [string, string][]): Secret[] {
 // to re-reading key files, so it is recomputed on every call.
 function secrets(env: NodeJS.ProcessEnv = process.env): Secret[] {
   const vars = candidates(env);
-  const key = JSON.stringify(vars);
+  const key = JSON.stringify(vars) + declaredValues.length;
   if (cache?.key !== key) cache = { key, secrets: collect(vars) };
   return cache.secrets;
 }
@@ -67,6 +70,16 @@ function secrets(env: NodeJS.ProcessEnv = process.env): Secret[] {
 /** Adds packet-declared secret variable names (their values come from the worker's environment). */
 export function declareSecretNames(names: readonly string[] | undefined): void {
   for (const n of names ?? []) declaredNames.add(n);
+}
+
+/**
+ * Adds a secret that is not in the environment: the Temporal API key from a config file, or
+ * (for a `-----BEGIN` value or a path to one) TLS key material.
+ */
+export function declareSecretValue(name: string, valueOrKeyPath: string): void {
+  const material = keyMaterial(name, valueOrKeyPath);
+  if (material.length) declaredValues.push(...material);
+  else if (!existsSync(valueOrKeyPath)) declaredValues.push({ name, value: valueOrKeyPath });
 }
 
 /** The length of the longest secret (a stream holds back this much minus one). */

@@ -1,10 +1,13 @@
 // Worker bootstrap: connects, registers workflows and activities on the shared
 // task queue and this host's own queue, drains on signals.
 import { redactingActivityInterceptor, redactingCodec } from '../redact/codec.js';
+import { declareSecretValue } from '../redact/secrets.js';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
 import { hostname } from 'node:os';
 import { defaultHostId, hostQueueName } from '../activities/host.js';
 import type { AgentConfig } from '../activities/model.js';
+import { sdkConnectionOptions } from '../connection/options.js';
+import type { ConnectionSettings } from '../connection/settings.js';
 import { LanesError } from '../errors.js';
 import { McpRegistry } from '../mcp/registry.js';
 import { reapOrphanedGroups, recordProcessGroupsIn } from '../shell/group-records.js';
@@ -17,6 +20,8 @@ export interface LanesWorkerOptions {
   /** Register the test-only chaos activity (fault plans themselves are armed in the faults module). */
   allowChaos?: boolean;
   address: string;
+  /** TLS / API key of the Temporal connection (plaintext when omitted). */
+  connection?: ConnectionSettings;
   namespace: string;
   taskQueue: string;
   home: string;
@@ -69,11 +74,14 @@ export function installRuntime(level: LogLevel = 'INFO'): void {
 export async function createLanesWorker(opts: LanesWorkerOptions): Promise<RunningWorker> {
   let connection: NativeConnection;
   try {
-    connection = await NativeConnection.connect({ address: opts.address });
+    connection = await NativeConnection.connect(sdkConnectionOptions(opts.address, opts.connection ?? {}));
   } catch (e) {
     throw new LanesError('unavailable', `cannot reach Temporal at ${opts.address}: ${(e as Error).message}`,
       'Start a server with `lanes server` (or `lanes up`), or point TEMPORAL_ADDRESS / --address at one.', 'infra');
   }
+  // Connection secrets from flags or the config file are redacted like environment ones.
+  if (opts.connection?.apiKey) declareSecretValue('TEMPORAL_API_KEY', opts.connection.apiKey.value);
+  if (opts.connection?.tls?.keyFile) declareSecretValue('TEMPORAL_TLS_CLIENT_KEY', opts.connection.tls.keyFile.value);
   const hostId = opts.hostId ?? defaultHostId();
   const hostQueue = hostQueueName(opts.taskQueue, hostId);
   const mcpRegistry = new McpRegistry();
