@@ -45,7 +45,18 @@ import {
   prepareCandidate,
   removeCandidate,
 } from '../git/landing.js';
+import { type PreflightInput, preflightRepo } from '../git/preflight.js';
 import type { LaneCommit } from '../git/trailers.js';
+import { screenDiff, type ScreenResult } from '../git/screen.js';
+import { ScreenSchema, type ScreenSettings } from '../packet/schema.js';
+
+export interface ScreenDiffInput {
+  laneId: string;
+  worktreePath: string;
+  base: string;
+  /** The packet's `screen` section; absent = defaults. */
+  settings?: Partial<ScreenSettings>;
+}
 import { faultPoint } from '../testkit/faults/index.js';
 
 export { assertLanePath } from '../git/worktrees.js';
@@ -114,6 +125,24 @@ export function createGitActivities({ home }: GitActivitiesDeps) {
     }),
 
     /**
+     * The lane's first step on its host: the repository checks `lanes submit` ran on the
+     * client, again here (the host's view is the truth). Every problem leaves in one failure
+     * of the first problem's class, message and hint, never as a bare git error.
+     * Failure semantics: read-only, retry-safe; a problem -> validator (not retried).
+     */
+    preflightLane: boundary('preflightLane', async (input: PreflightInput): Promise<{ ok: true }> => {
+      const problems = await preflightRepo(input);
+      const first = problems[0];
+      if (first) {
+        throw laneFailure(first.failureClass, problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
+          hint: problems.map((p) => p.hint).join('; '),
+          fields: problems.map((p) => p.field),
+        });
+      }
+      return { ok: true };
+    }),
+
+    /**
      * Proves `worktreePath` is this lane's linked worktree and reports branch, head and dirtiness.
      * Failure semantics: read-only, retry-safe; outside the lane, missing or foreign -> workspace_mismatch.
      */
@@ -148,6 +177,17 @@ export function createGitActivities({ home }: GitActivitiesDeps) {
      * Failure semantics: read-only, retry-safe.
      */
     scopeCheck: boundary('scopeCheck', (input: ScopeCheckInput) => scopeCheck(home, input)),
+
+    /**
+     * The landing screen (src/git/screen.ts): symlinks out of the repo, oversized files, new
+     * executable bits, submodules, .git* config changes in the lane's diff against `base`,
+     * split by the packet's `screen` actions into refused and blocked findings.
+     * Failure semantics: read-only, retry-safe.
+     */
+    screenDiff: boundary('screenDiff', async (input: ScreenDiffInput): Promise<ScreenResult> => {
+      const ws = await assertWorkspace(home, { laneId: input.laneId, worktreePath: input.worktreePath });
+      return screenDiff(ws.worktreePath, input.base, ScreenSchema.parse(input.settings ?? {}));
+    }),
 
     /**
      * Rebases the lane branch onto `base` (staleness policy `rebase`); commits keep their trailers.
