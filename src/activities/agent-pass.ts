@@ -18,6 +18,7 @@ import { type FailureClass, laneFailure } from '../workflows/failures.js';
 import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
 import type { ArtifactStore } from './artifacts.js';
 import { initialPrompt } from './model.js';
+import { faultPoint } from '../testkit/faults/index.js';
 
 export interface AgentPassInput {
   laneId: string;
@@ -153,6 +154,8 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
           },
           onTurn(turn) {
             store.appendLine(laneId, turnsFile(pass), JSON.stringify({ run: record.runs, ...turn }));
+            // Drills kill the worker here, mid-pass, with the session saved and the agent running.
+            if (turn.index === 2) void faultPoint('mid_agent_pass', { home: store.home, laneId, pass, run: record.runs });
           },
           onFatal: () => fatal.abort(),
         });

@@ -8,8 +8,8 @@ export const CHAOS_FAULTS = ['throw', 'delay', 'crash'] as const;
 export const ChaosFaultSchema = z.enum(CHAOS_FAULTS);
 export type ChaosFault = z.infer<typeof ChaosFaultSchema>;
 
-/** Points every chaos lane passes through (it has no MCP servers). */
-export const CHAOS_POINTS: readonly KillPoint[] = KILL_POINTS.filter((p) => p !== 'after_mcp_startup');
+/** Points every chaos lane passes through (it has no MCP servers and runs the builtin agent). */
+export const CHAOS_POINTS: readonly KillPoint[] = KILL_POINTS.filter((p) => p !== 'after_mcp_startup' && p !== 'mid_agent_pass');
 
 /** mulberry32: a tiny, well-known seeded PRNG; enough to spread faults reproducibly. */
 export function seededRandom(seed: number): () => number {

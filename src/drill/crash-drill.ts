@@ -17,12 +17,16 @@ import { type FaultKind, type FaultPlanInput, FAULT_PLAN_ENV, faultRecordPath, t
 import { createFixtureRepo } from '../testkit/fixture-repo.js';
 import { type MockModelServer, startMockModelServer } from '../testkit/mock-model-server.js';
 import { eventsQuery, type LaneReport } from '../workflows/lane.js';
+import { passFile } from '../activities/agent-pass.js';
 import { checkInvariants, type DrillObservation, type InvariantResult } from './invariants.js';
 import { firstStartAfter, historyStarts, gitFacts, laneProcesses, readJsonLines, readPidLog } from './observe.js';
-import { DRILL_SCRIPT, drillPacket } from './scenario.js';
+import { drillPacket, drillScript } from './scenario.js';
 import { startSupervisedWorker, type SupervisedWorker } from './worker-process.js';
 
 export type DrillMode = 'worker_kill' | 'server_restart';
+
+export const DRILL_AGENTS = ['builtin', 'claude_code', 'codex'] as const;
+export type DrillAgent = (typeof DRILL_AGENTS)[number];
 
 export interface CrashDrillOptions {
   /** Temporal to use for worker_kill drills when it answers; otherwise the drill starts its own. */
@@ -46,6 +50,8 @@ export interface CrashDrillOptions {
   pointTimeoutMs?: number;
   /** How long the lane is held at the point while the server restarts, ms (default 8000). */
   serverRestartHoldMs?: number;
+  /** The drill lane's agent (default builtin); claude_code / codex run the real CLI against the mock. */
+  agent?: DrillAgent;
   onProgress?: (line: string) => void;
 }
 
@@ -122,6 +128,19 @@ function byTurn(mock: MockModelServer, scenario: string): Record<number, number>
   return out;
 }
 
+/** After a kill mid-pass: the pass completed once, in a second run that resumed the saved session. */
+function agentSessionResumed(home: string, laneId: string): InvariantResult {
+  const name = 'agent_session_resumed';
+  let record: { status?: string; runs?: number; sessionId?: string; summary?: { resumed?: boolean; sessionId?: string | null } } = {};
+  try {
+    record = JSON.parse(readFileSync(join(home, 'lanes', laneId, passFile(1)), 'utf8')) as typeof record;
+  } catch {
+    return { name, passed: false, detail: 'no record of agent pass 1' };
+  }
+  const passed = record.status === 'completed' && record.runs === 2 && record.summary?.resumed === true && record.summary.sessionId === record.sessionId;
+  return { name, passed, detail: `pass 1: ${record.status ?? '?'} after ${record.runs ?? '?'} run(s), session ${record.sessionId ?? 'none'}${record.summary?.resumed ? ' resumed' : ' not resumed'}` };
+}
+
 interface DrillContext {
   client: Client;
   address: string;
@@ -142,7 +161,8 @@ async function runPoint(ctx: DrillContext, point: KillPoint, run: number): Promi
   mkdirSync(home, { recursive: true });
   const laneId = `drill-${tag}`;
   const scenario = laneId;
-  ctx.mock.script(scenario, DRILL_SCRIPT);
+  const agent = ctx.opts.agent ?? 'builtin';
+  ctx.mock.script(scenario, drillScript(agent));
   const repo = await createFixtureRepo(join(home, 'repos', 'calculator'));
   const baseHead = await repo.head();
   const mcpSpawnLog = join(runDir, 'mcp-spawns.log');
@@ -159,6 +179,8 @@ async function runPoint(ctx: DrillContext, point: KillPoint, run: number): Promi
     LANES_HOST_ID: `drill-${tag}`,
     ANTHROPIC_BASE_URL: ctx.mock.anthropicBaseURL,
     ANTHROPIC_API_KEY: 'drill-key-not-secret',
+    OPENAI_BASE_URL: ctx.mock.openaiBaseURL,
+    OPENAI_API_KEY: 'drill-key-not-secret',
   };
   delete env[FAULT_PLAN_ENV];
 
@@ -177,7 +199,7 @@ async function runPoint(ctx: DrillContext, point: KillPoint, run: number): Promi
       env,
       logFile: join(runDir, 'worker.log'),
     });
-    const packet = normalizePacket(TaskPacketSchema.parse(drillPacket({ id: laneId, repoPath: repo.path, scenario, mcpSpawnLog })), home);
+    const packet = normalizePacket(TaskPacketSchema.parse(drillPacket({ id: laneId, repoPath: repo.path, scenario, mcpSpawnLog, agent })), home);
     const deadline = Date.now() + (ctx.opts.pointTimeoutMs ?? DEFAULT_POINT_TIMEOUT_MS);
     await submitLane(ctx.client, taskQueue, packet);
 
@@ -242,10 +264,13 @@ async function runPoint(ctx: DrillContext, point: KillPoint, run: number): Promi
     invariants.push(
       ...checkInvariants(observation, {
         oneTurnAskedTwice: ctx.mode === 'worker_kill' && endsActivity && point === 'mid_model_turn',
+        // The agent's request in flight when its worker died is asked again by the resumed session, or is lost from the count.
+        inFlightTurnMayRepeat: ctx.mode === 'worker_kill' && endsActivity && point === 'mid_agent_pass',
         workerRestarts: ctx.mode !== 'worker_kill' ? 'any' : fault === 'crash' ? 'one_sigkill' : fault === 'exit' ? 'one_exit' : 'none',
       }),
     );
     if (waitError && !report) invariants.find((i) => i.name === 'terminal_state')!.detail += ` (${waitError})`;
+    if (point === 'mid_agent_pass') invariants.push(agentSessionResumed(home, laneId));
   } catch (e) {
     invariants.push({ name: 'drill_ran', passed: false, detail: `the drill itself failed: ${(e as Error).message}` });
   } finally {

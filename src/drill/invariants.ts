@@ -41,6 +41,12 @@ export interface DrillExpectation {
   /** The crash lands between the provider's answer and the saved reply: that turn is asked twice. */
   oneTurnAskedTwice: boolean;
   /**
+   * An external agent was killed mid-pass: the request it had in flight is asked again by
+   * the resumed session (one turn twice) or answered but lost with the run (one request
+   * more than the turns counted); either at most once.
+   */
+  inFlightTurnMayRepeat?: boolean;
+  /**
    * Restarts the supervisor must have logged: one after SIGKILL (crash), one after exit 1
    * (exit), none (faults inside the worker), or any (the server was restarted instead).
    */
@@ -110,6 +116,10 @@ function modelTurnsBilledOnce(o: DrillObservation, e: DrillExpectation): Invaria
   const turns = o.report?.usage.turns;
   const summary = `${total} request(s) for ${entries.length} turn(s)${turns !== undefined ? `; the lane counted ${turns}` : ''}`;
   if (more.length > 0) return bad(name, `turn(s) ${more.map(([t, n]) => `${t} asked ${n} times`).join(', ')}; ${summary}`);
+  if (e.inFlightTurnMayRepeat) {
+    if (twice.length <= 1 && (turns === undefined || (total >= turns && total <= turns + 1))) return ok(name, `at most the in-flight turn asked again; ${summary}`);
+    return bad(name, `expected at most one extra request for the turn in flight at the kill; ${summary}`);
+  }
   if (e.oneTurnAskedTwice) {
     // The reply was received but not saved when the worker died: asking again is the price, once.
     if (twice.length === 1 && (turns === undefined || total === turns + 1)) return ok(name, `exactly one turn (${twice[0]![0]}) asked twice, as the kill point implies; ${summary}`);

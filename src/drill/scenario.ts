@@ -1,10 +1,12 @@
 // The lane every drill runs: the calculator fixture, an agent (the mock model over
 // HTTP, Anthropic wire format) that reads, calls an MCP tool, fixes, tests and
 // reports, one MCP stdio server, and a tested merge into main. It passes through
-// every kill point in KILL_POINTS.
+// every kill point of its agent kind (pointsForAgent): with `agent` claude_code or
+// codex the real CLI does the agent's part against the mock.
 import type { ScriptedTurn } from '../providers/scripted.js';
 import type { TaskPacketInput } from '../packet/schema.js';
 import { fixtureServerCommand } from '../testkit/mcp/fixture-servers.js';
+import { CLAUDE_CODE_FIX_SCRIPT, CODEX_FIX_SCRIPT } from '../testkit/agent-scripts.js';
 
 /** The mock model's script (same shape as CALCULATOR_SCRIPT, plus one MCP call). */
 export const DRILL_SCRIPT: ScriptedTurn[] = [
@@ -31,7 +33,20 @@ export interface DrillPacketOptions {
   scenario: string;
   /** File the MCP fixture appends each server pid to (to prove none outlives the lane). */
   mcpSpawnLog: string;
+  /** builtin (default): Lanes' own loop; claude_code / codex: the real CLI against the mock. */
+  agent?: 'builtin' | 'claude_code' | 'codex';
 }
+
+/** The mock's script for the drill lane's agent. */
+export function drillScript(agent: DrillPacketOptions['agent'] = 'builtin'): ScriptedTurn[] {
+  return agent === 'claude_code' ? CLAUDE_CODE_FIX_SCRIPT : agent === 'codex' ? CODEX_FIX_SCRIPT : DRILL_SCRIPT;
+}
+
+const DRILL_AGENT_SETTINGS = {
+  builtin: { provider: 'anthropic', model: 'claude-sonnet-4-5', maxTurns: 8, permissionMode: 'workspace_write' },
+  claude_code: { kind: 'claude_code', model: 'claude-sonnet-4-5', maxTurns: 8, permissionMode: 'workspace_write' },
+  codex: { kind: 'codex', model: 'gpt-5.1-codex', permissionMode: 'workspace_write' },
+} as const;
 
 export function drillPacket(o: DrillPacketOptions): TaskPacketInput {
   const echo = fixtureServerCommand('echo-server', ['--spawn-log', o.mcpSpawnLog]);
@@ -42,7 +57,7 @@ export function drillPacket(o: DrillPacketOptions): TaskPacketInput {
     repo: { path: o.repoPath, baseBranch: 'main' },
     acceptance: { targeted: [{ run: 'node --test test/', name: 'unit tests' }], requiredLevel: 'merge_ready', timeoutMs: 60_000 },
     merge: { mode: 'merge' },
-    agent: { provider: 'anthropic', model: 'claude-sonnet-4-5', maxTurns: 8, permissionMode: 'workspace_write' },
+    agent: { ...DRILL_AGENT_SETTINGS[o.agent ?? 'builtin'] },
     mcp: { servers: { echo: { command: echo.command, args: echo.args } } },
   };
 }

@@ -153,6 +153,14 @@ function hostActivities(queue: string, packet: TaskPacket, rehomeAfterMs: number
       retry: { initialInterval: '1s', maximumAttempts: 5 },
     }),
     misc: proxyActivities<LanesActivities>({ taskQueue, scheduleToStartTimeout, startToCloseTimeout: '2m', heartbeatTimeout: '30s', retry: { initialInterval: '1s', maximumAttempts: 5 } }),
+    // One external agent pass (docs/agents.md): bounded by the packet's pass timeout; a retry resumes the session.
+    agent: proxyActivities<LanesActivities>({
+      taskQueue,
+      scheduleToStartTimeout,
+      startToCloseTimeout: packet.agent.passTimeoutMs + 60_000,
+      heartbeatTimeout: '30s',
+      retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 3 },
+    }),
   };
 }
 
@@ -313,7 +321,7 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
           },
       },
     );
-  const acts = { git: follow('git'), model: follow('model'), tools: follow('tools'), tests: follow('tests'), misc: follow('misc') } as unknown as ReturnType<typeof hostActivities>;
+  const acts = { git: follow('git'), model: follow('model'), tools: follow('tools'), tests: follow('tests'), misc: follow('misc'), agent: follow('agent') } as unknown as ReturnType<typeof hostActivities>;
 
   const flush = async () => {
     const pending = events.filter((e) => e.seq > flushedSeq);
@@ -454,7 +462,33 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
     }
   };
 
+  /** An external agent's pass is one activity; its turns come back in the summary (docs/agents.md). */
+  const runExternalAgentPass = async (pass: number, extraPrompt?: string) => {
+    const { kind, provider, model } = packet.agent;
+    const summary = await withEscalation(`${kind} pass ${pass}`, () =>
+      acts.agent.agentPass({ laneId, pass, worktreePath: worktreePath!, agent: packet.agent, objective: packet.objective, scopePaths: packet.scope.paths, extraPrompt, mcpServers: packet.mcp.servers }),
+    );
+    usage.turns += summary.turns.length;
+    usage.inputTokens += summary.usage.inputTokens;
+    usage.outputTokens += summary.usage.outputTokens;
+    usage.costUsd += summary.costUsd;
+    for (const t of summary.turns) {
+      turn += 1;
+      const text = `turn ${turn}: ${t.toolUses.length} tool call(s) (${kind} pass ${pass}${summary.resumed ? ', resumed session' : ''})`;
+      const data = { turn, pass, kind, sessionId: summary.sessionId, resumed: summary.resumed, agentTurn: t.index, text: t.text, toolUses: t.toolUses, usage: t.usage };
+      if (!promptAccepted) {
+        promptAccepted = true;
+        setState('prompt_accepted', 'lane.prompt_accepted', `prompt accepted by ${kind} (${provider} ${model})`, { provider, model, scripted, kind, sessionId: summary.sessionId });
+        setState('running', 'lane.turn.completed', text, data);
+      } else emit('lane.turn.completed', text, data);
+    }
+    await checkBudget(turn);
+    await checkpoint(`work-${pass}`);
+    await flush();
+  };
+
   const runAgentPass = async (pass: number, extraPrompt?: string) => {
+    if (packet.agent.kind !== 'builtin') return runExternalAgentPass(pass, extraPrompt);
     for (let i = loop.turnInPass; i < packet.agent.maxTurns; i++) {
       turn += 1;
       const reply = await withEscalation(

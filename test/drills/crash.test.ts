@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KILL_POINTS } from '../../src/testkit/faults/points.js';
+import { KILL_POINTS, pointsForAgent } from '../../src/testkit/faults/points.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CrashDrillReport } from '../../src/drill/crash-drill.js';
 import { runCli } from '../support/cli.js';
@@ -43,7 +43,8 @@ describe('lanes drill crash', () => {
     expect(failures(report)).toEqual([]);
     expect(r.exitCode).toBe(0);
     expect(report).toMatchObject({ schema: 'lanes.drill/v1', drill: 'crash', mode: 'worker_kill', passed: true, server: { address: inject('temporalAddress'), startedByDrill: false } });
-    expect(report.points.map((p) => p.point)).toEqual([...KILL_POINTS]);
+    expect(report.points.map((p) => p.point)).toEqual(pointsForAgent('builtin'));
+    expect(report.points.map((p) => p.point)).not.toContain('mid_agent_pass');
     for (const p of report.points) {
       expect(p.invariants.map((i) => i.name)).toEqual(INVARIANTS);
       expect(p.resumeLatencyMs).toBeGreaterThan(0);
@@ -68,6 +69,23 @@ describe('lanes drill crash', () => {
     // Passing runs leave nothing behind.
     expect(readdirSync(runs)).toEqual([]);
   });
+
+  it.each([
+    ['claude_code', 'claude'],
+    ['codex', 'codex'],
+  ])('--agent %s: SIGKILL of the worker mid-pass resumes the real %s session; the lane lands once without a second completed pass', async (agent) => {
+    const runs = join(dir, `agent-${agent}`);
+    const r = await runCli(['--json', 'drill', 'crash', '--agent', agent, '--at', 'mid_agent_pass', '--dir', runs], { env, timeoutMs: 300_000 });
+    const report = r.json<CrashDrillReport>();
+    expect(failures(report)).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    const p = report.points[0]!;
+    expect(p.point).toBe('mid_agent_pass');
+    expect(p.invariants.map((i) => i.name)).toEqual([...INVARIANTS, 'agent_session_resumed']);
+    // The killed pass is the one retried (attempt 2), which resumed the saved session.
+    expect(p.resumedWith).toBe('agentPass#2');
+    expect(p.invariants.find((i) => i.name === 'agent_session_resumed')!.detail).toMatch(/completed after 2 run\(s\), session \S+ resumed/);
+  }, 360_000);
 
   it('--server-restart SIGKILLs and restarts its own dev server (same SQLite) mid-lane and the lane still lands once', async () => {
     const r = await runCli(['--json', 'drill', 'crash', '--server-restart', '--dir', join(dir, 'server-restart')], { env, timeoutMs: 240_000 });

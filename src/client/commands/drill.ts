@@ -1,9 +1,10 @@
 // `lanes drill crash`: kill the worker (or restart the dev server) at named kill
 // points while a real lane runs, and check that nothing was lost or done twice.
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type CrashDrillReport, runCrashDrill } from '../../drill/crash-drill.js';
+import { type CrashDrillReport, DRILL_AGENTS, type DrillAgent, runCrashDrill } from '../../drill/crash-drill.js';
 import { LanesError } from '../../errors.js';
 import { isKillPoint, KILL_POINTS, type KillPoint } from '../../testkit/faults/index.js';
+import { pointsForAgent } from '../../testkit/faults/points.js';
 import { action, intOption } from '../context.js';
 
 const DRILL_FAULTS = ['crash', 'exit', 'throw', 'enospc', 'mcp_crash', 'mcp_hang', 'index_lock'] as const;
@@ -18,6 +19,7 @@ interface DrillCrashFlags {
   keep?: boolean;
   dir?: string;
   pointTimeoutMs: number;
+  agent: DrillAgent;
 }
 
 function pointsOption(value: string, previous: KillPoint[] = []): KillPoint[] {
@@ -44,10 +46,11 @@ export function registerDrillCommands(program: Command): void {
     .command('crash')
     .description('Run the drill lane once per kill point, SIGKILL its supervised worker there (or restart the dev server), and check the invariants; exit 1 if any broke')
     .option('--at <points>', `kill point(s), comma-separated or repeated: ${KILL_POINTS.join(', ')}`, pointsOption)
-    .option('--all', 'every kill point')
+    .option('--all', "every kill point the drill lane's agent passes through")
     .option('--repeat <n>', 'runs per point', intOption('--repeat', 1, 100), 1)
     .option('--server-restart', 'hold the lane at the point and restart the dev server (SIGKILL, same SQLite) instead of killing the worker; the drill starts its own server (default point: mid_tests)')
     .addOption(new Option('--fault <kind>', 'what happens at the point in a worker drill: crash = SIGKILL the worker; the others act inside it (see docs/durability.md)').choices(DRILL_FAULTS).default('crash'))
+    .addOption(new Option('--agent <kind>', "the drill lane's agent: builtin (the mock model through Lanes' own loop), or the real claude_code / codex binary against the mock").choices(DRILL_AGENTS).default('builtin'))
     .option('--keep', 'keep the run folders of passing points too (failing ones are always kept)')
     .option('--dir <path>', 'parent folder for the run folders (default: a new temp folder)')
     .option('--point-timeout-ms <ms>', 'deadline for one lane', intOption('--point-timeout-ms', 10_000, 3_600_000), 180_000)
@@ -55,7 +58,7 @@ export function registerDrillCommands(program: Command): void {
       action(async ({ out, config }, flags: DrillCrashFlags) => {
         if (flags.serverRestart && flags.fault !== 'crash') throw new LanesError('usage', '--fault applies to worker drills, not --server-restart', 'Drop --fault, or drop --server-restart.');
         if (flags.all && flags.at) throw new LanesError('usage', '--at and --all are exclusive', 'Pass either --at <point>[,<point>...] or --all.');
-        const points: KillPoint[] = flags.all ? [...KILL_POINTS] : flags.at ? [...new Set(flags.at)] : flags.serverRestart ? ['mid_tests'] : [];
+        const points: KillPoint[] = flags.all ? pointsForAgent(flags.agent) : flags.at ? [...new Set(flags.at)] : flags.serverRestart ? ['mid_tests'] : [];
         if (points.length === 0) throw new LanesError('usage', 'no kill point selected', `Pass --at <point>[,<point>...] or --all (points: ${KILL_POINTS.join(', ')}).`);
         const report = await runCrashDrill({
           address: config.address,
@@ -67,6 +70,7 @@ export function registerDrillCommands(program: Command): void {
           keep: flags.keep === true,
           ...(flags.dir ? { dir: flags.dir } : {}),
           pointTimeoutMs: flags.pointTimeoutMs,
+          agent: flags.agent,
           onProgress: (l) => out.info(l),
         });
         out.result(report, renderDrillReport);

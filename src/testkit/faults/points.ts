@@ -12,6 +12,7 @@ export const KILL_POINTS = [
   'after_commit',
   'mid_merge',
   'after_merge',
+  'mid_agent_pass',
 ] as const;
 
 export type KillPoint = (typeof KILL_POINTS)[number];
@@ -27,7 +28,18 @@ export const KILL_POINT_DESCRIPTIONS: Record<KillPoint, string> = {
   after_commit: 'commitWork: the checkpoint commit exists, the activity (and its event) has not returned',
   mid_merge: 'prepareCandidate: the merge candidate is built, the target has not moved',
   after_merge: 'advanceTarget: the target ref moved to the candidate, the activity has not returned',
+  mid_agent_pass: 'agentPass: the external agent (claude_code, codex, command) finished two turns with its session id saved and is still running (the retry resumes the session)',
 };
+
+/** Points only Lanes' own agent loop passes through, and the one only external agents pass through. */
+export const BUILTIN_AGENT_POINTS: readonly KillPoint[] = ['mid_model_turn', 'after_reply_saved', 'mid_tool'];
+export const EXTERNAL_AGENT_POINTS: readonly KillPoint[] = ['mid_agent_pass'];
+
+/** The kill points a lane with this agent kind passes through, in KILL_POINTS order. */
+export function pointsForAgent(kind: 'builtin' | 'claude_code' | 'codex' | 'command'): KillPoint[] {
+  const skip = kind === 'builtin' ? EXTERNAL_AGENT_POINTS : BUILTIN_AGENT_POINTS;
+  return KILL_POINTS.filter((p) => !skip.includes(p));
+}
 
 export function isKillPoint(value: unknown): value is KillPoint {
   return typeof value === 'string' && (KILL_POINTS as readonly string[]).includes(value);
