@@ -41,6 +41,17 @@ export const PROVIDER_VARIABLES: Record<ProviderName, readonly string[]> = {
   scripted: [],
 };
 
+/**
+ * HOME for claude and codex: a per-lane folder. Both snapshot the user's shell by sourcing
+ * ~/.bashrc in their own process groups, whose background jobs (version managers' rehash
+ * and the like) would outlive the pass; and the operator's dotfiles are no business of a lane.
+ */
+function agentHome(stateDir: string): string {
+  const home = join(stateDir, 'home');
+  mkdirSync(home, { recursive: true });
+  return home;
+}
+
 function pick(env: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of names) {
@@ -104,6 +115,7 @@ function claudeInvocation(input: InvocationInput): AgentInvocation {
     env: {
       ...pick(env, BASE_VARIABLES),
       ...pick(env, PROVIDER_VARIABLES.anthropic),
+      HOME: agentHome(input.stateDir),
       CLAUDE_CONFIG_DIR: configDir,
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       DISABLE_AUTOUPDATER: '1',
@@ -159,7 +171,7 @@ function codexInvocation(input: InvocationInput): AgentInvocation {
   return {
     file: agentBinary('codex', env),
     args,
-    env: { ...pick(env, BASE_VARIABLES), ...pick(env, PROVIDER_VARIABLES.openai), CODEX_HOME: home },
+    env: { ...pick(env, BASE_VARIABLES), ...pick(env, PROVIDER_VARIABLES.openai), HOME: agentHome(input.stateDir), CODEX_HOME: home },
     input: input.prompt,
   };
 }

@@ -15,11 +15,14 @@ export const CLAUDE_CODE_FIX_SCRIPT: ScriptedTurn[] = [
   { text: 'Added multiply(a, b) to src/math.js; the tests pass.' },
 ];
 
-/** Codex's shell tool (`exec_command`) does the reading, the edit and the test run. */
+/**
+ * Codex's shell tool (`exec_command`) does the reading, the edit and the test run; `login: false`
+ * keeps it from sourcing the host's login profile (whose background jobs would outlive the pass).
+ */
 export const CODEX_FIX_SCRIPT: ScriptedTurn[] = [
-  { text: 'Reading the module under test.', toolCalls: [{ name: 'exec_command', input: { cmd: 'cat src/math.js' } }] },
-  { text: 'multiply is missing; adding it.', toolCalls: [{ name: 'exec_command', input: { cmd: `cat > src/math.js <<'EOF'\n${CALCULATOR_FIX}EOF` } }] },
-  { text: 'Running the tests.', toolCalls: [{ name: 'exec_command', input: { cmd: 'node --test test/' } }] },
+  { text: 'Reading the module under test.', toolCalls: [{ name: 'exec_command', input: { cmd: 'cat src/math.js', login: false } }] },
+  { text: 'multiply is missing; adding it.', toolCalls: [{ name: 'exec_command', input: { cmd: `cat > src/math.js <<'EOF'\n${CALCULATOR_FIX}EOF`, login: false } }] },
+  { text: 'Running the tests.', toolCalls: [{ name: 'exec_command', input: { cmd: 'node --test test/', login: false } }] },
   { text: 'Added multiply(a, b) to src/math.js; the tests pass.' },
 ];
 

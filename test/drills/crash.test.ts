@@ -81,7 +81,7 @@ describe('lanes drill crash', () => {
     expect(r.exitCode).toBe(0);
     const p = report.points[0]!;
     expect(p.point).toBe('mid_agent_pass');
-    expect(p.invariants.map((i) => i.name)).toEqual([...INVARIANTS, 'agent_session_resumed']);
+    expect(p.invariants.map((i) => i.name)).toEqual([...INVARIANTS.slice(0, -1), 'agent_session_resumed', 'worker_stopped']);
     // The killed pass is the one retried (attempt 2), which resumed the saved session.
     expect(p.resumedWith).toBe('agentPass#2');
     expect(p.invariants.find((i) => i.name === 'agent_session_resumed')!.detail).toMatch(/completed after 2 run\(s\), session \S+ resumed/);
