@@ -6,8 +6,8 @@ import type { ChaosInvariant } from '../chaos/invariants.js';
 import type { ChaosFault } from '../chaos/plan.js';
 import { CHAOS_VIOLATIONS } from '../shared/search-attributes.js';
 import type { LanesActivities } from '../worker/activities.js';
-import { classifyFailure } from './failures.js';
-import { laneWorkflow } from './lane.js';
+import { classifyFailure } from '../failures.js';
+import { laneWorkflow } from './lane/workflow.js';
 
 export interface ChaosInput {
   /** Default: derived from the workflow id, so each scheduled run differs but is reproducible. */

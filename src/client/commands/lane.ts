@@ -5,7 +5,7 @@ import { type Command, Option } from 'commander';
 import { LanesError } from '../../errors.js';
 import { loadPacketFile } from '../../packet/parse.js';
 import type { LaneEvent } from '../../workflows/events.js';
-import { eventsQuery, type LaneReport, resolveUpdate, stateQuery, summaryQuery, trustSignal } from '../../workflows/lane.js';
+import { eventsQuery, LANE_WORKFLOW_TYPE, type LaneReport, resolveUpdate, stateQuery, summaryQuery, trustSignal } from '../../workflows/lane/api.js';
 import { EVENT_TYPES } from '../../workflows/events.js';
 import { action, intOption } from '../context.js';
 import { followEvents, handleFor, laneIdFor, normalizePacket, requireLane, requireOpenLane, submitLane, waitForReport } from '../lanes.js';
@@ -177,7 +177,7 @@ export function registerLaneCommands(program: Command): void {
       action(async ({ out, config }, opts: { limit: number; query?: string }) =>
         withClient(config, async (client) => {
           const rows: Record<string, unknown>[] = [];
-          const q = `WorkflowType = 'laneWorkflow'${opts.query ? ` AND (${opts.query})` : ''}`;
+          const q = `WorkflowType = '${LANE_WORKFLOW_TYPE}'${opts.query ? ` AND (${opts.query})` : ''}`;
           for await (const wf of client.workflow.list({ query: q })) {
             const sa = wf.searchAttributes as Record<string, unknown[] | undefined>;
             rows.push({
