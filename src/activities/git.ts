@@ -4,7 +4,7 @@
 // is its FailureClass; anything unexpected is `infra` (retryable).
 import { ApplicationFailure } from '@temporalio/common';
 import { LanesError } from '../errors.js';
-import { classifyFailure, laneFailure } from '../workflows/failures.js';
+import { classifyFailure, laneFailure } from '../failures.js';
 import {
   type BranchStatusInput,
   type BranchStatusResult,
@@ -46,7 +46,7 @@ import {
   removeCandidate,
 } from '../git/landing.js';
 import type { LaneCommit } from '../git/trailers.js';
-import { faultPoint } from '../testkit/faults/index.js';
+import { faultPoint } from '../faults/index.js';
 
 export { assertLanePath } from '../git/worktrees.js';
 export type { GitIdentity } from '../git/client.js';

@@ -13,10 +13,10 @@ import { normalizePacket, submitLane, waitForReport, workflowIdFor } from '../cl
 import { requireTemporalBinary } from '../devserver/provision.js';
 import { type DevServer, freePort, isServerReachable, startDevServer } from '../devserver/server.js';
 import { TaskPacketSchema } from '../packet/schema.js';
-import { type FaultKind, type FaultPlanInput, FAULT_PLAN_ENV, faultRecordPath, type FaultFiringRecord, type KillPoint } from '../testkit/faults/index.js';
-import { createFixtureRepo } from '../testkit/fixture-repo.js';
+import { type FaultKind, type FaultPlanInput, FAULT_PLAN_ENV, faultRecordPath, type FaultFiringRecord, type KillPoint } from '../faults/index.js';
+import { createFixtureRepo } from '../demo/fixture-repo.js';
 import { type MockModelServer, startMockModelServer } from '../testkit/mock-model-server.js';
-import { eventsQuery, type LaneReport } from '../workflows/lane.js';
+import { eventsQuery, type LaneReport } from '../workflows/lane/api.js';
 import { checkInvariants, type DrillObservation, type InvariantResult } from './invariants.js';
 import { firstStartAfter, historyStarts, gitFacts, laneProcesses, readJsonLines, readPidLog } from './observe.js';
 import { DRILL_SCRIPT, drillPacket } from './scenario.js';

@@ -2,7 +2,7 @@
 // what was observed (docs/durability.md lists the guarantees these prove).
 import type { LaneCommit } from '../git/trailers.js';
 import { LaneEventSchema } from '../workflows/events.js';
-import type { LaneReport } from '../workflows/lane.js';
+import type { LaneReport } from '../workflows/lane/api.js';
 
 export interface InvariantResult {
   name: string;

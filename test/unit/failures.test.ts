@@ -10,7 +10,7 @@ import {
   TimeoutType,
 } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { LanesError } from '../../../src/errors.js';
+import { LanesError } from '../../src/errors.js';
 import {
   classifyFailure,
   FAILURE_CLASSES,
@@ -19,7 +19,7 @@ import {
   isFailureClass,
   isRetryable,
   laneFailure,
-} from '../../../src/workflows/failures.js';
+} from '../../src/failures.js';
 
 /** The expected retry decision, written out per class (a new class must be added here). */
 const RETRYABLE: Record<FailureClass, boolean> = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkInvariants, type DrillExpectation, type DrillObservation } from '../../../src/drill/invariants.js';
-import type { LaneReport } from '../../../src/workflows/lane.js';
+import type { LaneReport } from '../../../src/workflows/lane/api.js';
 
 const laneId = 'drill-x';
 const event = (seq: number) => ({ schema: 'lanes.event/v1', seq, ts: '2026-01-01T00:00:00.000Z', laneId, type: 'lane.started', state: 'spawning', greenLevel: 'none', detail: '', data: {} });
