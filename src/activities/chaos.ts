@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { type ChaosFault, chaosFaultPlan } from '../chaos/plan.js';
-import { type ChaosInvariant, checkChaosLane } from '../chaos/invariants.js';
+import { type ChaosInvariant, checkChaosLane } from '../faults/invariants.js';
 import { gitFacts } from '../drill/observe.js';
 import { packetFingerprint } from '../packet/fingerprint.js';
 import { type TaskPacket, TaskPacketSchema } from '../packet/schema.js';
