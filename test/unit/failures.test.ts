@@ -53,7 +53,7 @@ const childWrap = (cause: Error) =>
 /** What Temporal makes of a non-ApplicationFailure error thrown by an activity: type = constructor name. */
 const converted = (message: string, cause?: Error) => ApplicationFailure.create({ type: 'Error', message, cause });
 
-describe('workflows/failures', () => {
+describe('failures', () => {
   it('lists every class exactly once and recognises only those', () => {
     expect(new Set(FAILURE_CLASSES).size).toBe(FAILURE_CLASSES.length);
     expect(Object.keys(RETRYABLE).sort()).toEqual([...FAILURE_CLASSES].sort());
