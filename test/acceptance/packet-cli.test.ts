@@ -11,7 +11,7 @@ import { runCli } from '../support/cli.js';
 import { type LaneStack, startLaneStack } from '../support/lane-stack.js';
 import { uniqueTaskQueue } from '../support/temporal.js';
 
-const EXAMPLES = new URL('../../examples', import.meta.url).pathname;
+const EXAMPLES = new URL('../../examples/', import.meta.url).pathname;
 
 let stack: LaneStack;
 let dir: string;

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as workflows from '../../src/workflows/index.js';
 import { workflowsEntry } from '../../src/worker/bundle.js';
 
-const dir = fileURLToPath(new URL('../histories', import.meta.url));
+const dir = fileURLToPath(new URL('../histories/', import.meta.url));
 const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 const load = (f: string) => ({ workflowId: f.replace(/(\.run\d+)?\.json$/, ''), history: JSON.parse(readFileSync(dir + f, 'utf8')) });
 const typeOf = (h: any): string => h.events[0].workflowExecutionStartedEventAttributes.workflowType.name;
