@@ -1,6 +1,7 @@
 // Assembles the `lanes` CLI from the command groups; no command logic here.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { registerBoardCommand } from './commands/board-web.js';
 import { registerChaosCommands } from './commands/chaos.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
@@ -43,6 +44,7 @@ export function buildProgram(format: OutputFormat): Command {
   registerDoctorCommand(program);
   registerDemoCommand(program);
   registerLaneCommands(program);
+  registerBoardCommand(program);
   registerPacketCommands(program);
   registerChaosCommands(program);
   registerDrillCommands(program);

@@ -1,0 +1,63 @@
+// `lanes board --web`: the web board on its own (`lanes up` serves it too). The board
+// modules load only when the command runs, so other commands start fast.
+import type { Command } from 'commander';
+import type { LanesConfig } from '../../config.js';
+import { LanesError } from '../../errors.js';
+import { action, intOption } from '../context.js';
+import type { Output } from '../output.js';
+import { withClient } from '../temporal.js';
+import { untilSignal } from './server.js';
+
+export interface WebBoardFlags {
+  web?: boolean;
+  port: number;
+  host: string;
+  webUiUrl?: string;
+}
+
+/** The board line both `lanes board --web` and `lanes up` print. */
+export function describeBoard(b: { url: string; host: string; port: number; tokenRequired: boolean; webUiUrl: string | null }) {
+  return { url: b.url, host: b.host, port: b.port, tokenRequired: b.tokenRequired, readOnly: true, webUiUrl: b.webUiUrl };
+}
+
+export function addWebBoardOptions(cmd: Command): Command {
+  return cmd
+    .option('--web', 'serve the web board (a live table of lanes, read-only) instead of printing')
+    .option('--port <n>', 'web board port (0 = any free port)', intOption('--port', 0), 8234)
+    .option('--host <address>', 'web board bind address; anything but loopback needs LANES_BOARD_TOKEN', '127.0.0.1')
+    .option('--web-ui-url <url>', 'Temporal Web UI base URL for links (env LANES_WEB_UI_URL; default: the dev server pairing, gRPC port + 1000)');
+}
+
+export async function serveWebBoard(out: Output, config: LanesConfig, flags: WebBoardFlags): Promise<number> {
+  const [{ launchBoard }, { defaultWebUiUrl }] = await Promise.all([import('../../board/launch.js'), import('../../board/discovery.js')]);
+  return withClient(config, async (client) => {
+    const board = await launchBoard({
+      client,
+      home: config.home,
+      namespace: config.namespace,
+      host: flags.host,
+      port: flags.port,
+      token: process.env.LANES_BOARD_TOKEN,
+      webUiUrl: flags.webUiUrl ?? defaultWebUiUrl(config.address),
+    });
+    try {
+      out.line({ event: 'board.ready', ...describeBoard(board) }, (v) =>
+        `Lanes web board: ${v.url}${v.tokenRequired ? ' (token required: LANES_BOARD_TOKEN)' : ''}\n  read-only; Temporal Web UI links: ${v.webUiUrl ?? '-'}\nPress Ctrl-C to stop.`,
+      );
+      const signal = await untilSignal();
+      out.line({ event: 'board.stopped', signal }, () => 'Lanes web board stopped');
+      return 0;
+    } finally {
+      await board.close();
+    }
+  });
+}
+
+export function registerBoardCommand(program: Command): void {
+  addWebBoardOptions(program.command('board').description('Show the lanes: --web serves the live web board (read-only; 127.0.0.1 unless LANES_BOARD_TOKEN is set)')).action(
+    action(async ({ out, config }, flags: WebBoardFlags) => {
+      if (!flags.web) throw new LanesError('usage', 'lanes board needs --web in this version (the web board)', 'Run `lanes board --web`, or `lanes list` / `lanes status <lane>` in a terminal.');
+      return serveWebBoard(out, config, flags);
+    }),
+  );
+}
