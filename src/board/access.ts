@@ -34,7 +34,7 @@ export function accessPolicyFor(host: string, token: string | undefined): Access
   }
   const loopback = isLoopbackHost(host);
   if (!loopback && t === null) {
-    throw new LanesError('validation', `the board would bind ${host}, which is reachable from other machines, without a token`,
+    throw new LanesError('validation', `the board would bind ${host}, which is reachable from other machines, without a token (LANES_BOARD_TOKEN)`,
       'Set LANES_BOARD_TOKEN (at least 16 random characters) or bind 127.0.0.1 (the default) and reach it through an SSH tunnel.');
   }
   return { host, token: t, loopbackOnly: loopback };

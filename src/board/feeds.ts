@@ -23,6 +23,11 @@ export function sseMessage(event: string, data: string): string {
   return `event: ${event}\n${data.split(/\r?\n/).map((l) => `data: ${l}`).join('\n')}\n\n`;
 }
 
+/** One feed per distinct filter set. */
+export function feedKey(filters: BoardFilters): string {
+  return FILTER_NAMES.map((k) => filters[k] ?? '').join('\u0000');
+}
+
 export class BoardFeeds {
   private readonly feeds = new Map<string, Feed>();
 
@@ -33,7 +38,7 @@ export class BoardFeeds {
   ) {}
 
   subscribe(filters: BoardFilters, req: IncomingMessage, res: ServerResponse, headers: Record<string, string>, redact: (s: string) => string): void {
-    const key = FILTER_NAMES.map((k) => filters[k] ?? '').join('\u0000');
+    const key = feedKey(filters);
     let feed = this.feeds.get(key);
     if (!feed) {
       feed = { filters, clients: new Set(), timer: null, last: null, busy: false };

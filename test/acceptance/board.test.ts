@@ -96,10 +96,10 @@ describe.runIf(browserAvailable('web board browser tests'))('web board in Chromi
     await screenshot(page, 'board');
 
     // Live: approve the review lane elsewhere; the row changes without a reload.
-    await page.evaluate(() => ((window as unknown as { boardMarker: number }).boardMarker = 42));
+    await page.evaluate(() => ((globalThis as unknown as { boardMarker: number }).boardMarker = 42));
     expect((await stack.cli(['resolve', 'b-review', '--approve', '--note', 'from the board test'])).exitCode).toBe(0);
     await expect.poll(() => page.locator('#lane-b-review').getAttribute('data-state'), { timeout: 60_000, interval: 250 }).toBe('finished');
-    expect(await page.evaluate(() => (window as unknown as { boardMarker?: number }).boardMarker)).toBe(42);
+    expect(await page.evaluate(() => (globalThis as unknown as { boardMarker?: number }).boardMarker)).toBe(42);
     // Must not: any request off the board's own origin (no external assets), or a script error.
     expect(foreign).toEqual([]);
     expect(errors).toEqual([]);
