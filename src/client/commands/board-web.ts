@@ -5,7 +5,6 @@ import type { LanesConfig } from '../../config.js';
 import { LanesError } from '../../errors.js';
 import { action, intOption } from '../context.js';
 import type { Output } from '../output.js';
-import { withClient } from '../temporal.js';
 import { untilSignal } from './server.js';
 
 export interface WebBoardFlags {
@@ -29,7 +28,7 @@ export function addWebBoardOptions(cmd: Command): Command {
 }
 
 export async function serveWebBoard(out: Output, config: LanesConfig, flags: WebBoardFlags): Promise<number> {
-  const [{ launchBoard }, { defaultWebUiUrl }] = await Promise.all([import('../../board/launch.js'), import('../../board/discovery.js')]);
+  const [{ launchBoard }, { defaultWebUiUrl }, { withClient }] = await Promise.all([import('../../board/launch.js'), import('../../board/discovery.js'), import('../temporal.js')]);
   return withClient(config, async (client) => {
     const board = await launchBoard({
       client,
@@ -51,6 +50,29 @@ export async function serveWebBoard(out: Output, config: LanesConfig, flags: Web
       await board.close();
     }
   });
+}
+
+/**
+ * The board `lanes up` runs beside the Web UI: its own Temporal connection, closed with
+ * the board. Loopback only unless LANES_BOARD_TOKEN is set (then still 127.0.0.1: `up`
+ * never widens the bind; use `lanes board --web --host` for that).
+ */
+export async function startBoardForUp(config: LanesConfig, port: number, webUiUrl: string | null): Promise<{ info: ReturnType<typeof describeBoard>; close(): Promise<void> }> {
+  const [{ Client, Connection }, { launchBoard }] = await Promise.all([import('@temporalio/client'), import('../../board/launch.js')]);
+  const connection = await Connection.connect({ address: config.address, connectTimeout: 5_000 });
+  try {
+    const board = await launchBoard({ client: new Client({ connection, namespace: config.namespace }), home: config.home, namespace: config.namespace, port, token: process.env.LANES_BOARD_TOKEN, webUiUrl });
+    return {
+      info: describeBoard(board),
+      async close() {
+        await board.close();
+        await connection.close();
+      },
+    };
+  } catch (e) {
+    await connection.close();
+    throw e;
+  }
 }
 
 export function registerBoardCommand(program: Command): void {
