@@ -8,6 +8,7 @@ import { registerDoctorCommand } from './commands/doctor.js';
 import { registerDrillCommands } from './commands/drill.js';
 import { registerLaneCommands } from './commands/lane.js';
 import { registerMcpCommands } from './commands/mcp.js';
+import { registerOpenCommand } from './commands/open.js';
 import { registerPacketCommands } from './commands/packet.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerSetupCommand } from './commands/setup.js';
@@ -45,6 +46,7 @@ export function buildProgram(format: OutputFormat): Command {
   registerDemoCommand(program);
   registerLaneCommands(program);
   registerBoardCommand(program);
+  registerOpenCommand(program);
   registerPacketCommands(program);
   registerChaosCommands(program);
   registerDrillCommands(program);

@@ -88,7 +88,7 @@ describe.runIf(browserAvailable('web board browser tests'))('web board in Chromi
     await expect.poll(() => red.locator('.blocker').textContent()).toContain('test');
     expect(await red.locator('.next').textContent()).toContain('lanes resolve <lane> --retry');
     const review = page.locator('#lane-b-review');
-    expect(await review.locator('.next').textContent()).toContain('--approve');
+    expect(await review.locator('.blocker').textContent()).toContain('review required');
     expect(await page.locator('#lane-b-done .next').textContent()).toContain('none: the lane is finished');
     // Must not: a finished lane showing a blocker.
     expect(await page.locator('#lane-b-done .blocker').count()).toBe(0);
@@ -148,5 +148,21 @@ describe.runIf(browserAvailable('web board browser tests'))('web board in Chromi
     expect(await page.locator('#landing').textContent()).toMatch(/landed on main at [0-9a-f]{10}/);
     expect(await page.locator('#failing-log').count()).toBe(0);
     await page.close();
+  });
+
+  it('`lanes open <lane>` prints the lane\'s Web UI and board URLs; an unknown lane is an error', async () => {
+    const r = await stack.cli(['open', 'b-red', '--json']);
+    expect(r.exitCode).toBe(0);
+    const v = r.json();
+    expect(v.board).toBe(`${board.ready.url}/lanes/b-red`);
+    expect(v.boardRunning).toBe(true);
+    expect(v.webUi).toBe(`http://127.0.0.1:9/ui/namespaces/default/workflows/lane-b-red/${v.runId}/history`);
+    const text = await stack.cli(['open', 'b-red']);
+    expect(text.stdout).toContain(`board:  ${board.ready.url}/lanes/b-red`);
+    const missing = await stack.cli(['open', 'no-such-lane', '--json']);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.json().error.code).toBe('not_found');
+    // Must not: URLs for a lane that does not exist.
+    expect(missing.stdout).not.toContain('/lanes/no-such-lane');
   });
 });
