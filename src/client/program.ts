@@ -10,6 +10,8 @@ import { registerLaneCommands } from './commands/lane.js';
 import { registerMcpCommands } from './commands/mcp.js';
 import { registerOpenCommand } from './commands/open.js';
 import { registerPacketCommands } from './commands/packet.js';
+import { registerPlanCommands } from './commands/plan.js';
+import { registerRunCommands } from './commands/run.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerSetupCommand } from './commands/setup.js';
 import { registerUpCommand } from './commands/up.js';
@@ -27,6 +29,13 @@ export function buildProgram(format: OutputFormat): Command {
     .option('--address <host:port>', 'Temporal frontend address (env TEMPORAL_ADDRESS, default localhost:7233)')
     .option('--namespace <ns>', 'Temporal namespace (env TEMPORAL_NAMESPACE, default "default")')
     .option('--task-queue <name>', 'Lanes task queue (env LANES_TASK_QUEUE, default "lanes")')
+    .option('--tls', 'connect to Temporal over TLS (env TEMPORAL_TLS; implied by any --tls-* option or an API key)')
+    .option('--no-tls', 'force plaintext even with an API key')
+    .option('--tls-ca-path <file>', 'CA certificate (PEM) that signed the server certificate (env TEMPORAL_TLS_SERVER_CA_CERT_PATH)')
+    .option('--tls-cert-path <file>', 'client certificate (PEM) for mTLS (env TEMPORAL_TLS_CLIENT_CERT_PATH)')
+    .option('--tls-key-path <file>', 'private key (PEM) of the client certificate (env TEMPORAL_TLS_CLIENT_KEY_PATH)')
+    .option('--tls-server-name <name>', 'server name to verify instead of the address host (env TEMPORAL_TLS_SERVER_NAME)')
+    .option('--api-key <key>', 'Temporal API key, sent as a bearer token; prefer env TEMPORAL_API_KEY (argv is visible to other users)')
     .showHelpAfterError(format === 'text' ? '(run with --help for usage)' : false)
     .exitOverride()
     .configureOutput({
@@ -48,6 +57,8 @@ export function buildProgram(format: OutputFormat): Command {
   registerBoardCommand(program);
   registerOpenCommand(program);
   registerPacketCommands(program);
+  registerPlanCommands(program);
+  registerRunCommands(program);
   registerChaosCommands(program);
   registerDrillCommands(program);
   registerMcpCommands(program);

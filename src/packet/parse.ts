@@ -54,13 +54,20 @@ export function validatePacket(raw: unknown, source: string = DEFAULT_SOURCE): T
   return result.data;
 }
 
-function decodePacket(text: string, opts: ParsePacketOptions): { packet: TaskPacket; raw: unknown } {
+function decodePacket(input: string, opts: ParsePacketOptions): { packet: TaskPacket; raw: unknown } {
   const source = opts.source ?? DEFAULT_SOURCE;
+  // Editors on Windows save a UTF-8 byte-order mark; YAML skips it, JSON.parse does not. Same for both.
+  const text = input.replace(/^\uFEFF/, '');
   if (text.trim() === '') {
     throw new LanesError('validation', `${source}: the packet is empty; allowed: a JSON or YAML object with at least objective, repo, acceptance and agent`, 'See examples/minimal.yaml.');
   }
   const raw = decodeText(text, opts.format ?? formatFromSource(opts.source), source);
   return { packet: validatePacket(raw, source), raw };
+}
+
+/** JSON or YAML text to a value (format from the source's extension, else guessed); syntax errors name the location. */
+export function decodeDocument(text: string, source: string): unknown {
+  return decodeText(text, formatFromSource(source), source);
 }
 
 function formatFromSource(source: string | undefined): PacketFormat | undefined {

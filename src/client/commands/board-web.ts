@@ -58,8 +58,8 @@ export async function serveWebBoard(out: Output, config: LanesConfig, flags: Web
  * never widens the bind; use `lanes board --web --host` for that).
  */
 export async function startBoardForUp(config: LanesConfig, port: number, webUiUrl: string | null): Promise<{ info: ReturnType<typeof describeBoard>; close(): Promise<void> }> {
-  const [{ Client, Connection }, { launchBoard }] = await Promise.all([import('@temporalio/client'), import('../../board/launch.js')]);
-  const connection = await Connection.connect({ address: config.address, connectTimeout: 5_000 });
+  const [{ Client }, { launchBoard }, { connectClient }] = await Promise.all([import('@temporalio/client'), import('../../board/launch.js'), import('../temporal.js')]);
+  const connection = await connectClient(config);
   try {
     const board = await launchBoard({ client: new Client({ connection, namespace: config.namespace }), home: config.home, namespace: config.namespace, port, token: process.env.LANES_BOARD_TOKEN, webUiUrl });
     return {

@@ -1,11 +1,12 @@
 // `lanes up`: the embedded default — a dev server (unless one is reachable) in this
 // process, plus a supervised worker child that is restarted if it crashes.
 import type { Command } from 'commander';
-import { type DevServer, isServerReachable } from '../../devserver/server.js';
+import { isServerReachable } from '../../devserver/server.js';
+import { connectionArgs } from '../../connection/settings.js';
 import { action, intOption } from '../context.js';
 import { startBoardForUp } from './board-web.js';
 import { runSupervised } from './worker.js';
-import { addServerOptions, describeServer, launchServer, type ServerFlags } from './server.js';
+import { addServerOptions, describeServer, launchServer, type LaunchedServer, type ServerFlags } from './server.js';
 
 export function registerUpCommand(program: Command): void {
   addServerOptions(
@@ -16,8 +17,8 @@ export function registerUpCommand(program: Command): void {
       .option('--no-board', 'do not serve the web board'),
   ).action(
     action(async ({ out, config }, flags: ServerFlags & { board: boolean; boardPort: number }) => {
-      let server: DevServer | undefined;
-      if (!(await isServerReachable(config.address))) {
+      let server: LaunchedServer | undefined;
+      if (!(await isServerReachable(config.address, config.connection))) {
         server = await launchServer(config, flags, out);
         config.address = server.address;
       }
@@ -29,7 +30,9 @@ export function registerUpCommand(program: Command): void {
         throw e;
       }
       let announced = false;
-      const workerArgs = ['--json', '--address', config.address, '--namespace', config.namespace, '--task-queue', config.taskQueue, 'worker'];
+      // The worker child gets the same TLS settings as flags; an API key travels in its environment only.
+      if (config.connection.apiKey) process.env.TEMPORAL_API_KEY = config.connection.apiKey.value;
+      const workerArgs = ['--json', '--address', config.address, '--namespace', config.namespace, '--task-queue', config.taskQueue, ...connectionArgs(config.connection), 'worker'];
       try {
         const code = await runSupervised(out, workerArgs, {
           // up.ready stays the first line: the first spawn is announced by it.
