@@ -11,7 +11,8 @@ export interface LaneSummary {
   lastSeq: number;
   lastEvent: string | null;
   lastCheckpoint: { seq: number; type: string; detail: string; commit?: string } | null;
-  blocker: { class: FailureClass; detail: string; since: string } | null;
+  /** `tail`: the end of the failing test output when tests caused the block (capped). */
+  blocker: { class: FailureClass; detail: string; since: string; tail?: string } | null;
   recommendedAction: string;
 }
 
@@ -81,9 +82,37 @@ export function summarize(laneId: string, events: readonly LaneEvent[]): LaneSum
     lastCheckpoint: checkpoint
       ? { seq: checkpoint.seq, type: checkpoint.type, detail: checkpoint.detail, ...(typeof checkpoint.data.sha === 'string' ? { commit: checkpoint.data.sha } : {}) }
       : null,
-    blocker: blockerClass
-      ? { class: blockerClass, detail: (blocking ?? last)?.detail ?? '', since: (blocking ?? last)?.ts ?? '' }
-      : null,
+    blocker: blockerClass ? blockerOf(blockerClass, blocking ?? last) : null,
     recommendedAction,
   };
+}
+
+function blockerOf(cls: FailureClass, e: LaneEvent | undefined): NonNullable<LaneSummary['blocker']> {
+  const tail = e?.data.failingTail;
+  return { class: cls, detail: e?.detail ?? '', since: e?.ts ?? '', ...(typeof tail === 'string' && tail ? { tail } : {}) };
+}
+
+/** Characters of a Current Details line (the Web UI frame fits three ~110-character lines). */
+export const DETAILS_LINE_CHARS = 100;
+
+/** Text for markdown the Web UI renders: one line, no HTML, no markup from event text. */
+export function markdownText(text: string, max = DETAILS_LINE_CHARS): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  const cut = one.length > max ? `${one.slice(0, max - 1)}…` : one;
+  return cut.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/([\\`*_[\]#|~])/g, '\\$1');
+}
+
+/**
+ * The Web UI's Current Details of a lane: three lines in one paragraph (hard breaks), in
+ * order of importance — phase and next action, blocker, last event. The UI sizes its
+ * frame to the paragraph but not to its margins, so more lines would clip the last one.
+ */
+export function currentDetails(s: LaneSummary, opts: { scripted?: boolean; lastDetail?: string } = {}): string {
+  // The recommendation is our own text; its `<lane>` placeholders sit in code spans.
+  const next = s.recommendedAction.replace(/<lane>/g, s.laneId);
+  const phase = `**${s.phase}** · next: ${next}`;
+  const blocker = s.blocker ? `blocker: ${markdownText(`${s.blocker.class} — ${s.blocker.detail}`)}` : 'blocker: none';
+  const repeat = !opts.lastDetail || (s.blocker !== null && opts.lastDetail === s.blocker.detail);
+  const last = `last: ${markdownText(`#${s.lastSeq} ${s.lastEvent ?? '-'}${repeat ? '' : ` — ${opts.lastDetail}`}`, DETAILS_LINE_CHARS - 30)} · green ${s.greenLevel}${opts.scripted ? ' · scripted provider' : ''}`;
+  return [phase, blocker, last].join('\\\n');
 }
