@@ -2,6 +2,7 @@
 import { dirname } from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { type Command, Option } from 'commander';
+import { boardUrlFor } from '../../board/discovery.js';
 import { LanesError } from '../../errors.js';
 import { loadPacketFile } from '../../packet/parse.js';
 import type { LaneEvent } from '../../workflows/events.js';
@@ -75,6 +76,7 @@ export function registerLaneCommands(program: Command): void {
             historyEventLimit: config.historyEventLimit,
             rehomeAfterMs: config.rehomeAfterMs,
             preflight: async () => (preflight = await preflightSubmit(lanePacket, config, file)),
+            boardUrl: boardUrlFor(config.home),
           });
           if (preflight && !preflight.trusted) {
             out.info(`note: ${lanePacket.repo.path} is outside the trusted roots (${preflight.trustedRoots.join(', ')}); the lane waits for \`lanes trust ${sub.laneId}\` before any model sees it`);
