@@ -20,7 +20,9 @@ export interface LaunchedBoard extends BoardServer {
 }
 
 export async function launchBoard(opts: LaunchBoardOptions): Promise<LaunchedBoard> {
-  const server = await startBoardServer(opts);
+  // Every page, JSON body and SSE message goes through the same redaction as recorded text.
+  const { redact } = await import('../redact/secrets.js');
+  const server = await startBoardServer({ ...opts, redact });
   writeBoardRecord(opts.home, { url: server.url, webUiUrl: opts.webUiUrl, namespace: opts.namespace, pid: process.pid, tokenRequired: server.tokenRequired });
   return {
     ...server,

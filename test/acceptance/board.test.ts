@@ -10,7 +10,9 @@ import { browserAvailable, launchBrowser, screenshotPaths } from '../support/bro
 import { spawnCli } from '../support/cli.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';
 
-const WRONG_FIX = CALCULATOR_FIX.replace('return a * b;', 'return a + b;');
+// The wrong fix also commits the worker's provider key (stack env): the board must not show it.
+const SECRET = 'test-key-not-secret';
+const WRONG_FIX = CALCULATOR_FIX.replace('return a * b;', `return a + b; // ${SECRET}`);
 
 async function waitForPhase(stack: LaneStack, id: string, phase: string, timeoutMs = 90_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
@@ -18,9 +20,11 @@ async function waitForPhase(stack: LaneStack, id: string, phase: string, timeout
   while (Date.now() < deadline) {
     const r = await stack.cli(['status', id, '--json']);
     if (r.exitCode === 0 && (last = r.json()).phase === phase) return last;
+    if (last?.phase === 'failed') break;
     await new Promise((res) => setTimeout(res, 300));
   }
-  throw new Error(`lane ${id} did not reach ${phase}; last status ${JSON.stringify(last)}`);
+  const events = (await stack.cli(['events', id])).stdout;
+  throw new Error(`lane ${id} did not reach ${phase}; last status ${JSON.stringify(last)}\nevents:\n${events}`);
 }
 
 async function screenshot(page: Page, name: string): Promise<void> {
@@ -135,7 +139,9 @@ describe.runIf(browserAvailable('web board browser tests'))('web board in Chromi
     expect(log!.length).toBeLessThanOrEqual(4_000);
     const diff = await page.locator('#diff').textContent();
     expect(diff).toContain('src/math.js');
-    expect(diff).toContain('+  return a + b;');
+    expect(diff).toContain('+  return a + b; // [REDACTED:ANTHROPIC_API_KEY]');
+    // Must not: a secret value anywhere on the page.
+    expect(await page.content()).not.toContain(SECRET);
     expect(await page.locator('#commits li').count()).toBeGreaterThan(0);
     expect(await page.locator('#landing').textContent()).toContain('not landed');
     expect(await page.locator('#timeline tbody tr').count()).toBeGreaterThan(5);
