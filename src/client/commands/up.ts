@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { isServerReachable } from '../../devserver/server.js';
 import { connectionArgs } from '../../connection/settings.js';
+import { probeUiUrl } from '../../devserver/lifeline.js';
 import { action, intOption } from '../context.js';
 import { startBoardForUp } from './board-web.js';
 import { runSupervised } from './worker.js';
@@ -18,13 +19,14 @@ export function registerUpCommand(program: Command): void {
   ).action(
     action(async ({ out, config }, flags: ServerFlags & { board: boolean; boardPort: number }) => {
       let server: LaunchedServer | undefined;
+      let reusedUi: string | undefined;
       if (!(await isServerReachable(config.address, config.connection))) {
         server = await launchServer(config, flags, out);
         config.address = server.address;
-      }
+      } else reusedUi = await probeUiUrl(config.address);
       let board: Awaited<ReturnType<typeof startBoardForUp>> | undefined;
       try {
-        if (flags.board) board = await startBoardForUp(config, flags.boardPort, server ? (server.uiUrl ?? null) : (await import('../../board/discovery.js')).defaultWebUiUrl(config.address));
+        if (flags.board) board = await startBoardForUp(config, flags.boardPort, server ? (server.uiUrl ?? null) : (reusedUi ?? null));
       } catch (e) {
         await server?.stop();
         throw e;
@@ -47,7 +49,7 @@ export function registerUpCommand(program: Command): void {
             if (event === 'worker.ready' && !announced) {
               announced = true;
               out.line(
-                { event: 'up.ready', server: server ? describeServer(server) : { address: config.address, reused: true }, board: board?.info ?? null, taskQueue: config.taskQueue, home: config.home, supervised: true },
+                { event: 'up.ready', server: server ? describeServer(server) : { address: config.address, reused: true, uiUrl: reusedUi ?? null }, board: board?.info ?? null, taskQueue: config.taskQueue, home: config.home, supervised: true },
                 (v) =>
                   `Lanes is up\n  temporal:  ${v.server.address}${v.server.reused ? ' (existing server)' : ''}\n  web ui:    ${v.server.uiUrl ?? '-'}\n  board:     ${v.board ? `${v.board.url} (read-only)` : '-'}\n  taskQueue: ${v.taskQueue}\n  home:      ${v.home}\n  worker:    supervised (restarted after a crash)\nCtrl-C stops the worker${server ? ' and the server' : ''}.`,
               );
