@@ -70,10 +70,10 @@ export function laneStaticDetails(packet: LanePacket, boardUrl?: string): string
   const a = packet.agent;
   const provider = a.provider === 'scripted' ? `scripted (offline${a.model && a.model !== 'scripted' ? `, ${a.model}` : ''})` : `${a.provider} ${a.model}`;
   const target = packet.merge.target ?? packet.repo.baseBranch;
+  // Three lines at most: the Web UI's frame does not grow with the paragraph's margins.
   const lines = [
     `repo ${markdownText(packet.repo.path ?? '', 300)}`,
-    `branch ${markdownText(packet.branch.name ?? `lanes/${packet.id}`)} from ${markdownText(packet.repo.baseBranch)}${target !== packet.repo.baseBranch ? ` into ${markdownText(target)}` : ''}`,
-    `provider ${markdownText(provider)}`,
+    `branch ${markdownText(packet.branch.name ?? `lanes/${packet.id}`)} from ${markdownText(packet.repo.baseBranch)}${target !== packet.repo.baseBranch ? ` into ${markdownText(target)}` : ''} · provider ${markdownText(provider)}`,
   ];
   if (boardUrl) lines.push(`[lane page on the board](${boardLaneUrl(boardUrl, packet.id)})`);
   return lines.join('\\\n');

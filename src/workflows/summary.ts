@@ -70,7 +70,8 @@ export function summarize(laneId: string, events: readonly LaneEvent[]): LaneSum
   const blockerClass: FailureClass | undefined = phase === 'trust_required' ? 'trust_gate' : blocking?.failureClass;
   let recommendedAction: string;
   if (phase === 'failed') recommendedAction = `none: the lane has ended${blockerClass ? ` (${blockerClass})` : ''}; fix the cause and submit a packet with a new id`;
-  else if (blockerClass) recommendedAction = recommendationFor(blockerClass);
+  // A gate may name a more precise action than its class (the review gate: --approve).
+  else if (blockerClass) recommendedAction = typeof blocking?.data.recommended === 'string' && phase === 'blocked' ? blocking.data.recommended : recommendationFor(blockerClass);
   else if (phase === 'finished') recommendedAction = 'none: the lane is finished';
   else recommendedAction = 'wait: the lane is making progress';
   return {
@@ -90,6 +91,18 @@ export function summarize(laneId: string, events: readonly LaneEvent[]): LaneSum
 function blockerOf(cls: FailureClass, e: LaneEvent | undefined): NonNullable<LaneSummary['blocker']> {
   const tail = e?.data.failingTail;
   return { class: cls, detail: e?.detail ?? '', since: e?.ts ?? '', ...(typeof tail === 'string' && tail ? { tail } : {}) };
+}
+
+/** Characters of failing test output a blocker carries (the end of it; the full log stays on disk). */
+export const FAILING_TAIL_CHARS = 800;
+
+/** The end of the failing commands' output, for the blocker: capped, cut at a line start. */
+export function failingTail(failed: readonly { name: string; tail: string }[]): string {
+  const text = failed.map((f) => `$ ${f.name}\n${f.tail.trimEnd()}`).join('\n');
+  if (text.length <= FAILING_TAIL_CHARS) return text;
+  const cut = text.slice(-FAILING_TAIL_CHARS);
+  const nl = cut.indexOf('\n');
+  return nl >= 0 && nl < cut.length - 1 ? cut.slice(nl + 1) : cut;
 }
 
 /** Characters of a Current Details line (the Web UI frame fits three ~110-character lines). */

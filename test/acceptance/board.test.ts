@@ -4,7 +4,7 @@
 import { copyFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import type { ResultPromise } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CALCULATOR_FIX } from '../../src/testkit/fixture-repo.js';
 import { browserAvailable, launchBrowser, screenshotPaths } from '../support/browser.js';
 import { spawnCli } from '../support/cli.js';
@@ -54,13 +54,14 @@ describe.runIf(browserAvailable('web board browser tests'))('web board in Chromi
       { text: 'done' },
     ]);
     stack.mock.script('b-review', [{ text: 'fixing', toolCalls: [{ name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX } }] }, { text: 'done' }]);
+    // The board first: lanes submitted while it runs link to it from their Web UI Details.
+    board = await spawnCli(['board', '--web', '--port', '0', '--web-ui-url', 'http://127.0.0.1:9/ui'], { env: { ...stack.env, LANES_BOARD_TOKEN: '' } });
     const submit = async (id: string, path: string, extra: Record<string, unknown> = {}) =>
       expect((await stack.cli(['submit', stack.writePacket(id, mockPacket(id, path, id, extra))])).exitCode).toBe(0);
     await submit('b-done', done.path);
     await submit('b-red', red.path);
     await submit('b-review', review.path, { merge: { requireReview: true } });
     await Promise.all([waitForPhase(stack, 'b-done', 'finished'), waitForPhase(stack, 'b-red', 'blocked'), waitForPhase(stack, 'b-review', 'blocked')]);
-    board = await spawnCli(['board', '--web', '--port', '0', '--web-ui-url', 'http://127.0.0.1:9/ui'], { env: { ...stack.env, LANES_BOARD_TOKEN: '' } });
     browser = await launchBrowser();
   });
 
@@ -93,6 +94,7 @@ describe.runIf(browserAvailable('web board browser tests'))('web board in Chromi
     expect(await red.locator('.next').textContent()).toContain('lanes resolve <lane> --retry');
     const review = page.locator('#lane-b-review');
     expect(await review.locator('.blocker').textContent()).toContain('review required');
+    expect(await review.locator('.next').textContent()).toContain('lanes resolve b-review --approve');
     expect(await page.locator('#lane-b-done .next').textContent()).toContain('none: the lane is finished');
     // Must not: a finished lane showing a blocker.
     expect(await page.locator('#lane-b-done .blocker').count()).toBe(0);
@@ -170,5 +172,37 @@ describe.runIf(browserAvailable('web board browser tests'))('web board in Chromi
     expect(missing.json().error.code).toBe('not_found');
     // Must not: URLs for a lane that does not exist.
     expect(missing.stdout).not.toContain('/lanes/no-such-lane');
+  });
+
+  it('the Temporal Web UI lane page shows the full next: line inside its frame, and Details line by line with the board link', async () => {
+    const ui = inject('temporalUiUrl');
+    const { runId } = (await stack.cli(['open', 'b-red', '--json'])).json();
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await page.goto(`${ui}/namespaces/default/workflows/lane-b-red/${runId}/user-metadata`);
+    const frames = () =>
+      page.$$eval('iframe[title=output]', (els) =>
+        els.map((f) => {
+          const frame = f as unknown as { clientHeight: number; contentDocument: { body: { innerText: string; innerHTML: string }; documentElement: { scrollHeight: number } } | null };
+          const doc = frame.contentDocument;
+          return { text: doc?.body.innerText ?? '', html: doc?.body.innerHTML ?? '', frameHeight: frame.clientHeight, contentHeight: doc?.documentElement.scrollHeight ?? 0 };
+        }),
+      );
+    await expect.poll(async () => (await frames()).some((f) => f.text.includes('next:')), { timeout: 30_000, interval: 500 }).toBe(true);
+    const all = await frames();
+    const current = all.find((f) => f.text.includes('next:'))!;
+    const lines = current.text.split('\n').map((l) => l.trim()).filter(Boolean);
+    // Phase and next action first, the blocker second, the last event last.
+    expect(lines[0]).toBe('blocked · next: inspect the failing test log in the lane folder, then lanes resolve b-red --retry or --abort');
+    expect(lines[1]).toMatch(/^blocker: test — targeted tests still red after 1 recovery attempt\(s\)$/);
+    expect(lines[2]).toMatch(/^last: #\d+ lane\.blocked · green none$/);
+    // The whole of it is visible: its content is no taller than its frame.
+    expect(current.contentHeight).toBeLessThanOrEqual(current.frameHeight);
+    const details = all.find((f) => f.text.includes('branch lanes/b-red'))!;
+    expect(details.html).toContain('<br>');
+    expect(details.text).toMatch(/^repo .*b-red\s*\nbranch lanes\/b-red from main · provider anthropic claude-sonnet-4-5\s*\nlane page on the board\s*$/);
+    expect(details.html).toContain(`href="${board.ready.url}/lanes/b-red"`);
+    expect(details.contentHeight).toBeLessThanOrEqual(details.frameHeight);
+    await screenshot(page, 'web-ui-lane');
+    await page.close();
   });
 });

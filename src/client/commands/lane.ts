@@ -151,6 +151,7 @@ export function registerLaneCommands(program: Command): void {
               `  last event: #${s.lastSeq} ${s.lastEvent ?? '-'}`,
               `  last checkpoint: ${s.lastCheckpoint ? `${s.lastCheckpoint.type} — ${s.lastCheckpoint.detail}` : '-'}`,
               `  blocker: ${s.blocker ? `${s.blocker.class} — ${s.blocker.detail}` : 'none'}`,
+              ...(s.blocker?.tail ? ['  failing output (end):', ...s.blocker.tail.split('\n').map((l: string) => `    ${l}`)] : []),
               `  next: ${s.recommendedAction}`,
             ].join('\n'),
           );
