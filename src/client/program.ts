@@ -15,6 +15,7 @@ import { registerPacketCommands } from './commands/packet.js';
 import { registerPlanCommands } from './commands/plan.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerCleanCommand } from './commands/clean.js';
+import { registerBoardCommand } from './commands/board.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerSetupCommand } from './commands/setup.js';
 import { registerUpCommand } from './commands/up.js';
@@ -63,6 +64,7 @@ export function buildProgram(format: OutputFormat): Command {
   registerPlanCommands(program);
   registerRunCommands(program);
   registerCleanCommand(program);
+  registerBoardCommand(program);
   registerChaosCommands(program);
   registerDrillCommands(program);
   registerMcpCommands(program);
