@@ -45,6 +45,8 @@ export interface Gate {
   approvable?: boolean;
   /** Advice shown instead of the class's default recommendation. */
   recommended?: string;
+  /** Extra data for the lane.blocked event (e.g. the failing output's end). */
+  data?: Record<string, unknown>;
 }
 
 /** Waits in `blocked` for a resolution (or the escalation timeout). */
@@ -53,7 +55,7 @@ export async function escalate(run: LaneRun, cls: FailureClass, why: string, gat
   run.failureClass = cls;
   run.blockerWarnOnly = gate.approvable === true || isWarningLevel(cls, { budgetMode: packet.budget.mode });
   run.emit('lane.escalated', `escalated: ${why}`, { recoveryAttempts: packet.escalation.recoveryAttempts }, cls);
-  run.setState('blocked', 'lane.blocked', why, { recommended: gate.recommended ?? recommendationFor(cls), approvable: run.blockerWarnOnly }, cls);
+  run.setState('blocked', 'lane.blocked', why, { ...gate.data, recommended: gate.recommended ?? recommendationFor(cls), approvable: run.blockerWarnOnly }, cls);
   await run.flush();
   run.resolution = null;
   const resolved = await condition(() => run.resolution !== null, packet.escalation.timeoutMs);

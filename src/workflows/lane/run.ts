@@ -8,7 +8,7 @@ import { LANE_FAILURE_CLASS, LANE_GREEN_LEVEL, LANE_STATE } from '../../shared/s
 import type { LanesActivities } from '../../worker/activities.js';
 import { EVENT_SCHEMA_ID, type EventType, type LaneEvent } from '../events.js';
 import type { GreenLevel, LaneState } from '../state.js';
-import { summarize } from '../summary.js';
+import { currentDetails, summarize } from '../summary.js';
 import type { HostActivities } from './activity-profiles.js';
 import { WEBHOOK_PROFILE } from './activity-profiles.js';
 import type { LaneCommit, LaneInput, LaneLoop, LaneReport, LaneResume, LaneStatus, LaneUsage, Resolution } from './api.js';
@@ -159,13 +159,7 @@ export class LaneRun {
       // Cleared when a blocker is resolved, so the Web UI never shows a stale class.
       { key: LANE_FAILURE_CLASS, value: this.failureClass },
     ]);
-    const s = this.summary();
-    setCurrentDetails(
-      `**${s.phase}** · green: ${s.greenLevel}${this.scripted ? ' · provider: scripted' : ''}\n\n` +
-        `last: ${type} — ${text}\n\n` +
-        (s.blocker ? `blocker: ${s.blocker.class} — ${s.blocker.detail}\n\n` : '') +
-        `next: ${s.recommendedAction}`,
-    );
+    setCurrentDetails(currentDetails(this.summary(), { scripted: this.scripted, lastDetail: text }));
   }
 
   /** A state change: the event, then the webhook (when the packet has one). */

@@ -5,6 +5,7 @@ import { CancelledFailure, ContinueAsNew, isCancellation, setHandler, upsertSear
 import { classifyFailure, laneFailure } from '../../failures.js';
 import { LANE_BRANCH, LANE_PACKET_ID, LANE_REPO } from '../../shared/search-attributes.js';
 import { decideAfterRed, fixupPrompt } from '../policy.js';
+import { failingTail } from '../summary.js';
 import { runAgentPass } from './agent.js';
 import { eventsQuery, type LaneInput, type LaneReport, stateQuery, summaryQuery } from './api.js';
 import { closeLane, type LaneEnd } from './closeout.js';
@@ -84,7 +85,7 @@ async function workUntilGreen(run: LaneRun): Promise<void> {
       loop.recoveries += 1;
       run.emit('lane.recovery.attempted', `recovery ${loop.recoveries}: one fix-up turn with the failing ${red.level} output`, { recipe: decision.recipe, level: red.level, attempt: loop.recoveries }, 'test');
     } else {
-      await escalate(run, 'test', `${red.level} tests still red after ${loop.recoveries} recovery attempt(s)`);
+      await escalate(run, 'test', `${red.level} tests still red after ${loop.recoveries} recovery attempt(s)`, { data: { failingTail: failingTail(red.failed) } });
     }
     loop.extraPrompt = prompt;
     loop.pass += 1;
