@@ -14,11 +14,11 @@ import { resolveEnvRefs } from '../mcp/env-refs.js';
 import { estimateCostUsd } from '../providers/registry.js';
 import { guardedCommand } from '../shell/parent-guard.js';
 import { runProcessGroup } from '../shell/process-group.js';
-import { type FailureClass, laneFailure } from '../workflows/failures.js';
+import { type FailureClass, laneFailure } from '../failures.js';
 import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
 import type { ArtifactStore } from './artifacts.js';
 import { initialPrompt } from './model.js';
-import { faultPoint } from '../testkit/faults/index.js';
+import { faultPoint } from '../faults/index.js';
 
 export interface AgentPassInput {
   laneId: string;

@@ -2,7 +2,7 @@
 // it: the session id, one record per model turn (text, tool uses, usage), the final
 // result, and everything that makes an exit code untrustworthy. Agent output is
 // untrusted input: every field is read defensively and cut to a bounded size.
-import type { FailureClass } from '../workflows/failures.js';
+import type { FailureClass } from '../failures.js';
 
 export interface AgentToolUse {
   name: string;

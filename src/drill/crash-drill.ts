@@ -13,12 +13,12 @@ import { normalizePacket, submitLane, waitForReport, workflowIdFor } from '../cl
 import { requireTemporalBinary } from '../devserver/provision.js';
 import { type DevServer, freePort, isServerReachable, startDevServer } from '../devserver/server.js';
 import { TaskPacketSchema } from '../packet/schema.js';
-import { type FaultKind, type FaultPlanInput, FAULT_PLAN_ENV, faultRecordPath, type FaultFiringRecord, type KillPoint } from '../testkit/faults/index.js';
-import { createFixtureRepo } from '../testkit/fixture-repo.js';
+import { type FaultKind, type FaultPlanInput, FAULT_PLAN_ENV, faultRecordPath, type FaultFiringRecord, type KillPoint } from '../faults/index.js';
+import { createFixtureRepo } from '../demo/fixture-repo.js';
 import { type MockModelServer, startMockModelServer } from '../testkit/mock-model-server.js';
-import { eventsQuery, type LaneReport } from '../workflows/lane.js';
+import { eventsQuery, type LaneReport } from '../workflows/lane/api.js';
 import { passFile } from '../activities/agent-pass.js';
-import { checkInvariants, type DrillObservation, type InvariantResult } from './invariants.js';
+import { checkDrillInvariants, type DrillObservation, type InvariantResult } from '../faults/invariants.js';
 import { firstStartAfter, historyStarts, gitFacts, laneProcesses, readJsonLines, readPidLog } from './observe.js';
 import { drillPacket, drillScript } from './scenario.js';
 import { startSupervisedWorker, type SupervisedWorker } from './worker-process.js';
@@ -262,7 +262,7 @@ async function runPoint(ctx: DrillContext, point: KillPoint, run: number): Promi
     // Any fault that ends the activity between the provider's answer and the saved reply costs one request.
     const endsActivity = fault === 'crash' || fault === 'exit' || fault === 'throw' || fault === 'enospc';
     invariants.push(
-      ...checkInvariants(observation, {
+      ...checkDrillInvariants(observation, {
         oneTurnAskedTwice: ctx.mode === 'worker_kill' && endsActivity && point === 'mid_model_turn',
         // The agent's request in flight when its worker died is asked again by the resumed session, or is lost from the count.
         inFlightTurnMayRepeat: ctx.mode === 'worker_kill' && endsActivity && point === 'mid_agent_pass',

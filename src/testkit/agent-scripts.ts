@@ -1,9 +1,9 @@
 // Mock-model scripts that make the REAL external agents fix the calculator fixture
-// (fixture-repo.ts) with their own tools: read the module, edit it, run the tests
+// (src/demo/fixture-repo.ts) with their own tools: read the module, edit it, run the tests
 // through their shell tool, finish. Register them on the mock model server by name
 // and select one with `[[mock:<name>]]` in the packet objective.
 import type { ScriptedTurn } from '../providers/scripted.js';
-import { CALCULATOR_FIX } from './fixture-repo.js';
+import { CALCULATOR_FIX } from '../demo/fixture-repo.js';
 
 const ADD = 'export function add(a, b) {\n  return a + b;\n}\n';
 

@@ -3,8 +3,8 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type CrashDrillReport, DRILL_AGENTS, type DrillAgent, runCrashDrill } from '../../drill/crash-drill.js';
 import { LanesError } from '../../errors.js';
-import { isKillPoint, KILL_POINTS, type KillPoint } from '../../testkit/faults/index.js';
-import { pointsForAgent } from '../../testkit/faults/points.js';
+import { isKillPoint, KILL_POINTS, type KillPoint } from '../../faults/index.js';
+import { pointsForAgent } from '../../faults/points.js';
 import { action, intOption } from '../context.js';
 
 const DRILL_FAULTS = ['crash', 'exit', 'throw', 'enospc', 'mcp_crash', 'mcp_hang', 'index_lock'] as const;

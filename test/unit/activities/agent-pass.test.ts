@@ -12,10 +12,10 @@ import { createAgentPassActivities, passFile } from '../../../src/activities/age
 import { createArtifactStore } from '../../../src/activities/artifacts.js';
 import { TaskPacketSchema, type TaskPacketInput } from '../../../src/packet/schema.js';
 import { AGENT_FIX_SCRIPTS } from '../../../src/testkit/agent-scripts.js';
-import { CALCULATOR_FIX, createFixtureRepo } from '../../../src/testkit/fixture-repo.js';
+import { CALCULATOR_FIX, createFixtureRepo } from '../../../src/demo/fixture-repo.js';
 import { type MockModelServer, startMockModelServer } from '../../../src/testkit/mock-model-server.js';
-import { classifyFailure, failureDetails } from '../../../src/workflows/failures.js';
-import { isAlive } from '../../../src/mcp/process-reaper.js';
+import { classifyFailure, failureDetails } from '../../../src/failures.js';
+import { isAlive } from '../../../src/shell/processes.js';
 import { MOCK_STALL_TURN } from '../../../src/testkit/mock-model-scenarios.js';
 import { fixtureServerCommand } from '../../../src/testkit/mcp/fixture-servers.js';
 import { codexConfig } from '../../../src/agents/invocation.js';

@@ -1,7 +1,7 @@
 // The guard kills an agent's process group when the worker that started it dies.
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { isAlive } from '../../../src/mcp/process-reaper.js';
+import { isAlive } from '../../../src/shell/processes.js';
 import { guardedCommand } from '../../../src/shell/parent-guard.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
