@@ -1,5 +1,5 @@
-// `lanes board --web`: the web board on its own (`lanes up` serves it too). The board
-// modules load only when the command runs, so other commands start fast.
+// `lanes board --web` (options added to the run board command in board.ts) and the
+// board `lanes up` serves. The board modules load only when used, so other commands start fast.
 import type { Command } from 'commander';
 import type { LanesConfig } from '../../config.js';
 import { intOption } from '../context.js';

@@ -4,13 +4,13 @@
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { LanesError } from '../../errors.js';
-import { stateQuery, summaryQuery } from '../../workflows/lane.js';
+import { stateQuery, summaryQuery } from '../../workflows/lane/api.js';
 import type { RunReport } from '../../workflows/run/api.js';
 import { action, intOption } from '../context.js';
+import { addWebBoardOptions, serveWebBoard, type WebBoardFlags } from './board-web.js';
 import { handleFor } from '../lanes.js';
 import { runIdOf, runState } from '../runs.js';
 import { withClient } from '../temporal.js';
-import { addWebBoardOptions, serveWebBoard, type WebBoardFlags } from './board-web.js';
 
 export interface BoardRow {
   taskId: string;
@@ -99,17 +99,15 @@ export function renderBoard(b: Board): string {
 }
 
 export function registerBoardCommand(program: Command): void {
-  addWebBoardOptions(
-    program
-      .command('board')
-      .description("One view of a run's lanes (task, state, green level, blocker, elapsed, tokens/cost): live on a TTY, plain lines otherwise, a JSON snapshot with --json; --web serves the live web board of all lanes (read-only; 127.0.0.1 unless LANES_BOARD_TOKEN is set)")
-      .option('--run <id>', 'the run (default: the latest)')
-      .option('--interval-ms <ms>', 'refresh interval', intOption('--interval-ms', 100, 60_000), 1_000)
-      .option('--once', 'print the board once and exit'),
-  ).action(
-      action(async ({ out, config }, opts: { run?: string; intervalMs: number; once?: boolean } & WebBoardFlags) => {
-        if (opts.web) return serveWebBoard(out, config, opts);
-        return withClient(config, async (client) => {
+  addWebBoardOptions(program
+    .command('board')
+    .description("One view of a run's lanes (task, state, green level, blocker, elapsed, tokens/cost): live on a TTY, plain lines otherwise, a JSON snapshot with --json; --web serves the web board of all lanes instead")
+    .option('--run <id>', 'the run (default: the latest)')
+    .option('--interval-ms <ms>', 'refresh interval', intOption('--interval-ms', 100, 60_000), 1_000)
+    .option('--once', 'print the board once and exit'))
+    .action(
+      action(async ({ out, config }, opts: { run?: string; intervalMs: number; once?: boolean } & WebBoardFlags) =>
+        opts.web ? serveWebBoard(out, config, opts) : withClient(config, async (client) => {
           const run = opts.run ?? (await latestRun(client));
           if (out.format === 'json' || opts.once) {
             out.result(await snapshot(client, run, Date.now()), renderBoard);
@@ -134,7 +132,7 @@ export function registerBoardCommand(program: Command): void {
             }
             await new Promise((r) => setTimeout(r, opts.intervalMs));
           }
-        });
-      }),
+        }),
+      ),
     );
 }
