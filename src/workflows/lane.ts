@@ -12,6 +12,7 @@ import {
   defineSignal,
   defineUpdate,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -34,6 +35,7 @@ import { requiredFailures } from '../mcp/report.js';
 import { EVENT_SCHEMA_ID, type EventType, type LaneEvent } from './events.js';
 import { classifyFailure, type FailureClass, failureDetails as failureDetailsOf, laneFailure } from './failures.js';
 import { isWarningLevel, nextStep } from './recovery.js';
+import { describeScreenFindings, laneCommandSandbox } from './containment.js';
 import { candidateCommands, decideAfterRed, decideLanding, fixupPrompt, levelsToRun, reachedLevel } from './policy.js';
 import { type GreenLevel, type LaneState, maxLevel, type WorktreeLevel } from './state.js';
 import { type LaneSummary, recommendationFor, summarize } from './summary.js';
@@ -506,6 +508,8 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
           turn,
           callId: call.id,
           permissionMode: packet.agent.permissionMode,
+          sandbox: packet.sandbox,
+          secrets: packet.secrets,
           allowlist: packet.agent.tools,
           writeManifest: packet.scope.writeManifest,
           mcpServers: packet.mcp.servers,
@@ -558,7 +562,7 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
           break;
         }
         const r = await withEscalation(`${level} tests`, () =>
-          acts.tests.runAcceptance({ laneId, cwd: worktreePath!, level, commands: packet.acceptance[level], timeoutMs: packet.acceptance.timeoutMs, attemptKey }),
+          acts.tests.runAcceptance({ laneId, cwd: worktreePath!, level, commands: packet.acceptance[level], timeoutMs: packet.acceptance.timeoutMs, attemptKey, ...laneCommandSandbox(packet) }),
         );
         results.push({ level, passed: r.passed });
         if (!r.passed) {
@@ -702,6 +706,19 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
       throw new LaneStop('manifest', `not merged: ${scope.outside.length} changed file(s) outside scope.writeManifest: ${scope.outside.slice(0, 10).join(', ')}`);
     }
 
+    // Landing screen: what tests cannot judge (symlinks out, big blobs, executables, submodules, .git* files).
+    if (patched('landing-screen')) {
+      const screen = await acts.git.screenDiff({ laneId, worktreePath: worktreePath!, base: packet.repo.baseBranch, settings: packet.screen });
+      if (screen.refused.length > 0) throw new LaneStop('manifest', `not merged: the landing screen refused ${describeScreenFindings(screen.refused)}`);
+      while (screen.blocked.length > 0) {
+        const r = await escalate('manifest', `landing screen: ${describeScreenFindings(screen.blocked)} need(s) approval`, {
+          approvable: true,
+          recommended: `check those files in ${branch}, then \`lanes resolve ${laneId} --approve\` (or --abort); packet \`screen\` settings change the defaults`,
+        });
+        if (r.action === 'approve') break;
+      }
+    }
+
     // Review gate: a person approves the tested diff before it lands.
     while (packet.merge.requireReview) {
       const r = await escalate('validator', `review required before merging ${branch} into ${target} (${scope.changed.length} file(s) changed)`, {
@@ -737,6 +754,7 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
         commands: candidateCommands(packet.acceptance),
         timeoutMs: packet.acceptance.timeoutMs,
         attemptKey: `land-${attempt}`,
+        ...laneCommandSandbox(packet),
       });
       if (!check.passed) {
         emit('lane.red', `merge_ready tests red on the candidate (${target} at ${candidate.targetHead.slice(0, 10)})`, { level: 'merge_ready', attempt }, 'test');
