@@ -30,6 +30,8 @@ export interface RunSandboxedOptions extends Omit<PlanInput, 'scratch'> {
   onOutput?: (chunk: string) => void;
   /** Packet `secrets`: worker variables passed through to the command. */
   secrets?: readonly string[];
+  /** Variables Lanes sets for the command itself (e.g. the doctor's LANES_CANARY). */
+  env?: Record<string, string>;
 }
 
 export async function runSandboxed(opts: RunSandboxedOptions): Promise<ProcessGroupResult> {
@@ -51,7 +53,7 @@ export async function runSandboxed(opts: RunSandboxedOptions): Promise<ProcessGr
       args: cmd.args,
       cwd: plan.cwd,
       // $HOME is read-only: caches that tools write by default go to the scratch dir instead.
-      env: sandboxEnv({ secrets: opts.secrets, extra: { TMPDIR: scratch, XDG_CACHE_HOME: join(scratch, '.cache'), npm_config_cache: join(scratch, '.npm') } }),
+      env: sandboxEnv({ secrets: opts.secrets, extra: { ...opts.env, TMPDIR: scratch, XDG_CACHE_HOME: join(scratch, '.cache'), npm_config_cache: join(scratch, '.npm') } }),
       timeoutMs: opts.timeoutMs,
       signal: opts.signal,
       // With a PID namespace the sandbox's init ignores SIGTERM, so a kill is SIGKILL at once;
