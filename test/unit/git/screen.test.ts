@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ScreenSchema } from '../../../src/packet/schema.js';
 import { screenDiff, symlinkLeaves } from '../../../src/git/screen.js';
 import { describeScreenFindings } from '../../../src/workflows/containment.js';
-import { createFixtureRepo, type FixtureRepo } from '../../../src/testkit/fixture-repo.js';
+import { createFixtureRepo, type FixtureRepo } from '../../../src/demo/fixture-repo.js';
 
 let dir: string;
 let repo: FixtureRepo;
