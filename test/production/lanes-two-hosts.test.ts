@@ -3,7 +3,7 @@
 // hosts; the lane search attributes work on PostgreSQL visibility; doctor reports the secured
 // connection. (Two per repository: a lane gives up after losing three landing races in a row.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALCULATOR_FIX, type FixtureRepo } from '../../src/testkit/fixture-repo.js';
+import { CALCULATOR_FIX, type FixtureRepo } from '../../src/demo/fixture-repo.js';
 import { mockPacket } from '../support/lane-stack.js';
 import { type ProdStack, startProdStack } from './support/prod-stack.js';
 

@@ -4,7 +4,7 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALCULATOR_FIX } from '../../src/testkit/fixture-repo.js';
+import { CALCULATOR_FIX } from '../../src/demo/fixture-repo.js';
 import { mockPacket } from '../support/lane-stack.js';
 import { control, type ProdStack, startProdStack, waitFor } from './support/prod-stack.js';
 
