@@ -3,7 +3,7 @@
 // Responses SSE event sequence, ending in `response.completed` with usage.
 import type { ChatMessage, ContentBlock } from '../providers/types.js';
 import type { MockErrorKind, MockOutcome } from './mock-model-scenarios.js';
-import type { ParseResult, SseEvent } from './mock-model-wire.js';
+import { OPENAI_ERRORS, type ParseResult, type SseEvent } from './mock-model-wire.js';
 
 type Json = Record<string, unknown>;
 
@@ -123,15 +123,6 @@ export function responsesBody(id: string, model: string, o: Extract<MockOutcome,
   return responseObject(id, model, 'completed', outputItems(id, o), o);
 }
 
-const RESPONSES_ERRORS: Record<MockErrorKind, { type: string; code: string | null }> = {
-  rate_limit: { type: 'requests', code: 'rate_limit_exceeded' },
-  server: { type: 'server_error', code: null },
-  auth: { type: 'invalid_request_error', code: 'invalid_api_key' },
-  context_window: { type: 'invalid_request_error', code: 'context_length_exceeded' },
-  invalid_request: { type: 'invalid_request_error', code: null },
-  not_found: { type: 'invalid_request_error', code: 'not_found' },
-};
-
 export function responsesErrorBody(error: MockErrorKind, message: string): Json {
-  return { error: { message, ...RESPONSES_ERRORS[error], param: null } };
+  return { error: { message, ...OPENAI_ERRORS[error], param: null } };
 }

@@ -265,7 +265,8 @@ export function openaiEvents(id: string, model: string, o: Extract<MockOutcome, 
   return events;
 }
 
-const OPENAI_ERRORS: Record<MockErrorKind, { type: string; code: string | null }> = {
+/** OpenAI error `type`/`code` per kind (chat completions and the Responses API share them). */
+export const OPENAI_ERRORS: Record<MockErrorKind, { type: string; code: string | null }> = {
   rate_limit: { type: 'requests', code: 'rate_limit_exceeded' },
   server: { type: 'server_error', code: null },
   auth: { type: 'invalid_request_error', code: 'invalid_api_key' },
