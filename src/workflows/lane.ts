@@ -1,6 +1,7 @@
 // laneWorkflow: one task packet becomes one durable lane. Wiring only — the
 // decisions live in policy.ts, states in state.ts, the summary in summary.ts.
 import {
+  ActivityCancellationType,
   ActivityFailure,
   allHandlersFinished,
   CancellationScope,
@@ -34,6 +35,9 @@ import { requiredFailures } from '../mcp/report.js';
 import { EVENT_SCHEMA_ID, type EventType, type LaneEvent } from './events.js';
 import { classifyFailure, type FailureClass, failureDetails as failureDetailsOf, laneFailure } from './failures.js';
 import { isWarningLevel, nextStep } from './recovery.js';
+import { failureHint, innermostMessage } from './failure-text.js';
+import { testsFinished, testsStarted } from './test-events.js';
+import type { AcceptanceInput } from '../activities/tests.js';
 import { candidateCommands, decideAfterRed, decideLanding, fixupPrompt, levelsToRun, reachedLevel } from './policy.js';
 import { type GreenLevel, type LaneState, maxLevel, type WorktreeLevel } from './state.js';
 import { type LaneSummary, recommendationFor, summarize } from './summary.js';
@@ -77,6 +81,13 @@ export interface LaneCommit {
   step: string;
 }
 
+export interface LandedCommit {
+  sha: string;
+  subject: string;
+  laneId: string | null;
+  step: string | null;
+}
+
 export interface LaneReport {
   schema: 'lanes.report/v1';
   laneId: string;
@@ -85,6 +96,8 @@ export interface LaneReport {
   greenLevel: GreenLevel;
   failureClass: FailureClass | null;
   detail: string;
+  /** How to fix what stopped the lane (null when it finished or nothing is known). */
+  hint: string | null;
   provider: { name: string; model: string; scripted: boolean };
   repo: string;
   branch: string;
@@ -92,6 +105,8 @@ export interface LaneReport {
   worktreePath: string | null;
   commits: LaneCommit[];
   mergeCommit: string | null;
+  /** Every commit the landing brought onto the target (lane commits, merged-forward ones, the land commit). */
+  landedCommits: LandedCommit[];
   landed: boolean;
   usage: { turns: number; inputTokens: number; outputTokens: number; costUsd: number };
   timings: { startedAt: string; finishedAt: string; durationMs: number };
@@ -128,6 +143,8 @@ const webhookActs = proxyActivities<LanesActivities>({ startToCloseTimeout: '1m'
 /** How long a host-bound step may wait for its host before the lane re-homes (DESIGN.md §1). */
 export const DEFAULT_REHOME_AFTER_MS = 5 * 60_000;
 
+const WAIT_CANCEL = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED;
+
 function hostActivities(queue: string, packet: TaskPacket, rehomeAfterMs: number) {
   const testTimeoutMs = packet.acceptance.timeoutMs;
   // A step nobody picks up within scheduleToStartTimeout means the host is gone.
@@ -143,7 +160,9 @@ function hostActivities(queue: string, packet: TaskPacket, rehomeAfterMs: number
       retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
     }),
     // Heartbeats every 5-10 s inside; 30 s without one means the host is gone.
-    tools: proxyActivities<LanesActivities>({ taskQueue, scheduleToStartTimeout, startToCloseTimeout: '15m', heartbeatTimeout: '30s', retry: { initialInterval: '1s', maximumAttempts: 5 } }),
+    // A cancelled lane waits for its running command to be killed (the activity kills its
+    // process group on cancellation) before closeout removes the worktree under it.
+    tools: proxyActivities<LanesActivities>({ taskQueue, scheduleToStartTimeout, startToCloseTimeout: '15m', heartbeatTimeout: '30s', retry: { initialInterval: '1s', maximumAttempts: 5 }, cancellationType: WAIT_CANCEL }),
     tests: proxyActivities<LanesActivities>({
       taskQueue,
       scheduleToStartTimeout,
@@ -151,6 +170,7 @@ function hostActivities(queue: string, packet: TaskPacket, rehomeAfterMs: number
       startToCloseTimeout: Math.max(testTimeoutMs * 4, 60_000),
       heartbeatTimeout: '30s',
       retry: { initialInterval: '1s', maximumAttempts: 5 },
+      cancellationType: WAIT_CANCEL,
     }),
     misc: proxyActivities<LanesActivities>({ taskQueue, scheduleToStartTimeout, startToCloseTimeout: '2m', heartbeatTimeout: '30s', retry: { initialInterval: '1s', maximumAttempts: 5 } }),
   };
@@ -161,6 +181,7 @@ class LaneStop extends Error {
   constructor(
     readonly failureClass: FailureClass,
     message: string,
+    readonly hint?: string | null,
   ) {
     super(message);
   }
@@ -186,6 +207,8 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
   let flushedSeq = resume?.flushedSeq ?? 0;
   const commits: LaneCommit[] = resume ? [...resume.commits] : [];
   let mergeCommit: string | null = null;
+  let landedCommits: LandedCommit[] = [];
+  let hint: string | null = null;
   let landed = false;
   let detail = '';
   const usage = resume ? { ...resume.usage } : { turns: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
@@ -323,11 +346,11 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
   };
 
   /** Waits in `blocked` for a resolution (or the escalation timeout). */
-  const escalate = async (cls: FailureClass, why: string, gate: { approvable?: boolean; recommended?: string } = {}): Promise<Resolution> => {
+  const escalate = async (cls: FailureClass, why: string, gate: { approvable?: boolean; recommended?: string; hint?: string | null } = {}): Promise<Resolution> => {
     failureClass = cls;
     blockerWarnOnly = gate.approvable === true || isWarningLevel(cls, { budgetMode: packet.budget.mode });
     emit('lane.escalated', `escalated: ${why}`, { recoveryAttempts: packet.escalation.recoveryAttempts }, cls);
-    setState('blocked', 'lane.blocked', why, { recommended: gate.recommended ?? recommendationFor(cls), approvable: blockerWarnOnly }, cls);
+    setState('blocked', 'lane.blocked', why, { recommended: gate.recommended ?? recommendationFor(cls), approvable: blockerWarnOnly, hint: gate.hint ?? null }, cls);
     await flush();
     resolution = null;
     const resolved = await condition(() => resolution !== null, packet.escalation.timeoutMs);
@@ -353,7 +376,9 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
       } catch (err) {
         if (isCancellation(err) || err instanceof LaneStop) throw err;
         const cls = classifyFailure(err);
-        const message = `${what} failed: ${(err as Error).message ?? String(err)}`;
+        // The cause's own words and hint, never the wrapper's "Activity task failed".
+        const message = `${what} failed: ${innermostMessage(err)}`;
+        const hint = failureHint(err);
         onFailure?.(cls, err);
         const next = nextStep({ cls, attemptsUsed: recoveries, recoveryAttempts: packet.escalation.recoveryAttempts, retryAfterSeconds: failureDetailsOf(err).retryAfterSeconds });
         // Recipes that mean "run the step again" are tried here once; the rest need a person.
@@ -363,8 +388,8 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
           if (next.delayMs) await sleep(next.delayMs);
           continue;
         }
-        if (next.action === 'escalate' && next.to === 'failed') throw new LaneStop(cls, message);
-        await escalate(cls, message);
+        if (next.action === 'escalate' && next.to === 'failed') throw new LaneStop(cls, message, hint);
+        await escalate(cls, message, { hint });
       }
     }
   };
@@ -539,6 +564,16 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
     }
   };
 
+  /** One acceptance level, announced before (command names) and after (exit codes, durations). */
+  const runTests = async (input: AcceptanceInput, where: 'worktree' | 'candidate') => {
+    const started = testsStarted(input.level, input.attemptKey, input.commands, where);
+    emit('lane.tests.started', started.text, started.data);
+    const r = await acts.tests.runAcceptance(input);
+    const finished = testsFinished(input.level, input.attemptKey, r);
+    emit('lane.tests.finished', finished.text, finished.data);
+    return r;
+  };
+
   /**
    * Runs the worktree levels in order; returns the first red, if any. Before the
    * first broad level (package/workspace) the branch is freshened; if that
@@ -558,7 +593,7 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
           break;
         }
         const r = await withEscalation(`${level} tests`, () =>
-          acts.tests.runAcceptance({ laneId, cwd: worktreePath!, level, commands: packet.acceptance[level], timeoutMs: packet.acceptance.timeoutMs, attemptKey }),
+          runTests({ laneId, cwd: worktreePath!, level, commands: packet.acceptance[level], timeoutMs: packet.acceptance.timeoutMs, attemptKey }, 'worktree'),
         );
         results.push({ level, passed: r.passed });
         if (!r.passed) {
@@ -583,8 +618,9 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
     const out = { worktreeRemoved: false, branchDeleted: false, keptReason: undefined as string | undefined, mcpStopped: 0, mcpSurvivors: [] as number[] };
     const mcp = Object.keys(packet.mcp.servers).length > 0 ? await acts.misc.stopMcp({ laneId }) : null;
     if (mcp) Object.assign(out, { mcpStopped: mcp.stopped, mcpSurvivors: mcp.survivors });
-    await acts.git.removeCandidate({ laneId, repoPath });
+    // No worktree, no candidate: a lane refused by its preflight has nothing in the repo to clean.
     if (worktreePath) {
+      await acts.git.removeCandidate({ laneId, repoPath });
       const c = await acts.git.closeout({ laneId, repoPath, worktreePath, branch, target, force: false });
       Object.assign(out, c);
     }
@@ -603,6 +639,7 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
       greenLevel,
       failureClass,
       detail,
+      hint,
       provider: { name: packet.agent.provider, model: packet.agent.model, scripted },
       repo: repoPath,
       branch,
@@ -610,6 +647,7 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
       worktreePath,
       commits,
       mergeCommit,
+      landedCommits,
       landed,
       usage,
       timings: { startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), durationMs: finishedAt.getTime() - startedAt.getTime() },
@@ -670,6 +708,8 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
 
   /** Trust gate, worktree, MCP servers: everything before the first prompt. */
   const prepareLane = async () => {
+    // The host is the truth: the client's preflight again, before anything is created.
+    await acts.git.preflightLane({ laneId, repoPath, baseBranch: packet.repo.baseBranch, target, branch });
     // Trust gate: nothing reaches a model before the repo is trusted.
     const trust = await acts.misc.checkTrust({ repoPath });
     if (!trust.trusted) {
@@ -730,14 +770,17 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
         const r = await escalate('merge_conflict', `merging ${branch} into ${target} conflicts`);
         if (r.action === 'retry') continue;
       }
-      const check = await acts.tests.runAcceptance({
-        laneId,
-        cwd: candidate.candidatePath,
-        level: 'merge_ready',
-        commands: candidateCommands(packet.acceptance),
-        timeoutMs: packet.acceptance.timeoutMs,
-        attemptKey: `land-${attempt}`,
-      });
+      const check = await runTests(
+        {
+          laneId,
+          cwd: candidate.candidatePath,
+          level: 'merge_ready',
+          commands: candidateCommands(packet.acceptance),
+          timeoutMs: packet.acceptance.timeoutMs,
+          attemptKey: `land-${attempt}`,
+        },
+        'candidate',
+      );
       if (!check.passed) {
         emit('lane.red', `merge_ready tests red on the candidate (${target} at ${candidate.targetHead.slice(0, 10)})`, { level: 'merge_ready', attempt }, 'test');
         await acts.git.removeCandidate({ laneId, repoPath });
@@ -750,19 +793,32 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
       if (adv.landed) {
         landed = true;
         mergeCommit = candidate.candidateHead;
+        landedCommits = await acts.git.landedCommits({ repoPath, from: candidate.targetHead, to: candidate.candidateHead });
         break;
       }
-      if (adv.reason === 'target_moved' && attempt < 3) {
+      if (adv.reason === 'target_moved' && attempt % 3 !== 0) {
         emit('branch.stale_against_main', `${target} moved during landing; rebuilding the candidate`, { attempt });
         continue;
       }
-      throw new LaneStop(adv.reason === 'target_dirty' ? 'workspace_mismatch' : 'branch_divergence', `could not fast-forward ${target}: ${adv.reason}`);
+      // Recoverable by the user (docs/policy.md): block with the fix, and land on --retry.
+      await acts.git.removeCandidate({ laneId, repoPath });
+      if (adv.reason === 'target_dirty') {
+        const where = adv.checkoutPath ?? repoPath;
+        const paths = adv.dirtyPaths?.length ? ` (${adv.dirtyPaths.slice(0, 5).join(', ')})` : '';
+        await escalate('workspace_mismatch', `cannot fast-forward ${target}: its checkout ${where} has uncommitted changes${paths}`, {
+          recommended: `commit or stash the changes in ${where}, then \`lanes resolve ${laneId} --retry\``,
+        });
+      } else {
+        await escalate('branch_divergence', `cannot fast-forward ${target}: it moved ${attempt} times while the lane was landing`, {
+          recommended: `when ${target} is quiet, \`lanes resolve ${laneId} --retry\` rebuilds and tests the candidate again`,
+        });
+      }
     }
     emit('lane.merged', `landed on ${target}${mergeCommit ? ` at ${mergeCommit.slice(0, 10)}` : ' (already landed)'}`, { target, mergeCommit, mode: packet.merge.mode });
     return `finished: merged into ${target} at green level merge_ready`;
   };
 
-  let failure: { cls: FailureClass; message: string } | null = null;
+  let failure: { cls: FailureClass; message: string; hint?: string | null } | null = null;
   let cancelled = false;
   let finishText = '';
   try {
@@ -772,9 +828,9 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
     if (err instanceof ContinueAsNew) throw err;
     if (isCancellation(err)) {
       cancelled = true;
-      failure = { cls: 'cancelled', message: 'lane cancelled on request' };
-    } else if (err instanceof LaneStop) failure = { cls: err.failureClass, message: err.message };
-    else failure = { cls: classifyFailure(err), message: (err as Error).message ?? String(err) };
+      failure = { cls: 'cancelled', message: 'lane cancelled on request', hint: null };
+    } else if (err instanceof LaneStop) failure = { cls: err.failureClass, message: err.message, hint: err.hint ?? null };
+    else failure = { cls: classifyFailure(err), message: innermostMessage(err), hint: failureHint(err) };
   }
 
   // Closeout runs even after cancellation; it must not be cancelled itself.
@@ -786,10 +842,13 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
     try {
       await closeout();
     } catch (e) {
-      emit('lane.closeout', `closeout incomplete: ${(e as Error).message}`, {}, classifyFailure(e));
+      emit('lane.closeout', `closeout incomplete: ${innermostMessage(e)}`, { hint: failureHint(e) }, classifyFailure(e));
     }
     // The terminal event comes last, after closeout, so it is the lane's final word.
-    if (failure) setState('failed', 'lane.failed', failure.message, { greenLevel }, failure.cls);
+    if (failure) {
+      hint = failure.hint ?? null;
+      setState('failed', 'lane.failed', failure.message, { greenLevel, hint }, failure.cls);
+    }
     else setState('finished', 'lane.finished', finishText, { greenLevel, landed, mergeCommit });
     report = finalReport();
     await flush();

@@ -69,6 +69,7 @@ export function summarize(laneId: string, events: readonly LaneEvent[]): LaneSum
   const blockerClass: FailureClass | undefined = phase === 'trust_required' ? 'trust_gate' : blocking?.failureClass;
   let recommendedAction: string;
   if (phase === 'failed') recommendedAction = `none: the lane has ended${blockerClass ? ` (${blockerClass})` : ''}; fix the cause and submit a packet with a new id`;
+  else if (blocking?.type === 'lane.blocked' && typeof blocking.data.recommended === 'string') recommendedAction = blocking.data.recommended;
   else if (blockerClass) recommendedAction = recommendationFor(blockerClass);
   else if (phase === 'finished') recommendedAction = 'none: the lane is finished';
   else recommendedAction = 'wait: the lane is making progress';
