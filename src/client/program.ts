@@ -1,6 +1,7 @@
 // Assembles the `lanes` CLI from the command groups; no command logic here.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { registerBoardCommand } from './commands/board-web.js';
 import { registerChaosCommands } from './commands/chaos.js';
 import { registerCompletionCommand } from './commands/completion.js';
 import { registerDemoCommand } from './commands/demo.js';
@@ -9,10 +10,12 @@ import { registerDrillCommands } from './commands/drill.js';
 import { registerLaneCommands } from './commands/lane.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerMcpCommands } from './commands/mcp.js';
+import { registerOpenCommand } from './commands/open.js';
 import { registerPacketCommands } from './commands/packet.js';
 import { registerPlanCommands } from './commands/plan.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerCleanCommand } from './commands/clean.js';
+import { registerBoardCommand } from './commands/board.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerSetupCommand } from './commands/setup.js';
 import { registerUpCommand } from './commands/up.js';
@@ -55,10 +58,13 @@ export function buildProgram(format: OutputFormat): Command {
   registerDoctorCommand(program);
   registerDemoCommand(program);
   registerLaneCommands(program);
+  registerBoardCommand(program);
+  registerOpenCommand(program);
   registerPacketCommands(program);
   registerPlanCommands(program);
   registerRunCommands(program);
   registerCleanCommand(program);
+  registerBoardCommand(program);
   registerChaosCommands(program);
   registerDrillCommands(program);
   registerMcpCommands(program);
