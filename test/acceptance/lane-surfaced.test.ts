@@ -3,16 +3,17 @@
 // happens with the exact next command, tests show up live, a dirty target blocks until
 // the user commits or stashes, a lane's own earlier branch resumes and every landed
 // commit is reported, and cancel stops the test processes it started. Real CLI, worker, git.
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizePacket } from '../../src/client/lanes.js';
 import { packetFingerprint } from '../../src/packet/fingerprint.js';
 import { loadPacketFile } from '../../src/packet/parse.js';
-import { CALCULATOR_FIX, GIT_IDENTITY_ENV } from '../../src/testkit/fixture-repo.js';
+import { CALCULATOR_FIX } from '../../src/testkit/fixture-repo.js';
 import { eventsFile, expectWellFormedEvents, type MockTurn, waitForStatus, worktreeDir } from '../support/lane-assertions.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';
+import { laneIdOf, mistakePacket, REPO_MISTAKES } from '../support/repo-mistakes.js';
 import { isRunningSoon } from '../support/processes.js';
 
 const FIX: MockTurn[] = [
@@ -50,59 +51,10 @@ async function startBypassingPreflight(file: string): Promise<string> {
 }
 
 describe('worker errors surfaced', () => {
-  it.each([
-    ['a missing repo.path', async () => join(stack.reposDir, 'gone-repo'), {}, /repo\.path: repo\.path .*gone-repo does not exist/, /set repo\.path to a local git checkout/],
-    [
-      'a regular file',
-      async () => {
-        const f = join(stack.reposDir, 'surf-file.txt');
-        writeFileSync(f, 'x\n');
-        return f;
-      },
-      {},
-      /is a file, not a folder/,
-      /not a file in it/,
-    ],
-    [
-      'a folder that is not a git repository',
-      async () => {
-        const d = join(stack.reposDir, 'surf-plain');
-        mkdirSync(d, { recursive: true });
-        return d;
-      },
-      {},
-      /is not a git work tree/,
-      /git init/,
-    ],
-    [
-      'an empty repository',
-      async () => {
-        const d = join(stack.reposDir, 'surf-empty');
-        mkdirSync(d, { recursive: true });
-        await execa('git', ['init', '-q', '-b', 'main'], { cwd: d, env: GIT_IDENTITY_ENV });
-        return d;
-      },
-      {},
-      /has no commits yet/,
-      /make a first commit/,
-    ],
-    ['a missing baseBranch', async () => (await stack.fixture('surf-nobase')).path, { repo: { baseBranch: 'develop' } }, /base branch "develop" does not exist/, /set repo\.baseBranch/],
-    [
-      'a branch already checked out elsewhere',
-      async () => {
-        const repo = await stack.fixture('surf-busy');
-        await repo.git('worktree', 'add', '-q', '-b', 'taken', join(stack.reposDir, 'surf-busy-wt'));
-        return repo.path;
-      },
-      { branch: { name: 'taken' } },
-      /branch taken already exists and is not this lane's/,
-      /set branch\.name/,
-    ],
-  ])('%s fails the lane with its own message and hint in the report, the lane.failed event and submit --wait', async (label, makeRepo, extra, message, hint) => {
-    const laneId = `surf-${label.replace(/[^a-z]+/g, '-').replace(/^-|-$/g, '')}`;
-    const path = await makeRepo();
-    const base = mockPacket(laneId, path, 'surf-idle');
-    const file = stack.writePacket(laneId, { ...base, ...extra, repo: { ...(base.repo as object), ...((extra as { repo?: object }).repo ?? {}), path } });
+  it.each(REPO_MISTAKES.map((m) => [m.label, m] as const))('%s fails the lane with its own message and hint in the report, the lane.failed event and submit --wait', async (label, mistake) => {
+    const laneId = laneIdOf('surf', label);
+    const { message, hint } = mistake;
+    const file = stack.writePacket(laneId, mistakePacket(mistake, laneId, await mistake.make(stack, laneId), 'surf-idle'));
     await startBypassingPreflight(file);
 
     // Attaching with --wait (same packet, same fingerprint) prints the failed report.
