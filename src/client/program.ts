@@ -1,7 +1,6 @@
 // Assembles the `lanes` CLI from the command groups; no command logic here.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { registerBoardCommand } from './commands/board-web.js';
 import { registerChaosCommands } from './commands/chaos.js';
 import { registerCompletionCommand } from './commands/completion.js';
 import { registerDemoCommand } from './commands/demo.js';
@@ -58,7 +57,6 @@ export function buildProgram(format: OutputFormat): Command {
   registerDoctorCommand(program);
   registerDemoCommand(program);
   registerLaneCommands(program);
-  registerBoardCommand(program);
   registerOpenCommand(program);
   registerPacketCommands(program);
   registerPlanCommands(program);
