@@ -1,7 +1,7 @@
 // What a failure says to a person: the innermost cause's own message and hint, never the
 // wrapper text Temporal puts around it ("Activity task failed", "Workflow execution
 // failed"). Pure and workflow-safe.
-import { failureDetails } from './failures.js';
+import { failureDetails } from '../failures.js';
 
 const WRAPPERS = /^(Activity task failed|Workflow execution failed|Child Workflow execution failed|Activity task timed out|Workflow execution timed out)$/i;
 

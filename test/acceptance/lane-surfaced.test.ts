@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizePacket } from '../../src/client/lanes.js';
 import { packetFingerprint } from '../../src/packet/fingerprint.js';
 import { loadPacketFile } from '../../src/packet/parse.js';
-import { CALCULATOR_FIX } from '../../src/testkit/fixture-repo.js';
+import { CALCULATOR_FIX } from '../../src/demo/fixture-repo.js';
 import { eventsFile, expectWellFormedEvents, type MockTurn, waitForStatus, worktreeDir } from '../support/lane-assertions.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';
 import { laneIdOf, mistakePacket, REPO_MISTAKES } from '../support/repo-mistakes.js';

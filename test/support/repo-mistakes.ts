@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { GIT_IDENTITY_ENV } from '../../src/testkit/fixture-repo.js';
+import { GIT_IDENTITY_ENV } from '../../src/demo/fixture-repo.js';
 import { mockPacket, type LaneStack } from './lane-stack.js';
 
 export interface RepoMistake {

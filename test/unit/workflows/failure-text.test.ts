@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure, TimeoutType } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { failureHint, innermostMessage } from '../../../src/workflows/failure-text.js';
-import { laneFailure } from '../../../src/workflows/failures.js';
+import { laneFailure } from '../../../src/failures.js';
 
 describe('failure text', () => {
   it('gives the activity failure its own message and hint, never "Activity task failed"', () => {
