@@ -1,6 +1,7 @@
 // Phase 3, tests: the packet's acceptance levels in the lane worktree, weakest
 // first, on a branch kept fresh against its base per the staleness policy.
 import type { AcceptanceInput, AcceptanceResult } from '../../activities/tests.js';
+import { laneCommandSandbox } from '../containment.js';
 import { levelsToRun, reachedLevel } from '../policy.js';
 import { testsFinished, testsStarted } from '../test-events.js';
 import { type GreenLevel, maxLevel, type WorktreeLevel } from '../state.js';
@@ -32,7 +33,7 @@ export async function runWorktreeTests(run: LaneRun, pass: number): Promise<{ re
         break;
       }
       const r = await withEscalation(run, `${level} tests`, () =>
-        runTests(run, { laneId, cwd: run.worktreePath!, level, commands: packet.acceptance[level], timeoutMs: packet.acceptance.timeoutMs, attemptKey }, 'worktree'),
+        runTests(run, { laneId, cwd: run.worktreePath!, level, commands: packet.acceptance[level], timeoutMs: packet.acceptance.timeoutMs, attemptKey, ...laneCommandSandbox(packet) }, 'worktree'),
       );
       results.push({ level, passed: r.passed });
       if (!r.passed) {
