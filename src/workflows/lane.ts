@@ -107,6 +107,8 @@ export interface LaneStatus {
   hostQueue: string | null;
   lastSeq: number;
   report: LaneReport | null;
+  /** Model usage so far (the board shows it while the lane runs). */
+  usage?: { turns: number; inputTokens: number; outputTokens: number; costUsd: number };
 }
 
 export type Resolution = { action: 'retry' | 'abort' | 'approve'; note?: string };
@@ -230,7 +232,7 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
     notify();
   };
 
-  setHandler(stateQuery, () => ({ laneId, state, greenLevel, failureClass, worktreePath, hostQueue, lastSeq: events.length, report }));
+  setHandler(stateQuery, () => ({ laneId, state, greenLevel, failureClass, worktreePath, hostQueue, lastSeq: events.length, report, usage: { ...usage } }));
   setHandler(eventsQuery, (afterSeq = 0) => events.filter((e) => e.seq > afterSeq));
   setHandler(summaryQuery, () => summarize(laneId, events));
   setHandler(trustSignal, () => {
