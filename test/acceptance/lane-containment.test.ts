@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CALCULATOR_FIX } from '../../src/testkit/fixture-repo.js';
+import { CALCULATOR_FIX } from '../../src/demo/fixture-repo.js';
 import { laneDir } from '../support/lane-assertions.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';
 import { ESCAPE_NAMES, escapeProbeSource, escapeVerdicts } from '../unit/sandbox/escape-probe.js';
@@ -104,5 +104,29 @@ describe('lane containment', () => {
     // The legitimate change landed.
     expect(await repo.git('show', 'main:src/math.js')).toBe(CALCULATOR_FIX.trimEnd());
     expect(await repo.git('rev-list', '--count', `${baseHead}..main`)).not.toBe('0');
+  });
+
+  it('the landing screen refuses a symlink to /etc/passwd and a 6 MB blob made by bash: class manifest, the target untouched', async () => {
+    const repo = await stack.fixture('screened');
+    const laneId = 'screened';
+    stack.mock.script('screened', [
+      {
+        text: 'Fixing multiply, plus some extras.',
+        toolCalls: [
+          { name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX } },
+          { name: 'bash', input: { command: 'ln -s /etc/passwd passwd-link && head -c 6000000 /dev/urandom > blob.bin' } },
+        ],
+      },
+      { text: 'Done.' },
+    ]);
+    const baseHead = await repo.head();
+    const r = await stack.cli(['submit', stack.writePacket(laneId, mockPacket(laneId, repo.path, 'screened')), '--wait', '--json'], { timeoutMs: 180_000 });
+    expect(r.exitCode, r.stdout + r.stderr).toBe(1);
+    const report = r.json();
+    expect(report).toMatchObject({ state: 'failed', failureClass: 'manifest', landed: false });
+    expect(JSON.stringify(report)).toMatch(/passwd-link/);
+    expect(JSON.stringify(report)).toMatch(/blob\.bin/);
+    // Must not: anything on the target branch.
+    expect(await repo.head()).toBe(baseHead);
   });
 });
