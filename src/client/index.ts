@@ -1,24 +1,26 @@
-// Entry point of the `lanes` binary.
+// Entry point of the `lanes` binary. Imports stay minimal here: the invoked
+// command's module brings what it needs (launch.ts); errors load only on failure.
 import { CommanderError } from 'commander';
-import { LanesError, toLanesError } from '../errors.js';
+import { buildProgramFor } from './launch.js';
 import { createOutput, formatFromArgv } from './output.js';
-import { buildProgram } from './program.js';
 
 const format = formatFromArgv(process.argv.slice(2));
 const out = createOutput(format);
 
 try {
-  await buildProgram(format).parseAsync(process.argv);
+  await (await buildProgramFor(process.argv.slice(2), format)).parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
       process.exitCode = 0;
     } else {
       // commander already printed the text-mode message; JSON mode prints the contract body.
+      const { LanesError } = await import('../errors.js');
       if (format === 'json') out.error(new LanesError('usage', e.message.replace(/^error: /, ''), 'Run `lanes <command> --help` for usage.'));
       process.exitCode = 2;
     }
   } else {
+    const { toLanesError } = await import('../errors.js');
     const err = toLanesError(e);
     out.error(err);
     process.exitCode = err.exitCode;

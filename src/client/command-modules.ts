@@ -1,0 +1,27 @@
+// The command modules of the `lanes` CLI, loaded on demand, in help order. The
+// binary imports only the module of the command it runs (launch.ts): the
+// Temporal SDKs, provider SDKs and the worker stay unloaded for `--help`.
+import type { Command } from 'commander';
+
+type Register = (program: Command) => void;
+
+export const COMMAND_MODULES: Record<string, () => Promise<Register>> = {
+  setup: async () => (await import('./commands/setup.js')).registerSetupCommand,
+  server: async () => (await import('./commands/server.js')).registerServerCommand,
+  worker: async () => (await import('./commands/worker.js')).registerWorkerCommand,
+  up: async () => (await import('./commands/up.js')).registerUpCommand,
+  doctor: async () => (await import('./commands/doctor.js')).registerDoctorCommand,
+  demo: async () => (await import('./commands/demo.js')).registerDemoCommand,
+  lane: async () => (await import('./commands/lane.js')).registerLaneCommands,
+  packet: async () => (await import('./commands/packet.js')).registerPacketCommands,
+  chaos: async () => (await import('./commands/chaos.js')).registerChaosCommands,
+  drill: async () => (await import('./commands/drill.js')).registerDrillCommands,
+  mcp: async () => (await import('./commands/mcp.js')).registerMcpCommands,
+};
+
+/** One top-level command as the build recorded it (dist/client/cli-manifest.json). */
+export interface ManifestEntry {
+  module: string;
+  name: string;
+  description: string;
+}
