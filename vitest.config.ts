@@ -5,6 +5,8 @@ export default defineConfig({
     // The Temporal native bridge breaks under worker threads (sdk-typescript#876).
     pool: 'forks',
     include: ['test/**/*.test.ts'],
+    // The production suite has its own config (vitest.production.config.ts, npm run test:production).
+    exclude: ['test/production/**', '**/node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
     setupFiles: ['test/support/runtime.ts'],
     testTimeout: 120_000,

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { type ConnectionFlags, ConnectionFileSchema, type ConnectionSettings, resolveConnectionSettings } from './connection/settings.js';
 import { LanesError } from './errors.js';
 
 export const DEFAULT_ADDRESS = 'localhost:7233';
@@ -24,6 +25,10 @@ export const ConfigFileSchema = z
     trustedRoots: z.array(z.string().min(1)).optional(),
     /** Context window in tokens by model-name prefix; extends and overrides the built-in table. */
     contextWindows: ContextWindowsSchema.optional(),
+    /** TLS to the Temporal frontend (docs/production.md); flags and TEMPORAL_TLS_* override it. */
+    tls: ConnectionFileSchema.optional(),
+    /** File holding the Temporal API key (TEMPORAL_API_KEY overrides it). */
+    apiKeyFile: z.string().min(1).optional(),
   })
   .strict();
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
@@ -37,6 +42,8 @@ export interface LanesConfig {
   /** Context-window overrides: config file entries, LANES_CONTEXT_WINDOWS entries on top. */
   contextWindows: Record<string, number>;
   configFile: string;
+  /** TLS and API key for the Temporal connection (plaintext when unset). */
+  connection: ConnectionSettings;
   /** Lanes continue-as-new past this many history events (env LANES_HISTORY_EVENT_LIMIT). */
   historyEventLimit?: number;
   /** Lanes re-home when a host-bound step waits this long for its host (env LANES_REHOME_AFTER_MS). */
@@ -58,7 +65,7 @@ function readConfigFile(path: string): ConfigFile {
   const parsed = ConfigFileSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new LanesError('validation', `config file ${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 'Allowed keys: address, namespace, taskQueue, trustedRoots, contextWindows.');
+    throw new LanesError('validation', `config file ${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 'Allowed keys: address, namespace, taskQueue, trustedRoots, contextWindows, tls, apiKeyFile.');
   }
   return parsed.data;
 }
@@ -104,7 +111,7 @@ function parseRehome(value: string | undefined): number | undefined {
   return n;
 }
 
-export function loadConfig(flags: Partial<Pick<LanesConfig, 'address' | 'namespace' | 'taskQueue'>> = {}, env: NodeJS.ProcessEnv = process.env): LanesConfig {
+export function loadConfig(flags: Partial<Pick<LanesConfig, 'address' | 'namespace' | 'taskQueue'>> & ConnectionFlags = {}, env: NodeJS.ProcessEnv = process.env): LanesConfig {
   const home = lanesHome(env);
   const configFile = join(home, 'config.json');
   const file = readConfigFile(configFile);
@@ -117,6 +124,7 @@ export function loadConfig(flags: Partial<Pick<LanesConfig, 'address' | 'namespa
     taskQueue: flags.taskQueue ?? env.LANES_TASK_QUEUE ?? file.taskQueue ?? DEFAULT_TASK_QUEUE,
     trustedRoots: [...envRoots, ...(file.trustedRoots ?? [])].map((r) => resolve(r)),
     contextWindows: { ...file.contextWindows, ...parseContextWindowsEnv(env.LANES_CONTEXT_WINDOWS) },
+    connection: resolveConnectionSettings(flags, env, { tls: file.tls, apiKeyFile: file.apiKeyFile }, configFile),
     historyEventLimit: parseLimit(env.LANES_HISTORY_EVENT_LIMIT),
     rehomeAfterMs: parseRehome(env.LANES_REHOME_AFTER_MS),
   };

@@ -116,8 +116,9 @@ function fsyncDir(dir: string): void {
   }
 }
 
-export function createArtifactStore({ home }: { home: string }): ArtifactStore {
-  const lanesRoot = join(home, 'lanes');
+/** `folder` is the artifact root under home: `lanes` (lane folders) or `runs` (run folders). */
+export function createArtifactStore({ home, folder = 'lanes' }: { home: string; folder?: 'lanes' | 'runs' }): ArtifactStore {
+  const lanesRoot = join(home, folder);
 
   const laneDir = (laneId: string): string => {
     assertSafeSegment('lane id', laneId);

@@ -14,6 +14,8 @@ export const COMMAND_MODULES: Record<string, () => Promise<Register>> = {
   demo: async () => (await import('./commands/demo.js')).registerDemoCommand,
   lane: async () => (await import('./commands/lane.js')).registerLaneCommands,
   packet: async () => (await import('./commands/packet.js')).registerPacketCommands,
+  plan: async () => (await import('./commands/plan.js')).registerPlanCommands,
+  run: async () => (await import('./commands/run.js')).registerRunCommands,
   chaos: async () => (await import('./commands/chaos.js')).registerChaosCommands,
   drill: async () => (await import('./commands/drill.js')).registerDrillCommands,
   mcp: async () => (await import('./commands/mcp.js')).registerMcpCommands,

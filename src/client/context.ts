@@ -1,10 +1,11 @@
 // What every command gets: the parsed global options, config and output layer.
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadConfig, type LanesConfig } from '../config.js';
+import type { ConnectionFlags } from '../connection/settings.js';
 import { LanesError, toLanesError } from '../errors.js';
 import { createOutput, type Output, type OutputFormat } from './output.js';
 
-export interface GlobalOptions {
+export interface GlobalOptions extends ConnectionFlags {
   outputFormat?: string;
   json?: boolean;
   address?: string;
@@ -36,7 +37,8 @@ export function action<A extends unknown[]>(fn: (ctx: CommandContext, ...args: A
     let out = createOutput(globals.json ? 'json' : globals.outputFormat === 'json' ? 'json' : 'text');
     try {
       out = createOutput(outputFormatOf(globals));
-      const config = loadConfig({ address: globals.address, namespace: globals.namespace, taskQueue: globals.taskQueue });
+      const { address, namespace, taskQueue, tls, tlsCaPath, tlsCertPath, tlsKeyPath, tlsServerName, apiKey } = globals;
+      const config = loadConfig({ address, namespace, taskQueue, tls, tlsCaPath, tlsCertPath, tlsKeyPath, tlsServerName, apiKey });
       const code = await fn({ out, config }, ...(args.slice(0, -1) as A));
       process.exitCode = code ?? 0;
     } catch (e) {

@@ -6,7 +6,17 @@ import type { OutputFormat } from './output.js';
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** Global options that take a value (the launcher skips them to find the command). */
-export const GLOBAL_VALUE_OPTIONS = ['--output-format', '--address', '--namespace', '--task-queue'] as const;
+export const GLOBAL_VALUE_OPTIONS = [
+  '--output-format',
+  '--address',
+  '--namespace',
+  '--task-queue',
+  '--tls-ca-path',
+  '--tls-cert-path',
+  '--tls-key-path',
+  '--tls-server-name',
+  '--api-key',
+] as const;
 
 export function baseProgram(format: OutputFormat): Command {
   const program = new Command('lanes')
@@ -17,6 +27,13 @@ export function baseProgram(format: OutputFormat): Command {
     .option('--address <host:port>', 'Temporal frontend address (env TEMPORAL_ADDRESS, default localhost:7233)')
     .option('--namespace <ns>', 'Temporal namespace (env TEMPORAL_NAMESPACE, default "default")')
     .option('--task-queue <name>', 'Lanes task queue (env LANES_TASK_QUEUE, default "lanes")')
+    .option('--tls', 'connect to Temporal over TLS (env TEMPORAL_TLS; implied by any --tls-* option or an API key)')
+    .option('--no-tls', 'force plaintext even with an API key')
+    .option('--tls-ca-path <file>', 'CA certificate (PEM) that signed the server certificate (env TEMPORAL_TLS_SERVER_CA_CERT_PATH)')
+    .option('--tls-cert-path <file>', 'client certificate (PEM) for mTLS (env TEMPORAL_TLS_CLIENT_CERT_PATH)')
+    .option('--tls-key-path <file>', 'private key (PEM) of the client certificate (env TEMPORAL_TLS_CLIENT_KEY_PATH)')
+    .option('--tls-server-name <name>', 'server name to verify instead of the address host (env TEMPORAL_TLS_SERVER_NAME)')
+    .option('--api-key <key>', 'Temporal API key, sent as a bearer token; prefer env TEMPORAL_API_KEY (argv is visible to other users)')
     .showHelpAfterError(format === 'text' ? '(run with --help for usage)' : false)
     .exitOverride()
     .configureOutput({

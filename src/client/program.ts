@@ -8,6 +8,8 @@ import { registerDrillCommands } from './commands/drill.js';
 import { registerLaneCommands } from './commands/lane.js';
 import { registerMcpCommands } from './commands/mcp.js';
 import { registerPacketCommands } from './commands/packet.js';
+import { registerPlanCommands } from './commands/plan.js';
+import { registerRunCommands } from './commands/run.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerSetupCommand } from './commands/setup.js';
 import { registerUpCommand } from './commands/up.js';
@@ -25,6 +27,8 @@ export function buildProgram(format: OutputFormat): Command {
   registerDemoCommand(program);
   registerLaneCommands(program);
   registerPacketCommands(program);
+  registerPlanCommands(program);
+  registerRunCommands(program);
   registerChaosCommands(program);
   registerDrillCommands(program);
   registerMcpCommands(program);

@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { execa, type ResultPromise } from 'execa';
+import { sdkConnectionOptions } from '../connection/options.js';
+import type { ConnectionSettings } from '../connection/settings.js';
 import { LanesError } from '../errors.js';
 import { SearchAttributeType } from '@temporalio/common';
 import { cliTypeName, LANE_SEARCH_ATTRIBUTES } from '../shared/search-attributes.js';
@@ -49,9 +51,9 @@ export async function freePort(ip = '127.0.0.1'): Promise<number> {
 }
 
 /** True when something answers Temporal's GetSystemInfo at address. */
-export async function isServerReachable(address: string, timeoutMs = 3_000): Promise<boolean> {
+export async function isServerReachable(address: string, connection: ConnectionSettings = {}, timeoutMs = 3_000): Promise<boolean> {
   try {
-    const conn = await Connection.connect({ address, connectTimeout: timeoutMs });
+    const conn = await Connection.connect({ ...sdkConnectionOptions(address, connection), connectTimeout: timeoutMs });
     await conn.close();
     return true;
   } catch {

@@ -1,6 +1,7 @@
 // The packet contract as JSON Schema, for editors and for automations written in other
 // languages. Generated from TaskPacketSchema so it cannot disagree with the validator.
 import { z } from 'zod';
+import { RunPlanSchema } from './plan-schema.js';
 import { TaskPacketSchema } from './schema.js';
 
 export const PACKET_JSON_SCHEMA_ID = 'https://lanes.dev/schemas/task-packet.json';
@@ -21,6 +22,25 @@ export function packetJsonSchema(): Record<string, unknown> {
     $id: PACKET_JSON_SCHEMA_ID,
     title: 'Lanes task packet',
     description: 'One unit of coding work for Lanes: objective, repository, acceptance commands, agent and policies.',
+    ...rest,
+  };
+}
+
+export const PLAN_JSON_SCHEMA_ID = 'https://lanes.dev/schemas/run-plan.json';
+
+/**
+ * JSON Schema of a run plan (input side). Inline task packets are objects here; each is
+ * validated as a task packet (task-packet.schema.json) after the plan defaults are applied,
+ * and the dependency graph (unknown ids, cycles) is checked by loadPlanFile only.
+ */
+export function planJsonSchema(): Record<string, unknown> {
+  const generated = z.toJSONSchema(RunPlanSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema, ...rest } = generated;
+  return {
+    $schema,
+    $id: PLAN_JSON_SCHEMA_ID,
+    title: 'Lanes run plan',
+    description: 'Many task packets against one repository: dependencies, read/write locks, a doctor gating the integration branch, a run budget.',
     ...rest,
   };
 }

@@ -63,6 +63,11 @@ function decodePacket(text: string, opts: ParsePacketOptions): { packet: TaskPac
   return { packet: validatePacket(raw, source), raw };
 }
 
+/** JSON or YAML text to a value (format from the source's extension, else guessed); syntax errors name the location. */
+export function decodeDocument(text: string, source: string): unknown {
+  return decodeText(text, formatFromSource(source), source);
+}
+
 function formatFromSource(source: string | undefined): PacketFormat | undefined {
   if (!source) return undefined;
   const ext = extname(source).toLowerCase();

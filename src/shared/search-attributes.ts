@@ -7,11 +7,13 @@ export const LANE_GREEN_LEVEL = defineSearchAttributeKey('LaneGreenLevel', Searc
 export const LANE_REPO = defineSearchAttributeKey('LaneRepo', SearchAttributeType.KEYWORD);
 export const LANE_BRANCH = defineSearchAttributeKey('LaneBranch', SearchAttributeType.KEYWORD);
 export const LANE_PACKET_ID = defineSearchAttributeKey('LanePacketId', SearchAttributeType.KEYWORD);
+/** The run a lane belongs to (set on the run workflow and on each of its lanes), so the Web UI lists a run's lanes. */
+export const LANE_RUN_ID = defineSearchAttributeKey('LaneRunId', SearchAttributeType.KEYWORD);
 /** Invariant violations a chaos run found (0 = every promise kept). */
 export const CHAOS_VIOLATIONS = defineSearchAttributeKey('ChaosViolations', SearchAttributeType.INT);
 
 /** Every attribute `lanes server` registers; doctor checks the same list. */
-export const LANE_SEARCH_ATTRIBUTES = [LANE_STATE, LANE_FAILURE_CLASS, LANE_GREEN_LEVEL, LANE_REPO, LANE_BRANCH, LANE_PACKET_ID, CHAOS_VIOLATIONS] as const;
+export const LANE_SEARCH_ATTRIBUTES = [LANE_STATE, LANE_FAILURE_CLASS, LANE_GREEN_LEVEL, LANE_REPO, LANE_BRANCH, LANE_PACKET_ID, LANE_RUN_ID, CHAOS_VIOLATIONS] as const;
 
 /** The dev server's `--search-attribute Name=Type` spelling of a key's type. */
 export function cliTypeName(type: SearchAttributeType): string {

@@ -6,6 +6,7 @@ import { createHostActivities } from '../activities/host.js';
 import { createMcpActivities } from '../activities/mcp.js';
 import { type AgentConfig, createModelActivities, type ModelTurnInput } from '../activities/model.js';
 import { createWebhookActivities } from '../activities/report-webhook.js';
+import { createRunActivities } from '../activities/runs.js';
 import { createTestActivities } from '../activities/tests.js';
 import { createToolCallActivities } from '../activities/tool-calls.js';
 import { createToolActivities, toolsFor } from '../activities/tools.js';
@@ -61,6 +62,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createToolCallActivities({ store, tools, mcp }),
     ...createChaosActivities({ home: deps.home, store, allowChaos: deps.allowChaos ?? false }),
     ...createWebhookActivities(),
+    ...createRunActivities({ home: deps.home }),
     startMcp: mcp.startMcp,
     stopMcp: mcp.stopMcp,
     callMcpTool: mcp.callMcpTool,

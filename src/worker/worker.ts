@@ -4,6 +4,8 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterSt
 import { hostname } from 'node:os';
 import { defaultHostId, hostQueueName } from '../activities/host.js';
 import type { AgentConfig } from '../activities/model.js';
+import { sdkConnectionOptions } from '../connection/options.js';
+import type { ConnectionSettings } from '../connection/settings.js';
 import { LanesError } from '../errors.js';
 import { McpRegistry } from '../mcp/registry.js';
 import { reapOrphanedGroups, recordProcessGroupsIn } from '../shell/group-records.js';
@@ -18,6 +20,8 @@ export interface LanesWorkerOptions {
   /** Register the test-only chaos activity (fault plans themselves are armed in the faults module). */
   allowChaos?: boolean;
   address: string;
+  /** TLS / API key of the Temporal connection (plaintext when omitted). */
+  connection?: ConnectionSettings;
   namespace: string;
   taskQueue: string;
   home: string;
@@ -70,7 +74,7 @@ export function installRuntime(level: LogLevel = 'INFO'): void {
 export async function createLanesWorker(opts: LanesWorkerOptions): Promise<RunningWorker> {
   let connection: NativeConnection;
   try {
-    connection = await NativeConnection.connect({ address: opts.address });
+    connection = await NativeConnection.connect(sdkConnectionOptions(opts.address, opts.connection ?? {}));
   } catch (e) {
     throw new LanesError('unavailable', `cannot reach Temporal at ${opts.address}: ${(e as Error).message}`,
       'Start a server with `lanes server` (or `lanes up`), or point TEMPORAL_ADDRESS / --address at one.', 'infra');

@@ -2,3 +2,4 @@
 export { chaosWorkflow } from './chaos.js';
 export { laneWorkflow } from './lane.js';
 export { pingWorkflow } from './ping.js';
+export { runWorkflow } from './run/workflow.js';

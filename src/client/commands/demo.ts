@@ -2,18 +2,19 @@
 // started unless one answers, plus an in-process worker) it lands a real change
 // in a fresh fixture repository and prints the lane report and the Web UI link.
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { type Command, Option } from 'commander';
-import { type DevServer, isServerReachable } from '../../devserver/server.js';
+import { isServerReachable } from '../../devserver/server.js';
 import { TaskPacketSchema } from '../../packet/schema.js';
 import type { ProviderName } from '../../providers/types.js';
 import { createFixtureRepo } from '../../testkit/fixture-repo.js';
 import { demoPacket } from '../../testkit/demo-scenario.js';
 import { createLanesWorker, installRuntime } from '../../worker/worker.js';
 import { action } from '../context.js';
+import { connectClient } from '../temporal.js';
 import { followEvents, normalizePacket, submitLane, waitForReport } from '../lanes.js';
 import { renderEvent, renderReport } from './lane.js';
-import { addServerOptions, launchServer, type ServerFlags, untilSignal } from './server.js';
+import { addServerOptions, launchServer, type LaunchedServer, type ServerFlags, untilSignal } from './server.js';
 import { LanesError } from '../../errors.js';
 
 export function registerDemoCommand(program: Command): void {
@@ -29,21 +30,21 @@ export function registerDemoCommand(program: Command): void {
       if (opts.provider === 'anthropic' && !process.env.ANTHROPIC_API_KEY) throw new LanesError('usage', '--provider anthropic needs ANTHROPIC_API_KEY in the environment', 'Export ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for a proxy), or use the default scripted provider.');
       if (opts.provider === 'openai' && !process.env.OPENAI_API_KEY && !process.env.OPENAI_BASE_URL) throw new LanesError('usage', '--provider openai needs OPENAI_API_KEY or OPENAI_BASE_URL (for a local server such as Ollama)', 'Export one of them, or use the default scripted provider.');
       installRuntime('ERROR');
-      let server: DevServer | undefined;
-      if (!(await isServerReachable(config.address))) {
+      let server: LaunchedServer | undefined;
+      if (!(await isServerReachable(config.address, config.connection))) {
         out.info('starting the embedded Temporal dev server...');
         server = await launchServer(config, opts, out);
         config.address = server.address;
       }
       const uiBase = server?.uiUrl ?? `http://localhost:${opts.uiPort}`;
-      const worker = await createLanesWorker({ address: config.address, namespace: config.namespace, taskQueue: config.taskQueue, home: config.home, trustedRoots: config.trustedRoots, shutdownGraceMs: 2_000 });
+      const worker = await createLanesWorker({ address: config.address, connection: config.connection, namespace: config.namespace, taskQueue: config.taskQueue, home: config.home, trustedRoots: config.trustedRoots, shutdownGraceMs: 2_000 });
       const running = worker.run();
       try {
         const stamp = new Date().toISOString().replace(/[-:T.Z]/g, '').slice(0, 14);
         const repo = await createFixtureRepo(join(config.home, 'demo', `calculator-${stamp}`));
         out.info(`fixture repository: ${repo.path} (node --test is red: multiply is missing)`);
         const packet = normalizePacket(TaskPacketSchema.parse(demoPacket({ id: `demo-${stamp}`, repoPath: repo.path, provider: opts.provider, model: opts.model })), repo.path);
-        const connection = await Connection.connect({ address: config.address });
+        const connection = await connectClient(config);
         try {
           const client = new Client({ connection, namespace: config.namespace });
           const sub = await submitLane(client, config.taskQueue, packet);

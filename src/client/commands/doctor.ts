@@ -5,6 +5,8 @@ import { Connection } from '@temporalio/client';
 import type { Command } from 'commander';
 import { execa } from 'execa';
 import type { LanesConfig } from '../../config.js';
+import { probeTlsHandshake, sdkConnectionOptions } from '../../connection/options.js';
+import { describeConnection } from '../../connection/settings.js';
 import { findTemporalBinary } from '../../devserver/provision.js';
 import { TEMPORAL_CLI_VERSION } from '../../devserver/version.js';
 import { providerCredentialVars } from '../../providers/registry.js';
@@ -22,6 +24,8 @@ export interface Check {
 /** Stable check names: automations key on them. */
 export const CHECK_NAMES = [
   'temporal_binary',
+  'connection_security',
+  'tls_handshake',
   'server_reachable',
   'namespace',
   'search_attributes',
@@ -46,7 +50,7 @@ async function checkBinary(): Promise<Check> {
 async function checkServer(config: LanesConfig): Promise<Check[]> {
   let conn: Connection;
   try {
-    conn = await Connection.connect({ address: config.address, connectTimeout: 3_000 });
+    conn = await Connection.connect({ ...sdkConnectionOptions(config.address, config.connection), connectTimeout: 3_000 });
   } catch (e) {
     const skipped = (name: string): Check => ({ name, status: 'warn', summary: 'not checked: server unreachable', details: {} });
     return [
@@ -71,7 +75,7 @@ async function checkServer(config: LanesConfig): Promise<Check[]> {
     checks.push({
       name: 'search_attributes',
       status: missing.length ? 'fail' : 'ok',
-      summary: missing.length ? `missing: ${missing.join(', ')}; restart with \`lanes server\` to register them` : `all ${LANE_SEARCH_ATTRIBUTES.length} lane search attributes registered`,
+      summary: missing.length ? `missing: ${missing.join(', ')}; register them: restart \`lanes server\` (it registers missing ones, embedded or --persistence postgres) or \`temporal operator search-attribute create\`` : `all ${LANE_SEARCH_ATTRIBUTES.length} lane search attributes registered`,
       details: { required: LANE_SEARCH_ATTRIBUTES.map((k) => k.name), missing },
     });
     return checks;
@@ -122,9 +126,37 @@ function checkCredentials(): Check {
   };
 }
 
+/** What the connection is configured to use (never the key itself). */
+function checkSecurity(config: LanesConfig): Check {
+  const d = describeConnection(config.connection);
+  const local = /^(localhost|127\.|\[?::1\]?)/.test(config.address);
+  const what = { plaintext: 'plaintext (no TLS)', tls: 'TLS (server certificate verified)', mtls: 'mutual TLS (client certificate presented)' }[d.mode];
+  const warn = d.mode === 'plaintext' && !local;
+  return {
+    name: 'connection_security',
+    status: warn ? 'warn' : 'ok',
+    summary: `${what}${d.apiKey ? ', API key set' : ''}${warn ? `; ${config.address} is not local: use TLS (docs/production.md)` : ''}`,
+    details: { ...d, apiKeySource: config.connection.apiKey?.source ?? null },
+  };
+}
+
+/** The TLS handshake on its own, so a wrong CA or a refused client certificate is named as such. */
+async function checkHandshake(config: LanesConfig): Promise<Check> {
+  if (!config.connection.tls) return { name: 'tls_handshake', status: 'ok', summary: 'not applicable: TLS is off', details: { skipped: true } };
+  const r = await probeTlsHandshake(config.address, config.connection);
+  return r.ok
+    ? { name: 'tls_handshake', status: 'ok', summary: `TLS handshake with ${config.address} succeeded (${r.protocol ?? 'TLS'})`, details: { protocol: r.protocol ?? null } }
+    : {
+        name: 'tls_handshake',
+        status: 'fail',
+        summary: `TLS handshake with ${config.address} failed: ${r.error}; check the CA (--tls-ca-path), the client certificate and key (--tls-cert-path/--tls-key-path) and --tls-server-name`,
+        details: { error: r.error ?? null },
+      };
+}
+
 export async function runDoctor(config: LanesConfig): Promise<{ ok: boolean; checks: Check[] }> {
-  const [binary, server, git] = await Promise.all([checkBinary(), checkServer(config), checkGit()]);
-  const checks = [binary, ...server, git, checkNode(), checkHome(config.home), checkCredentials()];
+  const [binary, handshake, server, git] = await Promise.all([checkBinary(), checkHandshake(config), checkServer(config), checkGit()]);
+  const checks = [binary, checkSecurity(config), handshake, ...server, git, checkNode(), checkHome(config.home), checkCredentials()];
   return { ok: checks.every((c) => c.status !== 'fail'), checks };
 }
 

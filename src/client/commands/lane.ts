@@ -7,6 +7,7 @@ import { loadPacketFile } from '../../packet/parse.js';
 import type { LaneEvent } from '../../workflows/events.js';
 import { eventsQuery, type LaneReport, resolveUpdate, stateQuery, summaryQuery, trustSignal } from '../../workflows/lane.js';
 import { EVENT_TYPES } from '../../workflows/events.js';
+import { LANE_STATES } from '../../workflows/state.js';
 import { action, intOption } from '../context.js';
 import { followEvents, handleFor, laneIdFor, normalizePacket, requireLane, requireOpenLane, submitLane, waitForReport } from '../lanes.js';
 import type { Output } from '../output.js';
@@ -172,12 +173,16 @@ export function registerLaneCommands(program: Command): void {
     .command('list')
     .description('List lanes with their state, green level and failure class (from search attributes)')
     .option('--limit <n>', 'at most this many', intOption('--limit', 1, 10_000), 50)
+    .option('--state <state>', `only lanes in this state (search attribute LaneState): ${LANE_STATES.join(', ')}`)
     .option('--query <q>', 'extra visibility filter, e.g. "LaneState = \'blocked\'"')
     .action(
-      action(async ({ out, config }, opts: { limit: number; query?: string }) =>
-        withClient(config, async (client) => {
+      action(async ({ out, config }, opts: { limit: number; query?: string; state?: string }) => {
+        if (opts.state !== undefined && !(LANE_STATES as readonly string[]).includes(opts.state)) {
+          throw new LanesError('usage', `--state must be one of ${LANE_STATES.join(', ')}; got "${opts.state}"`, 'Use e.g. --state blocked.');
+        }
+        return withClient(config, async (client) => {
           const rows: Record<string, unknown>[] = [];
-          const q = `WorkflowType = 'laneWorkflow'${opts.query ? ` AND (${opts.query})` : ''}`;
+          const q = `WorkflowType = 'laneWorkflow'${opts.state ? ` AND LaneState = '${opts.state}'` : ''}${opts.query ? ` AND (${opts.query})` : ''}`;
           for await (const wf of client.workflow.list({ query: q })) {
             const sa = wf.searchAttributes as Record<string, unknown[] | undefined>;
             rows.push({
@@ -194,7 +199,7 @@ export function registerLaneCommands(program: Command): void {
           out.result(rows, (list: typeof rows) =>
             list.length ? list.map((r) => `${String(r.laneId).padEnd(30)} ${String(r.state).padEnd(16)} ${String(r.greenLevel).padEnd(12)} ${r.failureClass ?? ''}`).join('\n') : '(no lanes)',
           );
-        }),
-      ),
+        });
+      }),
     );
 }

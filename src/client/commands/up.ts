@@ -1,10 +1,11 @@
 // `lanes up`: the embedded default — a dev server (unless one is reachable) in this
 // process, plus a supervised worker child that is restarted if it crashes.
 import type { Command } from 'commander';
-import { type DevServer, isServerReachable } from '../../devserver/server.js';
+import { isServerReachable } from '../../devserver/server.js';
+import { connectionArgs } from '../../connection/settings.js';
 import { action } from '../context.js';
 import { runSupervised } from './worker.js';
-import { addServerOptions, describeServer, launchServer, type ServerFlags } from './server.js';
+import { addServerOptions, describeServer, launchServer, type LaunchedServer, type ServerFlags } from './server.js';
 
 export function registerUpCommand(program: Command): void {
   addServerOptions(
@@ -13,13 +14,15 @@ export function registerUpCommand(program: Command): void {
       .description('Start the embedded default: a Temporal dev server (reused if one answers at --address; then --port/--ui-port/--db do not apply) and a supervised worker; Ctrl-C stops both'),
   ).action(
     action(async ({ out, config }, flags: ServerFlags) => {
-      let server: DevServer | undefined;
-      if (!(await isServerReachable(config.address))) {
+      let server: LaunchedServer | undefined;
+      if (!(await isServerReachable(config.address, config.connection))) {
         server = await launchServer(config, flags, out);
         config.address = server.address;
       }
       let announced = false;
-      const workerArgs = ['--json', '--address', config.address, '--namespace', config.namespace, '--task-queue', config.taskQueue, 'worker'];
+      // The worker child gets the same TLS settings as flags; an API key travels in its environment only.
+      if (config.connection.apiKey) process.env.TEMPORAL_API_KEY = config.connection.apiKey.value;
+      const workerArgs = ['--json', '--address', config.address, '--namespace', config.namespace, '--task-queue', config.taskQueue, ...connectionArgs(config.connection), 'worker'];
       try {
         const code = await runSupervised(out, workerArgs, {
           // up.ready stays the first line: the first spawn is announced by it.

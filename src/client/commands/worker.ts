@@ -67,7 +67,7 @@ export function registerWorkerCommand(program: Command): void {
         installFaultPlan(faults?.plan ?? null);
         allowChaosPlans(opts.allowChaos ?? false);
         installRuntime(out.format === 'json' ? 'WARN' : 'INFO');
-        const w = await createLanesWorker({ address: config.address, namespace: config.namespace, taskQueue: config.taskQueue, home: config.home, trustedRoots: config.trustedRoots, shutdownGraceMs: opts.shutdownGraceMs, allowChaos: opts.allowChaos ?? false });
+        const w = await createLanesWorker({ address: config.address, connection: config.connection, namespace: config.namespace, taskQueue: config.taskQueue, home: config.home, trustedRoots: config.trustedRoots, shutdownGraceMs: opts.shutdownGraceMs, allowChaos: opts.allowChaos ?? false });
         out.line(
           {
             event: 'worker.ready',
