@@ -45,6 +45,7 @@ import {
   prepareCandidate,
   removeCandidate,
 } from '../git/landing.js';
+import { type PreflightInput, preflightRepo } from '../git/preflight.js';
 import type { LaneCommit } from '../git/trailers.js';
 import { faultPoint } from '../testkit/faults/index.js';
 
@@ -111,6 +112,24 @@ export function createGitActivities({ home }: GitActivitiesDeps) {
       const r = await prepareWorktree(home, input);
       await faultPoint('after_worktree', { home, laneId: input.laneId, repoPath: input.repoPath });
       return r;
+    }),
+
+    /**
+     * The lane's first step on its host: the repository checks `lanes submit` ran on the
+     * client, again here (the host's view is the truth). Every problem leaves in one failure
+     * of the first problem's class, message and hint, never as a bare git error.
+     * Failure semantics: read-only, retry-safe; a problem -> validator (not retried).
+     */
+    preflightLane: boundary('preflightLane', async (input: PreflightInput): Promise<{ ok: true }> => {
+      const problems = await preflightRepo(input);
+      const first = problems[0];
+      if (first) {
+        throw laneFailure(first.failureClass, problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
+          hint: problems.map((p) => p.hint).join('; '),
+          fields: problems.map((p) => p.field),
+        });
+      }
+      return { ok: true };
     }),
 
     /**

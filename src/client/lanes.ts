@@ -51,7 +51,14 @@ async function existingFingerprint(client: Client, workflowId: string): Promise<
   }
 }
 
-export async function submitLane(client: Client, taskQueue: string, packet: LanePacket, opts: { historyEventLimit?: number; rehomeAfterMs?: number } = {}): Promise<SubmitResult> {
+export interface SubmitOptions {
+  historyEventLimit?: number;
+  rehomeAfterMs?: number;
+  /** Runs only when a new lane is about to start (never when attaching); throwing refuses it. */
+  preflight?: () => Promise<unknown>;
+}
+
+export async function submitLane(client: Client, taskQueue: string, packet: LanePacket, opts: SubmitOptions = {}): Promise<SubmitResult> {
   const laneId = packet.id;
   const workflowId = workflowIdFor(laneId);
   const fingerprint = packetFingerprint(packet);
@@ -66,6 +73,7 @@ export async function submitLane(client: Client, taskQueue: string, packet: Lane
   };
   const attached = await check();
   if (attached) return attached;
+  await opts.preflight?.();
   try {
     const handle = await client.workflow.start(laneWorkflow, {
       taskQueue,
@@ -146,22 +154,102 @@ export async function waitForReport(client: Client, lane: string): Promise<LaneR
 }
 
 /** Streams events live (polling the `events` query) until the lane is terminal. */
-export async function followEvents(client: Client, lane: string, onEvent: (e: LaneEvent) => void, opts: { afterSeq?: number; pollMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+export async function followEvents(
+  client: Client,
+  lane: string,
+  onEvent: (e: LaneEvent) => 'stop' | unknown,
+  opts: { afterSeq?: number; pollMs?: number; signal?: AbortSignal } = {},
+): Promise<'ended' | 'stopped'> {
   const handle = handleFor(client, lane);
   let after = opts.afterSeq ?? 0;
   for (;;) {
     const batch = await handle.query(eventsQuery, after);
     for (const e of batch) {
-      onEvent(e);
       after = e.seq;
+      if (onEvent(e) === 'stop') return 'stopped';
     }
     const st = await handle.query(stateQuery);
-    if (isTerminal(st.state) && st.lastSeq <= after && st.report) return;
+    if (isTerminal(st.state) && st.lastSeq <= after && st.report) return 'ended';
     const desc = await handle.describe();
-    if (desc.status.name !== 'RUNNING' && st.lastSeq <= after) return;
-    if (opts.signal?.aborted) return;
+    if (desc.status.name !== 'RUNNING' && st.lastSeq <= after) return 'ended';
+    if (opts.signal?.aborted) return 'stopped';
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
   }
 }
 
 export { handleFor };
+
+/** A lane that stopped to wait for an operator, and the exact command that moves it on. */
+export interface BlockedNotice {
+  laneId: string;
+  state: 'blocked' | 'trust_required';
+  failureClass: string | null;
+  detail: string;
+  next: string;
+  seq: number;
+}
+
+/** The notice for a lane.blocked or lane.trust_required event; undefined for any other event. */
+export function blockedNoticeOf(e: LaneEvent): BlockedNotice | undefined {
+  if (e.type !== 'lane.blocked' && e.type !== 'lane.trust_required') return undefined;
+  const laneId = laneIdFor(e.laneId);
+  const recommended = typeof e.data.recommended === 'string' ? e.data.recommended : `\`lanes trust ${laneId}\` once the repository is reviewed`;
+  return {
+    laneId,
+    state: e.type === 'lane.blocked' ? 'blocked' : 'trust_required',
+    failureClass: e.failureClass ?? null,
+    detail: e.detail,
+    next: recommended.replaceAll('<lane>', laneId),
+    seq: e.seq,
+  };
+}
+
+const stopWaiting = Symbol('stop waiting');
+
+/**
+ * waitForReport that also announces every block: `onBlocked` runs the moment the lane
+ * blocks (or waits for trust); returning 'stop' ends the wait with that notice. Events are
+ * polled beside the result long-poll and query errors (no worker right now) are skipped,
+ * so a wait never fails because the announcement could not be read.
+ */
+export async function waitAnnouncingBlocks(
+  client: Client,
+  lane: string,
+  onBlocked: (n: BlockedNotice) => 'stop' | void,
+  opts: { pollMs?: number } = {},
+): Promise<LaneReport | BlockedNotice> {
+  const handle = handleFor(client, lane);
+  const done = new AbortController();
+  let stopped: BlockedNotice | undefined;
+  let wake: (v: typeof stopWaiting) => void = () => undefined;
+  const stopper = new Promise<typeof stopWaiting>((r) => (wake = r));
+  const poll = async () => {
+    let after = 0;
+    while (!done.signal.aborted) {
+      try {
+        // Only a block still standing at the end of a batch is announced (an old, resolved
+        // one is history); each block is announced once.
+        let standing: BlockedNotice | undefined;
+        for (const e of await handle.query(eventsQuery, after)) {
+          after = e.seq;
+          standing = blockedNoticeOf(e) ?? (e.type === 'lane.resolved' || e.type === 'lane.trust_resolved' ? undefined : standing);
+        }
+        if (standing && onBlocked(standing) === 'stop') {
+          stopped = standing;
+          wake(stopWaiting);
+          return;
+        }
+      } catch {
+        // No worker to answer right now; the result long-poll still stands.
+      }
+      await new Promise((r) => setTimeout(r, opts.pollMs ?? 1_000));
+    }
+  };
+  void poll();
+  try {
+    const first = await Promise.race([waitForReport(client, lane), stopper]);
+    return first === stopWaiting ? stopped! : first;
+  } finally {
+    done.abort();
+  }
+}

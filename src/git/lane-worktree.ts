@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { laneFailure } from '../workflows/failures.js';
 import { GitCommandError, gitTest, runGit } from './client.js';
 import { isLanded, removeCandidate } from './landing.js';
+import { branchMarker, branchOwnership, foreignBranchRefusal, markBranch } from './branch-owner.js';
 import { assertBranchName, branchHead, isAncestor, resolveCommit } from './refs.js';
 import {
   assertLaneId,
@@ -104,6 +105,12 @@ export async function prepareWorktree(home: string, input: PrepareWorktreeInput)
     }
     await rmdir(path);
   }
+  // Branch safety (Tier-0): an existing branch is only ever reused when it is this lane's own.
+  const owner = await branchOwnership(repoPath, branch, laneId, baseHead);
+  if (owner.state === 'foreign') {
+    const { message, hint } = foreignBranchRefusal(branch, owner.reason);
+    throw laneFailure('validator', message, { reason: 'foreign_branch', hint });
+  }
   const holder = (await listWorktrees(repoPath)).find((w) => w.branch === branch);
   if (holder) {
     throw laneFailure('workspace_mismatch', `lane branch ${branch} is already checked out at ${holder.path}`, {
@@ -113,10 +120,13 @@ export async function prepareWorktree(home: string, input: PrepareWorktreeInput)
   }
 
   await mkdir(dirname(path), { recursive: true });
-  if (await branchHead(repoPath, branch)) {
+  if (owner.state === 'own') {
     // Recreating after a crash or re-home: the lane branch holds every checkpoint commit.
+    // A branch recognised by its trailers gets the marker now, so closeout knows it too.
+    if (owner.by === 'trailers') await markBranch(repoPath, branch, laneId);
     await runGit(repoPath, ['worktree', 'add', path, branch]);
   } else {
+    await markBranch(repoPath, branch, laneId);
     await runGit(repoPath, ['worktree', 'add', '--no-track', '-b', branch, path, baseHead]);
   }
   return { worktreePath: canonicalPath(path), branch, baseCommit: await forkPoint(repoPath, baseHead, `refs/heads/${branch}`), created: true };
@@ -212,6 +222,8 @@ export async function closeout(home: string, input: CloseoutInput): Promise<Clos
     branchDeleted = true;
   } else if (branch === target) {
     kept.push(`branch ${branch} is the target itself; never deleted`);
+  } else if ((await branchMarker(repoPath, branch)) !== laneId) {
+    kept.push(`branch ${branch} was not created by lane ${laneId}; never deleted`);
   } else if (worktreeRemoved) {
     const targetHead = await branchHead(repoPath, target);
     if (!targetHead) {

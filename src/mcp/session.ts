@@ -134,6 +134,11 @@ export class McpSession {
     return [...this.toolIndex.values()].map((t) => t.descriptor);
   }
 
+  /** Pids of every stdio server process started and not yet seen exiting (healthy or still starting). */
+  startedPids(): number[] {
+    return [...this.livePids.keys()].filter((pid) => isAlive(pid));
+  }
+
   /** Pids of the live stdio server processes. */
   pids(): number[] {
     const out: number[] = [];

@@ -54,8 +54,10 @@ export function validatePacket(raw: unknown, source: string = DEFAULT_SOURCE): T
   return result.data;
 }
 
-function decodePacket(text: string, opts: ParsePacketOptions): { packet: TaskPacket; raw: unknown } {
+function decodePacket(input: string, opts: ParsePacketOptions): { packet: TaskPacket; raw: unknown } {
   const source = opts.source ?? DEFAULT_SOURCE;
+  // Editors on Windows save a UTF-8 byte-order mark; YAML skips it, JSON.parse does not. Same for both.
+  const text = input.replace(/^\uFEFF/, '');
   if (text.trim() === '') {
     throw new LanesError('validation', `${source}: the packet is empty; allowed: a JSON or YAML object with at least objective, repo, acceptance and agent`, 'See examples/minimal.yaml.');
   }

@@ -22,7 +22,12 @@ export type StalenessPolicy = z.infer<typeof StalenessPolicySchema>;
 export const ProviderNameSchema = z.enum(['anthropic', 'openai', 'scripted']);
 export type ProviderName = z.infer<typeof ProviderNameSchema>;
 
-export const PACKET_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/**
+ * A packet id names the lane, its worktree folder and its default branch `lanes/<id>`, so it
+ * follows `git check-ref-format` too: no "..", no trailing "." or ".lock", and not ".candidate"
+ * at the end (that suffix names a lane's merge candidate worktree).
+ */
+export const PACKET_ID_PATTERN = /^(?!.*\.\.)(?!.*\.lock$)(?!.*\.candidate$)[A-Za-z0-9][A-Za-z0-9._-]{0,63}(?<!\.)$/;
 export const MCP_SERVER_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const COMMAND_NAME_MAX = 60;
 
@@ -43,6 +48,30 @@ const gitRefName = () =>
         });
       }
     });
+
+/** Why `id` cannot name a lane, or undefined when it can. */
+export function packetIdProblem(id: string): string | undefined {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(id)) return 'must start with a letter or digit and hold at most 64 letters, digits, ".", "_" or "-"';
+  if (id.endsWith('.candidate')) return 'ends with ".candidate", which names a lane\'s merge candidate';
+  const problem = gitRefNameProblem(`lanes/${id}`);
+  return problem ? `cannot name the git branch lanes/${id}: it ${problem}` : undefined;
+}
+
+const packetId = () =>
+  z
+    .string()
+    .superRefine((id, ctx) => {
+      const problem = packetIdProblem(id);
+      if (problem) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${JSON.stringify(id)} ${problem}`,
+          params: { allowed: 'letters, digits, ".", "_" and "-" (1-64, no "..", not ending in ".", ".lock" or ".candidate"), e.g. "fix-login-2"' },
+        });
+      }
+    })
+    // The JSON Schema carries the same rule as one pattern.
+    .meta({ pattern: PACKET_ID_PATTERN.source });
 
 const positiveInt = () => z.number().int().positive();
 
@@ -248,7 +277,7 @@ const EscalationSchema = z
 
 export const TaskPacketSchema = z
   .object({
-    id: z.string().regex(PACKET_ID_PATTERN).optional().describe('Idempotency key: resubmitting the same id attaches to the same lane.'),
+    id: packetId().optional().describe('Idempotency key: resubmitting the same id attaches to the same lane.'),
     objective: nonEmpty().describe('What the agent must achieve.'),
     scope: ScopeSchema.prefault({}),
     repo: RepoSchema,

@@ -9,13 +9,27 @@ import { eventsQuery, type LaneReport, resolveUpdate, stateQuery, summaryQuery, 
 import { EVENT_TYPES } from '../../workflows/events.js';
 import { LANE_STATES } from '../../workflows/state.js';
 import { action, intOption } from '../context.js';
-import { followEvents, handleFor, laneIdFor, normalizePacket, requireLane, requireOpenLane, submitLane, waitForReport } from '../lanes.js';
+import {
+  type BlockedNotice,
+  blockedNoticeOf,
+  followEvents,
+  handleFor,
+  laneIdFor,
+  normalizePacket,
+  requireLane,
+  requireOpenLane,
+  submitLane,
+  waitAnnouncingBlocks,
+  waitForReport,
+} from '../lanes.js';
+import { type PreflightReport, preflightSubmit } from '../preflight.js';
 import type { Output } from '../output.js';
 import { withClient } from '../temporal.js';
 
 export function renderEvent(e: LaneEvent): string {
   const cls = e.failureClass ? ` [${e.failureClass}]` : '';
-  return `#${String(e.seq).padStart(3)} ${e.ts.slice(11, 19)} ${e.type.padEnd(26)} ${e.state}/${e.greenLevel}${cls} ${e.detail}`;
+  const blocked = blockedNoticeOf(e);
+  return `#${String(e.seq).padStart(3)} ${e.ts.slice(11, 19)} ${e.type.padEnd(26)} ${e.state}/${e.greenLevel}${cls} ${e.detail}${blocked ? `\n      next: ${blocked.next}` : ''}`;
 }
 
 export function renderReport(r: LaneReport): string {
@@ -30,6 +44,13 @@ export function renderReport(r: LaneReport): string {
   ].join('\n');
 }
 
+/** `submit --exit-on-blocked`: the lane is blocked and waits for the command printed. */
+export const EXIT_BLOCKED = 3;
+
+export function renderBlocked(n: BlockedNotice): string {
+  return `lane ${n.laneId} is ${n.state === 'blocked' ? 'BLOCKED' : 'waiting for trust'}${n.failureClass ? ` [${n.failureClass}]` : ''}: ${n.detail}\n  next: ${n.next}`;
+}
+
 async function finish(out: Output, report: LaneReport): Promise<number> {
   out.result(report, renderReport);
   return report.state === 'finished' ? 0 : 1;
@@ -38,25 +59,50 @@ async function finish(out: Output, report: LaneReport): Promise<number> {
 export function registerLaneCommands(program: Command): void {
   program
     .command('submit')
-    .description('Submit a task packet as a lane (workflow id lane-<packet id>); the same id attaches to the existing lane')
+    .description('Submit a task packet as a lane (workflow id lane-<packet id>); the same id attaches to the existing lane. The repository, branches and packet size are checked first (exit 2 with the cause and a fix)')
     .argument('<packet>', 'packet file (.json, .yaml or .yml)')
-    .addOption(new Option('--wait', 'wait for the lane to end and print its report').conflicts('follow'))
+    .addOption(new Option('--wait', 'wait for the lane to end and print its report; a block is announced with the next command').conflicts('follow'))
     .option('--follow', 'stream the lane events live until it ends')
+    .option('--exit-on-blocked', 'with --wait or --follow: stop waiting when the lane blocks (or waits for trust) and exit 3')
     .action(
-      action(async ({ out, config }, file: string, opts: { wait?: boolean; follow?: boolean }) => {
+      action(async ({ out, config }, file: string, opts: { wait?: boolean; follow?: boolean; exitOnBlocked?: boolean }) => {
         const { packet } = await loadPacketFile(file);
         const lanePacket = normalizePacket(packet, dirname(file), file);
+        if (opts.exitOnBlocked && !opts.wait && !opts.follow) throw new LanesError('usage', '--exit-on-blocked needs --wait or --follow', 'e.g. `lanes submit packet.yaml --wait --exit-on-blocked`');
         return withClient(config, async (client) => {
-          const sub = await submitLane(client, config.taskQueue, lanePacket, { historyEventLimit: config.historyEventLimit, rehomeAfterMs: config.rehomeAfterMs });
+          let preflight: PreflightReport | undefined;
+          const sub = await submitLane(client, config.taskQueue, lanePacket, {
+            historyEventLimit: config.historyEventLimit,
+            rehomeAfterMs: config.rehomeAfterMs,
+            preflight: async () => (preflight = await preflightSubmit(lanePacket, config, file)),
+          });
+          if (preflight && !preflight.trusted) {
+            out.info(`note: ${lanePacket.repo.path} is outside the trusted roots (${preflight.trustedRoots.join(', ')}); the lane waits for \`lanes trust ${sub.laneId}\` before any model sees it`);
+          }
+          const submitted = { ...sub, ...(preflight ? { preflight } : {}) };
           if (!opts.wait && !opts.follow) {
-            out.result(sub, (s) => `${s.attached ? 'attached to existing' : 'started'} lane ${s.laneId} (workflow ${s.workflowId})`);
+            out.result(submitted, (s) => `${s.attached ? 'attached to existing' : 'started'} lane ${s.laneId} (workflow ${s.workflowId})`);
             return 0;
           }
+          const blocked = (n: BlockedNotice) => {
+            if (opts.exitOnBlocked) {
+              out.line({ event: 'blocked', ...n }, renderBlocked);
+              return 'stop' as const;
+            }
+            // --follow prints the blocked event itself (with the next command).
+            if (!opts.follow) out.line({ event: 'blocked', ...n }, (v: BlockedNotice) => `${renderBlocked(v)}\nstill waiting (Ctrl-C stops waiting; the lane keeps its place)...`);
+          };
           if (opts.follow) {
-            out.line({ event: 'submitted', ...sub }, (s) => `${s.attached ? 'attached to' : 'started'} lane ${s.laneId}`);
-            await followEvents(client, sub.laneId, (e) => out.line(e, renderEvent));
+            out.line({ event: 'submitted', ...submitted }, (s) => `${s.attached ? 'attached to' : 'started'} lane ${s.laneId}`);
+            const stop = await followEvents(client, sub.laneId, (e) => {
+              out.line(e, renderEvent);
+              const n = blockedNoticeOf(e);
+              return n && opts.exitOnBlocked ? (blocked(n), 'stop') : undefined;
+            });
+            if (stop === 'stopped') return EXIT_BLOCKED;
           } else out.info(`${sub.attached ? 'attached to' : 'started'} lane ${sub.laneId}; waiting...`);
-          const report = await waitForReport(client, sub.laneId);
+          const report = opts.follow ? await waitForReport(client, sub.laneId) : await waitAnnouncingBlocks(client, sub.laneId, blocked);
+          if (!('schema' in report)) return EXIT_BLOCKED;
           if (opts.follow) {
             out.line({ event: 'report', report }, (v) => renderReport(v.report));
             return report.state === 'finished' ? 0 : 1;

@@ -3,10 +3,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { checkMcpServers, requiredFailures } from '../../mcp/check.js';
+import { checkMcpServers, DEFAULT_CHECK_DEADLINE_MS, requiredFailures } from '../../mcp/check.js';
 import type { McpReport } from '../../mcp/report.js';
 import { loadMcpServersFile } from '../../mcp/servers-file.js';
-import { action } from '../context.js';
+import { action, intOption } from '../context.js';
 
 export function registerMcpCommands(program: Command): void {
   const mcp = program.command('mcp').description('MCP servers: check that the servers of a packet or config file start');
@@ -14,18 +14,22 @@ export function registerMcpCommands(program: Command): void {
     .command('check')
     .description(
       'Start every MCP server of a task packet (mcp.servers) or a config file ({ "servers": { ... } }), JSON or YAML, ' +
-        'print the report and stop them all again; exit 1 when a required server failed, 2 when the file is invalid',
+        'print the report and stop them all again; exit 1 when a required server failed, 2 when the file or a server entry is invalid. ' +
+        'Each server has its startupTimeoutMs; the whole check ends by --deadline-ms, always with a report',
     )
     .argument('<file>', 'task packet or MCP config file')
     .option('--cwd <dir>', "working directory for stdio servers (default: a packet's repo.path, else the current directory)")
+    .option('--deadline-ms <ms>', 'overall deadline: servers still starting then are reported failed and killed (each server also has its own startupTimeoutMs)', intOption('--deadline-ms', 1_000, 3_600_000), DEFAULT_CHECK_DEADLINE_MS)
     .action(
-      action(async ({ out }, file: string, opts: { cwd?: string }) => {
+      action(async ({ out }, file: string, opts: { cwd?: string; deadlineMs: number }) => {
         const source = await loadMcpServersFile(file);
         const cwd = opts.cwd !== undefined ? resolve(opts.cwd) : source.repoPath !== undefined && existsSync(source.repoPath) ? source.repoPath : process.cwd();
         out.info(`checking ${Object.keys(source.servers).length} MCP server(s) from ${file} (${source.kind}) in ${cwd}...`);
-        const report = await checkMcpServers(source.servers, { cwd });
+        const report = await checkMcpServers(source.servers, { cwd, deadlineMs: opts.deadlineMs });
         const required = requiredFailures(report, source.servers);
         out.result(report, (r: McpReport) => renderMcpReport(r, required));
+        // An invalid entry is an invalid file (exit 2), whether or not the server is required.
+        if (report.failed.some((f) => f.failure_mode === 'config')) return 2;
         return required.length > 0 ? 1 : 0;
       }),
     );

@@ -143,6 +143,43 @@ describe('git activities: prepareWorktree', () => {
     expect(existsSync(join(home, 'worktrees', laneId))).toBe(false);
   });
 
+  it("refuses an existing branch that is not the lane's own and leaves it untouched (branch safety)", async () => {
+    await sh(repo, 'switch', '-q', '-c', 'wip');
+    const wip = await commitFile(repo, 'wip.txt', 'unreviewed');
+    await sh(repo, 'switch', '-q', 'main');
+    const err = await lane(laneId, 'wip').catch((e: unknown) => e);
+    expect(err).toMatchObject({ type: 'validator', nonRetryable: true, message: expect.stringContaining("branch wip already exists and is not this lane's") });
+    expect((err as { details: [{ hint: string }] }).details[0].hint).toMatch(/set branch\.name/);
+    // Must NOT: a worktree on it, a moved branch.
+    expect(existsSync(join(home, 'worktrees', laneId))).toBe(false);
+    expect(await sh(repo, 'rev-parse', 'wip')).toBe(wip);
+  });
+
+  it("resumes the lane's own branch from an earlier run, recognised by its Lane-Id trailers", async () => {
+    await sh(repo, 'switch', '-q', '-c', branch);
+    writeFileSync(join(repo, 'done.txt'), 'earlier run');
+    await sh(repo, 'add', 'done.txt');
+    await sh(repo, 'commit', '-q', '-m', `work\n\nLane-Id: ${laneId}\nLane-Step: work-1`);
+    const tip = await sh(repo, 'rev-parse', 'HEAD');
+    await sh(repo, 'switch', '-q', 'main');
+    const wt = await lane();
+    expect(await sh(wt.worktreePath, 'rev-parse', 'HEAD')).toBe(tip);
+    // Adopted as its own: marked, so closeout may delete it once landed.
+    expect(await sh(repo, 'config', `branch.${branch}.lanesLaneId`)).toBe(laneId);
+    // Another lane id sees the same branch as foreign.
+    await expect(lane('lane-z', branch)).rejects.toMatchObject({ type: 'validator', message: expect.stringContaining('created by lane lane-a') });
+  });
+
+  it('runs the repository preflight on the host: every problem with its field and hint', async () => {
+    await expect(git.preflightLane({ laneId, repoPath: repo, baseBranch: 'main', target: 'main', branch })).resolves.toEqual({ ok: true });
+    const err = await git.preflightLane({ laneId, repoPath: repo, baseBranch: 'develop', target: 'release', branch }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ type: 'validator', nonRetryable: true });
+    expect((err as Error).message).toMatch(/repo\.baseBranch: base branch "develop" does not exist.*merge\.target: merge target "release" is not a local branch/);
+    const missing = await git.preflightLane({ laneId, repoPath: join(repo, 'nope'), baseBranch: 'main', target: 'main', branch }).catch((e: unknown) => e);
+    expect((missing as Error).message).toMatch(/repo\.path: repo\.path .* does not exist/);
+    expect((missing as { details: [{ hint: string }] }).details[0].hint).toMatch(/set repo\.path/);
+  });
+
   it('rejects lane ids that could escape the worktrees folder or collide with a candidate', async () => {
     for (const bad of ['../evil', 'a/b', 'x.candidate', '']) {
       await expect(lane(bad, 'lanes/bad')).rejects.toMatchObject({ type: 'validator' });
@@ -498,6 +535,15 @@ describe('git activities: closeout', () => {
     await expect(close({ worktreePath: b.worktreePath })).rejects.toMatchObject({ type: 'workspace_mismatch' });
     expect(existsSync(join(b.worktreePath, 'README.md'))).toBe(true);
     expect(await sh(repo, 'branch', '--list', 'lanes/lane-b')).toContain('lanes/lane-b');
+  });
+
+  it('never deletes a branch the lane did not create, even when every commit of it is in the target', async () => {
+    await lane();
+    await sh(repo, 'branch', 'landed-by-hand');
+    const result = await git.closeout({ laneId, repoPath: repo, worktreePath: join(home, 'worktrees', laneId), branch: 'landed-by-hand', target: 'main' });
+    expect(result.branchDeleted).toBe(false);
+    expect(result.keptReason).toMatch(/was not created by lane lane-a; never deleted/);
+    expect(await sh(repo, 'rev-parse', 'landed-by-hand')).toBe(mainHead);
   });
 
   it('never deletes the target even when asked to treat it as the lane branch', async () => {

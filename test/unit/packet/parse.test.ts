@@ -110,7 +110,12 @@ describe('packet/parse', () => {
     ['an invalid branch name', packetJson({ branch: { name: 'lanes/a..b' } }), ['p.json: branch.name: "lanes/a..b" is not a valid git branch name: it contains ".."; allowed:']],
     ['a bad MCP server name', packetJson({ mcp: { servers: { 'my server': {} } } }), ['p.json: mcp.servers["my server"]: key "my server" does not match the required pattern; allowed: strings matching /^[A-Za-z0-9_-]{1,64}$/']],
     ['an MCP entry that is not an object', packetJson({ mcp: { servers: { fs: 'npx fs' } } }), ['p.json: mcp.servers.fs: wrong type: got string "npx fs"; allowed: object']],
-    ['a bad id', packetJson({ id: '../etc' }), ['p.json: id: "../etc" does not match the required pattern; allowed: strings matching']],
+    ['a bad id', packetJson({ id: '../etc' }), ['p.json: id: "../etc" must start with a letter or digit and hold at most 64 letters, digits, ".", "_" or "-"; allowed: letters, digits']],
+    // Ids the old pattern accepted but git refuses as part of lanes/<id> (issue #10).
+    ['an id with ".."', packetJson({ id: 'a..b' }), ['p.json: id: "a..b" cannot name the git branch lanes/a..b: it contains ".."; allowed:']],
+    ['an id ending in ".lock"', packetJson({ id: 'x.lock' }), ['p.json: id: "x.lock" cannot name the git branch lanes/x.lock: it has a path component ending with ".lock" ("x.lock"); allowed:']],
+    ['an id ending in "."', packetJson({ id: 'x.' }), ['p.json: id: "x." cannot name the git branch lanes/x.: it ends with "."; allowed:']],
+    ['an id ending in ".candidate"', packetJson({ id: 'x.candidate' }), ['p.json: id: "x.candidate" ends with ".candidate", which names a lane\'s merge candidate; allowed:']],
     ['a required level with no commands', packetJson({ acceptance: {} }), ['p.json: acceptance.requiredLevel: requires green level "merge_ready" but no acceptance command is defined; allowed:']],
     ['a top-level array', '[1, 2]', ['p.json: (root): wrong type: got array; allowed: object']],
   ])('refuses %s, naming the field path', (_label, text, expectedLines) => {
@@ -155,6 +160,20 @@ describe('packet/parse', () => {
   it('refuses duplicate YAML keys instead of letting the last one win', () => {
     const err = refusal(`${toYaml(base)}objective: Something else\n`, 'dup.yaml');
     expect(err.message).toMatch(/dup\.yaml: invalid YAML at line \d+, column \d+: Map keys must be unique/);
+  });
+
+  it('reads a packet file with a UTF-8 byte-order mark the same in JSON and YAML', async () => {
+    const bom = '\uFEFF';
+    const jsonFile = join(scratch, 'bom.json');
+    const yamlFile = join(scratch, 'bom.yaml');
+    writeFileSync(jsonFile, bom + packetJson());
+    writeFileSync(yamlFile, bom + toYaml(base));
+    const fromJson = (await loadPacketFile(jsonFile)).packet;
+    const fromYaml = (await loadPacketFile(yamlFile)).packet;
+    expect(fromJson).toEqual(fromYaml);
+    // Must NOT: the mark leaks into a value, or a BOM-only file passes as a packet.
+    expect(fromJson.objective).toBe('Fix the bug');
+    expect(refusal(bom, 'bom-only.json').message).toContain('the packet is empty');
   });
 
   it('refuses an empty packet', () => {

@@ -1,0 +1,167 @@
+// Every mistake gets a clear answer and loses nothing (issue 10): ordinary user mistakes
+// are refused at `lanes submit` with exit 2, the cause and a fix, before any workflow
+// starts; someone else's branch is never adopted, merged or deleted. Real CLI, git, server.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GIT_IDENTITY_ENV } from '../../src/testkit/fixture-repo.js';
+import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';
+
+let stack: LaneStack;
+
+beforeAll(async () => {
+  stack = await startLaneStack({ worker: false });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** Proves no workflow exists for the lane: a refused packet starts nothing. */
+async function expectNoWorkflow(laneId: string): Promise<void> {
+  await expect(stack.client.workflow.getHandle(`lane-${laneId}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+}
+
+/** Submits a packet that must be refused at submit; returns the JSON error body. */
+async function refused(laneId: string, packet: Record<string, unknown>): Promise<{ class: string; code: string; message: string; hint: string }> {
+  const file = stack.writePacket(laneId, packet);
+  const r = await stack.cli(['submit', file, '--wait', '--json']);
+  expect(r.exitCode, r.stdout + r.stderr).toBe(2);
+  const error = r.json().error;
+  expect(error.code).toBe('validation');
+  expect(error.hint).toMatch(/\S/);
+  // Must NOT: a workflow started for a refused packet.
+  await expectNoWorkflow(laneId);
+  return error;
+}
+
+describe('branch safety at submit', () => {
+  it("a packet naming someone's WIP branch is refused; the branch survives untouched and nothing of it reaches main", async () => {
+    const repo = await stack.fixture('wip-branch');
+    await repo.git('switch', '-q', '-c', 'wip/feature');
+    const wipHead = await repo.commitFiles({ 'notes.txt': 'half-done work\n' }, 'WIP: unreviewed');
+    await repo.git('switch', '-q', 'main');
+    const mainHead = await repo.head();
+    const laneId = 'wip-branch';
+
+    const error = await refused(laneId, mockPacket(laneId, repo.path, 'unused', { branch: { name: 'wip/feature' } }));
+    expect(error.message).toContain('branch.name: branch wip/feature already exists and is not this lane');
+    expect(error.message).toMatch(/1 commit\(s\) that are not this lane's/);
+    expect(error.hint).toMatch(/set branch\.name in the packet to a new branch name/);
+    // Must NOT: a foreign commit on main, a deleted or moved branch.
+    expect(await repo.head('wip/feature')).toBe(wipHead);
+    expect(await repo.head()).toBe(mainHead);
+    expect(await repo.git('branch', '--list', 'lanes/*')).toBe('');
+  });
+
+  it('a branch checked out in another worktree, another lane branch and the target itself are refused', async () => {
+    const repo = await stack.fixture('busy-branch');
+    await repo.git('worktree', 'add', '-q', '-b', 'elsewhere', join(stack.reposDir, 'busy-branch-wt'));
+    await repo.git('branch', 'lanes/other-lane');
+    await repo.git('config', 'branch.lanes/other-lane.lanesLaneId', 'other-lane');
+    const mainHead = await repo.head();
+
+    const wt = await refused('busy-1', mockPacket('busy-1', repo.path, 'unused', { branch: { name: 'elsewhere' } }));
+    expect(wt.message).toMatch(/branch elsewhere already exists and is not this lane's: it already exists \(at [0-9a-f]{12}\) and was not created by this lane/);
+    const other = await refused('busy-2', mockPacket('busy-2', repo.path, 'unused', { branch: { name: 'lanes/other-lane' } }));
+    expect(other.message).toContain('it was created by lane other-lane');
+    const target = await refused('busy-3', mockPacket('busy-3', repo.path, 'unused', { branch: { name: 'main' } }));
+    expect(target.message).toContain(`branch.name: branch.name "main" is the lane's merge target`);
+    // Must NOT: any branch deleted or moved.
+    expect(await repo.git('branch', '--format=%(refname:short)')).toBe(['elsewhere', 'lanes/other-lane', 'main'].join('\n'));
+    expect(await repo.head()).toBe(mainHead);
+  });
+});
+
+describe('preflight at submit: each repository mistake, its cause and its fix', () => {
+  it.each([
+    ['a missing repo.path', async () => join(stack.reposDir, 'no-such-repo'), {}, /repo\.path: repo\.path .*no-such-repo does not exist/, /set repo\.path to a local git checkout/],
+    [
+      'a regular file',
+      async () => {
+        const f = join(stack.reposDir, 'a-file.txt');
+        writeFileSync(f, 'not a repo\n');
+        return f;
+      },
+      {},
+      /is a file, not a folder/,
+      /not a file in it/,
+    ],
+    [
+      'a folder that is not a git repository',
+      async () => {
+        const d = join(stack.reposDir, 'plain-folder');
+        mkdirSync(d, { recursive: true });
+        return d;
+      },
+      {},
+      /is not a git work tree/,
+      /git init/,
+    ],
+    [
+      'an empty repository',
+      async () => {
+        const d = join(stack.reposDir, 'empty-repo');
+        mkdirSync(d, { recursive: true });
+        await execa('git', ['init', '-q', '-b', 'main'], { cwd: d, env: GIT_IDENTITY_ENV });
+        return d;
+      },
+      {},
+      /has no commits yet/,
+      /make a first commit there/,
+    ],
+    ['a missing baseBranch', async () => (await stack.fixture('no-base')).path, { repo: { baseBranch: 'develop' } }, /repo\.baseBranch: base branch "develop" does not exist/, /set repo\.baseBranch to an existing branch/],
+    ['a missing merge target', async () => (await stack.fixture('no-target')).path, { merge: { target: 'release' } }, /merge\.target: merge target "release" is not a local branch/, /set merge\.target to an existing local branch/],
+  ])('%s is refused with exit 2, naming the field, before any workflow starts', async (label, makeRepo, extra, message, hint) => {
+    const laneId = `pre-${label.replace(/[^a-z]+/g, '-').replace(/^-|-$/g, '')}`;
+    const path = await makeRepo();
+    const base = mockPacket(laneId, path, 'unused');
+    const packet = { ...base, ...extra, repo: { ...(base.repo as object), ...((extra as { repo?: object }).repo ?? {}), path } };
+    const error = await refused(laneId, packet);
+    expect(error.message).toMatch(message);
+    expect(error.hint).toMatch(hint);
+    expect(error.class).toBe('validator');
+    // Must NOT: Temporal's wording instead of the cause.
+    expect(error.message).not.toMatch(/Activity task failed|Failed to start Workflow/);
+  });
+
+  it('ids git refuses (a..b, x.lock) are refused by the schema with exit 2', async () => {
+    const repo = await stack.fixture('bad-ids');
+    for (const id of ['a..b', 'x.lock']) {
+      const file = stack.writePacket(`bad-id-${id.length}`, mockPacket(id, repo.path, 'unused'));
+      const r = await stack.cli(['submit', file, '--json']);
+      expect(r.exitCode).toBe(2);
+      expect(r.json().error.message).toContain(`id: "${id}" cannot name the git branch lanes/${id}`);
+      await expectNoWorkflow(id);
+    }
+  });
+
+  it('a packet over the payload limit is refused naming the limit and its biggest field', async () => {
+    const repo = await stack.fixture('too-big');
+    const laneId = 'too-big';
+    const big = { ...mockPacket(laneId, repo.path, 'unused'), agent: { provider: 'anthropic', model: 'claude-sonnet-4-5', system: 'x'.repeat(1_200_000) } };
+    const error = await refused(laneId, big);
+    expect(error.message).toMatch(/the packet is \d+ KiB as JSON, over the 1024 KiB limit \(half of Temporal's 2048 KiB payload limit\); its biggest field is agent\.system/);
+    expect(error.hint).toContain('Shrink agent.system');
+  });
+
+  it('a repository outside the trusted roots is reported at submit (the lane will wait for `lanes trust`)', async () => {
+    const repo = await stack.fixture('untrusted-note', { trusted: false });
+    const json = stack.writePacket('untrusted-json', mockPacket('untrusted-json', repo.path, 'unused'));
+    const r = await stack.cli(['submit', json, '--json']);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({ laneId: 'untrusted-json', attached: false, preflight: { trusted: false } });
+    const textFile = stack.writePacket('untrusted-text', mockPacket('untrusted-text', repo.path, 'unused'));
+    const text = await stack.cli(['submit', textFile]);
+    expect(text.exitCode).toBe(0);
+    expect(text.stderr).toContain(`is outside the trusted roots`);
+    expect(text.stderr).toContain('`lanes trust untrusted-text`');
+    // Attaching to an existing lane runs no preflight (and prints no note) again.
+    const again = await stack.cli(['submit', textFile]);
+    expect(again.stdout).toMatch(/attached to existing lane untrusted-text/);
+    expect(again.stderr).not.toContain('trusted roots');
+    for (const id of ['untrusted-json', 'untrusted-text']) await stack.client.workflow.getHandle(`lane-${id}`).terminate('test cleanup');
+  });
+});
