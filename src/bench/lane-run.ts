@@ -74,7 +74,7 @@ export async function checkLanded(repo: FixtureRepo, what: string, opts: { laneS
 export async function checkLane(run: LaneRun, lane: BenchLane): Promise<string[]> {
   const r = run.report;
   const problems: string[] = [];
-  if (r.state !== 'finished' || !r.landed) problems.push(`lane ${lane.id}: ${r.state}, landed=${r.landed}: ${r.detail}`);
+  if (r.state !== 'finished' || !r.landed) problems.push(`lane ${lane.id}: ${r.state}${r.failureClass ? ` (${r.failureClass})` : ''}, landed=${r.landed}: ${r.detail}`);
   const steps = r.commits.map((c) => c.step).join(',');
   if (steps !== 'work-1') problems.push(`lane ${lane.id}: commits ${steps || 'none'} (expected work-1)`);
   return [...problems, ...(await checkLanded(lane.repo, `lane ${lane.id}`, { laneStep: 'work-1' }))];

@@ -111,7 +111,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     problems.push(`benchmark aborted: ${(e as Error).stack ?? String(e)}`);
   } finally {
-    await stack.stop().catch((e: unknown) => problems.push(`stopping the stack: ${(e as Error).message}`));
+    // Something was wrong: keep the lanes' folders, repos and server db for a post-mortem.
+    const keep = problems.length > 0;
+    await stack.stop(keep).catch((e: unknown) => problems.push(`stopping the stack: ${(e as Error).message}`));
+    if (keep || f.keep) report.keptFolder = stack.root;
   }
   report.finishedAt = new Date().toISOString();
   report.loadAvgAtEnd = loadavg().map((l) => Math.round(l * 10) / 10);

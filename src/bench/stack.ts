@@ -40,7 +40,8 @@ export interface BenchStack {
   startWorker(hostId: string): Promise<WorkerProc>;
   /** SIGTERM (drain) or SIGKILL (crash) one worker and wait for it to exit. */
   stopWorker(w: WorkerProc, signal?: NodeJS.Signals): Promise<void>;
-  stop(): Promise<void>;
+  /** Stops everything; the temp folder stays when `keep` (or --keep) is set. */
+  stop(keep?: boolean): Promise<void>;
 }
 
 export async function startBenchStack(opts: { address?: string; namespace?: string; keep?: boolean }): Promise<BenchStack> {
@@ -93,12 +94,12 @@ export async function startBenchStack(opts: { address?: string; namespace?: stri
       await w.exited;
       stack.workers = stack.workers.filter((x) => x !== w);
     },
-    async stop() {
+    async stop(keep = false) {
       for (const w of [...stack.workers]) await stack.stopWorker(w);
       await mock.close();
       await connection.close();
       await server?.stop();
-      if (!opts.keep) rmSync(root, { recursive: true, force: true });
+      if (!opts.keep && !keep) rmSync(root, { recursive: true, force: true });
     },
   };
   return stack;
