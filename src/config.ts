@@ -29,6 +29,8 @@ export const ConfigFileSchema = z
     tls: ConnectionFileSchema.optional(),
     /** File holding the Temporal API key (TEMPORAL_API_KEY overrides it). */
     apiKeyFile: z.string().min(1).optional(),
+    /** Lane sandbox settings of this worker (docs/security.md). */
+    sandbox: z.object({ allowHostNetwork: z.boolean().optional() }).strict().optional(),
   })
   .strict();
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
@@ -65,7 +67,7 @@ function readConfigFile(path: string): ConfigFile {
   const parsed = ConfigFileSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new LanesError('validation', `config file ${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 'Allowed keys: address, namespace, taskQueue, trustedRoots, contextWindows, tls, apiKeyFile.');
+    throw new LanesError('validation', `config file ${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 'Allowed keys: address, namespace, taskQueue, trustedRoots, contextWindows, tls, apiKeyFile, sandbox.');
   }
   return parsed.data;
 }
@@ -100,6 +102,16 @@ export function parseContextWindowsEnv(raw: string | undefined): Record<string, 
 /** Context-window overrides for a worker whose home is `home`: config file entries, env entries on top. */
 export function contextWindowOverrides(home: string, env: NodeJS.ProcessEnv = process.env): Record<string, number> {
   return { ...readConfigFile(join(home, 'config.json')).contextWindows, ...parseContextWindowsEnv(env.LANES_CONTEXT_WINDOWS) };
+}
+
+/**
+ * Whether packets may run lane commands on the host network (`sandbox.network: host`):
+ * LANES_SANDBOX_ALLOW_HOST_NETWORK=1 or config `sandbox.allowHostNetwork`; off by default.
+ */
+export function sandboxAllowsHostNetwork(home: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env.LANES_SANDBOX_ALLOW_HOST_NETWORK;
+  if (v !== undefined && v !== '') return v === '1' || v.toLowerCase() === 'true';
+  return readConfigFile(join(home, 'config.json')).sandbox?.allowHostNetwork ?? false;
 }
 
 function parseRehome(value: string | undefined): number | undefined {

@@ -1,5 +1,6 @@
 // The lane artifact folder `$LANES_HOME/lanes/<laneId>/`: events.jsonl, report.json,
 // tool results, test logs. Workflow history carries references; the bulk lives here.
+// Every write goes through redaction (src/redact): secret values never reach these files.
 //
 // The store is synchronous on purpose: an append is read-last-seq-then-write, and
 // keeping it on one tick means two activities of the same worker can never interleave
@@ -21,6 +22,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { laneFailure } from '../workflows/failures.js';
+import { redact, redactDeep } from '../redact/secrets.js';
 
 export const EVENTS_FILE = 'events.jsonl';
 export const REPORT_FILE = 'report.json';
@@ -150,7 +152,8 @@ export function createArtifactStore({ home, folder = 'lanes' }: { home: string; 
     mkdirSync(dirname(p), { recursive: true });
     const fd = openSync(p, 'a');
     try {
-      writeSync(fd, line.endsWith('\n') ? line : `${line}\n`);
+      const safe = redact(line);
+    writeSync(fd, safe.endsWith('\n') ? safe : `${safe}\n`);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -163,12 +166,12 @@ export function createArtifactStore({ home, folder = 'lanes' }: { home: string; 
     pathOf,
     writeJson(laneId, relPath, value) {
       const p = pathOf(laneId, relPath);
-      writeFileAtomic(p, `${JSON.stringify(value, null, 2)}\n`);
+      writeFileAtomic(p, `${JSON.stringify(redactDeep(value), null, 2)}\n`);
       return p;
     },
     writeText(laneId, relPath, text) {
       const p = pathOf(laneId, relPath);
-      writeFileAtomic(p, text);
+      writeFileAtomic(p, redact(text));
       return p;
     },
     readJson<T>(laneId: string, relPath: string): T | undefined {
@@ -203,7 +206,7 @@ export function createArtifactStore({ home, folder = 'lanes' }: { home: string; 
             hint: `Record the events from seq ${lastSeq + 1} on, in order.`,
           });
         }
-        const text = fresh.map((e) => JSON.stringify(e)).join('\n') + '\n';
+        const text = fresh.map((e) => JSON.stringify(redactDeep(e))).join('\n') + '\n';
         const buf = Buffer.from(text, 'utf8');
         let off = 0;
         const end = fstatSync(fd).size;

@@ -47,6 +47,16 @@ import {
 } from '../git/landing.js';
 import { type PreflightInput, preflightRepo } from '../git/preflight.js';
 import type { LaneCommit } from '../git/trailers.js';
+import { screenDiff, type ScreenResult } from '../git/screen.js';
+import { ScreenSchema, type ScreenSettings } from '../packet/schema.js';
+
+export interface ScreenDiffInput {
+  laneId: string;
+  worktreePath: string;
+  base: string;
+  /** The packet's `screen` section; absent = defaults. */
+  settings?: Partial<ScreenSettings>;
+}
 import { faultPoint } from '../testkit/faults/index.js';
 
 export { assertLanePath } from '../git/worktrees.js';
@@ -167,6 +177,17 @@ export function createGitActivities({ home }: GitActivitiesDeps) {
      * Failure semantics: read-only, retry-safe.
      */
     scopeCheck: boundary('scopeCheck', (input: ScopeCheckInput) => scopeCheck(home, input)),
+
+    /**
+     * The landing screen (src/git/screen.ts): symlinks out of the repo, oversized files, new
+     * executable bits, submodules, .git* config changes in the lane's diff against `base`,
+     * split by the packet's `screen` actions into refused and blocked findings.
+     * Failure semantics: read-only, retry-safe.
+     */
+    screenDiff: boundary('screenDiff', async (input: ScreenDiffInput): Promise<ScreenResult> => {
+      const ws = await assertWorkspace(home, { laneId: input.laneId, worktreePath: input.worktreePath });
+      return screenDiff(ws.worktreePath, input.base, ScreenSchema.parse(input.settings ?? {}));
+    }),
 
     /**
      * Rebases the lane branch onto `base` (staleness policy `rebase`); commits keep their trailers.

@@ -1,6 +1,7 @@
 // Lane reports to the packet's webhook (packet.report.webhook). Reporting is
 // best effort: a receiver that is down or slow must never block or fail a lane,
 // so delivery retries inside the activity and always returns a result.
+import { redactDeep } from '../redact/secrets.js';
 import { readFileSync } from 'node:fs';
 import type { LaneSummary } from '../workflows/summary.js';
 import { activityCancellationSignal } from './activity-context.js';
@@ -87,7 +88,8 @@ export function createWebhookActivities(deps: WebhookDeps = {}) {
         return { delivered: false, attempts: 0, error: `webhook URL ${JSON.stringify(input.url)} of lane ${input.laneId} is not usable (${(e as Error).message}); set report.webhook to an http(s) URL` };
       }
       const body: LaneSummaryWebhookBody = { schema: WEBHOOK_SCHEMA_ID, laneId: input.laneId, seq: input.seq, summary: input.summary };
-      const payload = JSON.stringify(body);
+      // Receivers are outside the trust boundary: secret values never leave in a body.
+      const payload = JSON.stringify(redactDeep(body));
       const headers = {
         'content-type': 'application/json',
         'user-agent': `lanes/${LANES_VERSION}`,

@@ -1,12 +1,16 @@
 // Acceptance commands for a green level, run in the lane worktree (or its merge candidate).
-// Commands come from the packet, written by its author, so they run unconfined — unlike
-// the agent's bash — but still without provider credentials, in their own process group.
+// The commands come from the packet, but the code they run (tests) is written by the agent,
+// so they run in the same sandbox as the agent's bash (src/sandbox): only the worktree and
+// a scratch dir writable, $LANES_HOME and credentials hidden, no network by default. Logs
+// are capped and secret values redacted before they reach disk.
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { once } from 'node:events';
 import type { AcceptanceCommand, GreenLevel } from '../packet/schema.js';
-import { childEnv } from '../shell/child-env.js';
-import { runProcessGroup } from '../shell/process-group.js';
+import type { PermissionMode } from '../packet/schema.js';
+import { declareSecretNames, StreamRedactor } from '../redact/secrets.js';
+import { runSandboxed, SandboxRefused } from '../sandbox/index.js';
+import type { SandboxSettings } from '../sandbox/plan.js';
 import { CappedOutput } from '../tools/output-cap.js';
 import { laneFailure } from '../workflows/failures.js';
 import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
@@ -16,6 +20,8 @@ import { faultPoint } from '../testkit/faults/index.js';
 
 /** Characters of output kept in the result (the full log is on disk). */
 export const TEST_TAIL_CHARS = 2_000;
+/** A command's log keeps this many characters; the rest is counted and dropped (the tail is kept in the result). */
+export const TEST_LOG_LIMIT_CHARS = 10_000_000;
 
 export interface AcceptanceInput {
   laneId: string;
@@ -28,6 +34,12 @@ export interface AcceptanceInput {
   timeoutMs: number;
   /** Distinguishes runs of the same level (e.g. a commit sha or attempt number); keys the saved result. */
   attemptKey: string;
+  /** The packet's permission mode: danger_full_access opens the sandbox (git dir stays read-only). Default workspace_write. */
+  permissionMode?: PermissionMode;
+  /** The packet's `sandbox` section; absent = defaults (no network, $LANES_HOME and credentials hidden). */
+  sandbox?: Partial<SandboxSettings>;
+  /** The packet's `secrets` names: passed to the commands, redacted in logs. */
+  secrets?: string[];
 }
 
 export interface CommandResult {
@@ -61,6 +73,10 @@ export interface TestActivitiesOptions {
   artifacts?: ArtifactStore;
   /** Heartbeat interval while commands run, ms (default 5000). */
   heartbeatIntervalMs?: number;
+  /** Worker config: packets may ask for `sandbox.network: host`. */
+  allowHostNetwork?: boolean;
+  /** Per-command log cap in characters (default TEST_LOG_LIMIT_CHARS). */
+  logLimitChars?: number;
 }
 
 function summarize(level: GreenLevel, commands: AcceptanceCommand[], results: CommandResult[]): string {
@@ -73,10 +89,11 @@ function summarize(level: GreenLevel, commands: AcceptanceCommand[], results: Co
   return `${level}: ${results.length}/${commands.length} commands passed`;
 }
 
-export function createTestActivities({ home, artifacts, heartbeatIntervalMs = 5_000 }: TestActivitiesOptions): TestActivities {
+export function createTestActivities({ home, artifacts, heartbeatIntervalMs = 5_000, allowHostNetwork = false, logLimitChars = TEST_LOG_LIMIT_CHARS }: TestActivitiesOptions): TestActivities {
   const store = artifacts ?? createArtifactStore({ home });
 
-  async function runOne(laneId: string, cwd: string, logRel: string, cmd: AcceptanceCommand, defaultTimeoutMs: number): Promise<CommandResult> {
+  async function runOne(input: AcceptanceInput, cwd: string, logRel: string, cmd: AcceptanceCommand): Promise<CommandResult> {
+    const { laneId } = input;
     const logPath = store.pathOf(laneId, logRel);
     mkdirSync(dirname(logPath), { recursive: true });
     const log = createWriteStream(logPath, { flags: 'w' });
@@ -89,20 +106,37 @@ export function createTestActivities({ home, artifacts, heartbeatIntervalMs = 5_
       await closed;
     };
     const tail = new CappedOutput(0, TEST_TAIL_CHARS);
-    const timeoutMs = cmd.timeoutMs ?? defaultTimeoutMs;
+    const redactor = new StreamRedactor();
+    let logged = 0;
+    const record = (text: string): void => {
+      tail.push(text);
+      if (logged >= logLimitChars) return;
+      const room = logLimitChars - logged;
+      log.write(text.length > room ? text.slice(0, room) : text);
+      logged += Math.min(room, text.length);
+      if (logged >= logLimitChars) log.write(`\n[lanes: log capped at ${logLimitChars} characters; the rest is dropped]\n`);
+    };
+    const timeoutMs = cmd.timeoutMs ?? input.timeoutMs;
     try {
-      const res = await runProcessGroup({
-        file: '/bin/sh',
-        args: ['-c', cmd.run],
-        cwd,
-        env: childEnv(),
-        timeoutMs,
-        signal: activityCancellationSignal(),
-        onOutput: (chunk) => {
-          log.write(chunk);
-          tail.push(chunk);
-        },
-      });
+      let res;
+      try {
+        res = await runSandboxed({
+          home,
+          root: cwd,
+          permissionMode: input.permissionMode ?? 'workspace_write',
+          settings: input.sandbox,
+          allowHostNetwork,
+          secrets: input.secrets,
+          command: cmd.run,
+          timeoutMs,
+          signal: activityCancellationSignal(),
+          onOutput: (chunk) => record(redactor.push(chunk)),
+        });
+      } catch (err) {
+        if (err instanceof SandboxRefused) throw laneFailure('tool_runtime', `acceptance command "${cmd.name}" refused: ${err.message}`, { hint: err.hint });
+        throw err;
+      }
+      record(redactor.flush());
       if (res.timedOut) log.write(`\n[lanes: timed out after ${timeoutMs} ms; process group killed]\n`);
       await closeLog();
       if (logError) {
@@ -137,6 +171,7 @@ export function createTestActivities({ home, artifacts, heartbeatIntervalMs = 5_
      */
     async runAcceptance(input) {
       const { laneId, level, attemptKey, commands } = input;
+      declareSecretNames(input.secrets);
       assertSafeSegment('green level', level);
       assertSafeSegment('attempt key', attemptKey);
       if (!Number.isSafeInteger(input.timeoutMs) || input.timeoutMs <= 0) {
@@ -154,7 +189,7 @@ export function createTestActivities({ home, artifacts, heartbeatIntervalMs = 5_
       const stopHeartbeat = startHeartbeat(() => ({ level, index, of: commands.length }), heartbeatIntervalMs);
       try {
         for (; index < commands.length; index++) {
-          const running = runOne(laneId, cwd, `tests/${attemptKey}-${level}-${index}.log`, commands[index]!, input.timeoutMs);
+          const running = runOne(input, cwd, `tests/${attemptKey}-${level}-${index}.log`, commands[index]!);
           if (index === 0) {
             // Kill point: the first command's process group is spawned and running.
             try {

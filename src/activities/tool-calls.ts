@@ -2,6 +2,7 @@
 // MCP tools (`mcp__<server>__<tool>`) through the lane's MCP session. The call's
 // input is read from the lane folder, so workflow history carries only its id.
 import type { PermissionMode } from '../packet/schema.js';
+import type { SandboxSettings } from '../sandbox/plan.js';
 import { toolUses } from '../providers/types.js';
 import type { ToolResult } from '../tools/run-tool.js';
 import { isQualifiedMcpToolName } from '../mcp/tool-names.js';
@@ -20,6 +21,9 @@ export interface ExecuteToolCallInput {
   permissionMode: PermissionMode;
   allowlist?: string[];
   writeManifest?: string[];
+  /** The packet's `sandbox` section and `secrets` names (absent = defaults). */
+  sandbox?: Partial<SandboxSettings>;
+  secrets?: string[];
   mcpServers: Record<string, unknown>;
 }
 
@@ -56,6 +60,8 @@ export function createToolCallActivities(deps: { store: ArtifactStore; tools: To
             permissionMode: input.permissionMode,
             allowlist: input.allowlist,
             writeManifest: input.writeManifest,
+            sandbox: input.sandbox,
+            secrets: input.secrets,
           }),
         );
       }

@@ -5,10 +5,12 @@ import { readFileSync } from 'node:fs';
 import { laneFailure } from '../workflows/failures.js';
 import { runTool, type ToolCall, type ToolResult } from '../tools/run-tool.js';
 import type { PermissionMode } from '../tools/permissions.js';
+import type { SandboxSettings } from '../sandbox/plan.js';
 import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
 import { createArtifactStore, type ArtifactStore } from './artifacts.js';
 import { assertLaneWorktree } from './lane-worktree.js';
 import { resolveInWorktree as confine } from '../tools/confine.js';
+import { declareSecretNames } from '../redact/secrets.js';
 import { faultPoint } from '../testkit/faults/index.js';
 
 // The tool surface other modules (model loop, agent activities) use, exported at this boundary.
@@ -30,6 +32,10 @@ export interface RunToolCallInput {
   permissionMode: PermissionMode;
   allowlist?: string[];
   writeManifest?: string[];
+  /** The packet's `sandbox` section; absent = defaults (no network, credentials hidden). */
+  sandbox?: Partial<SandboxSettings>;
+  /** The packet's `secrets` names. */
+  secrets?: string[];
 }
 
 /** One line of refusals.jsonl. */
@@ -52,6 +58,8 @@ export interface ToolActivitiesOptions {
   artifacts?: ArtifactStore;
   /** Heartbeat interval while bash runs, ms (default 5000; Temporal throttles further). */
   heartbeatIntervalMs?: number;
+  /** Worker config: packets may ask for `sandbox.network: host`. */
+  allowHostNetwork?: boolean;
 }
 
 /** Provider call ids are usually file-name safe; anything else is hashed into one. */
@@ -79,7 +87,7 @@ function fileHash(root: string, rel: string): string | null {
   }
 }
 
-export function createToolActivities({ home, artifacts, heartbeatIntervalMs = 5_000 }: ToolActivitiesOptions): ToolActivities {
+export function createToolActivities({ home, artifacts, heartbeatIntervalMs = 5_000, allowHostNetwork = false }: ToolActivitiesOptions): ToolActivities {
   const store = artifacts ?? createArtifactStore({ home });
 
   const logRefusal = (laneId: string, turn: number, result: ToolResult): void => {
@@ -114,6 +122,7 @@ export function createToolActivities({ home, artifacts, heartbeatIntervalMs = 5_
      */
     async runToolCall(input) {
       const { laneId, turn, call } = input;
+      declareSecretNames(input.secrets);
       if (!Number.isSafeInteger(turn) || turn < 0) {
         throw laneFailure('infra', `turn ${String(turn)} for lane ${laneId} is not a non-negative integer`, { hint: 'Pass the agent turn number.' });
       }
@@ -152,6 +161,7 @@ export function createToolActivities({ home, artifacts, heartbeatIntervalMs = 5_
           allowlist: input.allowlist,
           writeManifest: input.writeManifest,
           signal: activityCancellationSignal(),
+          sandbox: { home, settings: input.sandbox, secrets: input.secrets, allowHostNetwork },
         });
       } finally {
         stopHeartbeat();

@@ -10,6 +10,7 @@ import { registerMcpCommands } from './commands/mcp.js';
 import { registerPacketCommands } from './commands/packet.js';
 import { registerPlanCommands } from './commands/plan.js';
 import { registerRunCommands } from './commands/run.js';
+import { registerCleanCommand } from './commands/clean.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerSetupCommand } from './commands/setup.js';
 import { registerUpCommand } from './commands/up.js';
@@ -29,6 +30,7 @@ export function buildProgram(format: OutputFormat): Command {
   registerPacketCommands(program);
   registerPlanCommands(program);
   registerRunCommands(program);
+  registerCleanCommand(program);
   registerChaosCommands(program);
   registerDrillCommands(program);
   registerMcpCommands(program);

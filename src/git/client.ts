@@ -17,6 +17,13 @@ export interface GitIdentity {
 /** Used for commits when no author is given, so git never depends on a global identity. */
 export const DEFAULT_IDENTITY: GitIdentity = { name: 'Lanes', email: 'lanes@localhost' };
 
+/**
+ * Every git command Lanes runs has hooks off: `core.hooksPath` points at /dev/null, an
+ * always-empty "directory" nobody can add a hook to (a real empty dir could be filled by
+ * whoever can write there). A hook the agent managed to plant never runs as the worker.
+ */
+export const NO_HOOKS_CONFIG = 'core.hooksPath=/dev/null';
+
 /** A git process that prints nothing for this long is killed (simple-git block timeout). */
 const GIT_SILENCE_TIMEOUT_MS = 5 * 60_000;
 
@@ -88,6 +95,9 @@ export function git(dir: string, identity?: GitIdentity): SimpleGit {
   return simpleGit({
     baseDir: dir,
     timeout: { block: GIT_SILENCE_TIMEOUT_MS },
+    config: [NO_HOOKS_CONFIG],
+    // simple-git refuses any core.hooksPath unless allowed; ours disables hooks, it cannot enable one.
+    unsafe: { allowUnsafeHooksPath: true },
     // simple-git only rejects when a failing command also printed to stderr; exit codes
     // carry meaning here (merge-base --is-ancestor, rev-parse --verify), so keep them all.
     errors: (error, result) =>

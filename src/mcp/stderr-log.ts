@@ -2,6 +2,7 @@
 // line prefixed with its server name so interleaved output stays readable.
 import { type WriteStream, createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { redact } from '../redact/secrets.js';
 
 export class StderrLog {
   private stream: WriteStream | undefined;
@@ -13,12 +14,12 @@ export class StderrLog {
   write(server: string, text: string): void {
     const lines = ((this.partial.get(server) ?? '') + text).split('\n');
     this.partial.set(server, lines.pop() ?? '');
-    if (lines.length > 0) this.open().write(lines.map((l) => `[${server}] ${l}\n`).join(''));
+    if (lines.length > 0) this.open().write(lines.map((l) => `[${server}] ${redact(l)}\n`).join(''));
   }
 
   /** Flushes held partial lines and closes the file. */
   async close(): Promise<void> {
-    for (const [server, rest] of this.partial) if (rest) this.open().write(`[${server}] ${rest}\n`);
+    for (const [server, rest] of this.partial) if (rest) this.open().write(`[${server}] ${redact(rest)}\n`);
     this.partial.clear();
     const stream = this.stream;
     this.stream = undefined;

@@ -1,6 +1,6 @@
 // Turning packet text into a validated TaskPacket, with errors an automation can act on:
 // every problem on its own line, naming the file, the field path, and what would be accepted.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
@@ -18,6 +18,10 @@ export interface ParsePacketOptions {
 }
 
 const DEFAULT_SOURCE = 'packet';
+/** Packets larger than this are refused before decoding (a packet is instructions, not data). */
+export const MAX_PACKET_BYTES = 1_000_000;
+/** YAML alias expansions allowed per packet: stops "billion laughs" documents. */
+const MAX_YAML_ALIAS_COUNT = 100;
 const FIX_HINT = 'Fix each listed field; the full contract is schemas/task-packet.schema.json.';
 
 /** Parse and validate packet text (JSON or YAML). Throws LanesError('validation') listing every problem. */
@@ -29,8 +33,14 @@ export function parsePacket(text: string, opts: ParsePacketOptions = {}): TaskPa
 export async function loadPacketFile(path: string): Promise<{ packet: TaskPacket; raw: unknown; text: string }> {
   let text: string;
   try {
+    // Checked before reading, so a huge file is refused without being loaded.
+    const size = (await stat(path)).size;
+    if (size > MAX_PACKET_BYTES) {
+      throw new LanesError('validation', `${path}: the packet is ${size} bytes; allowed: at most ${MAX_PACKET_BYTES} bytes`, 'Keep packets small: point at files in the repository instead of inlining their content.');
+    }
     text = await readFile(path, 'utf8');
   } catch (err) {
+    if (err instanceof LanesError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
       throw new LanesError('validation', `${path}: packet file does not exist`, 'Check the path, or write the packet first (see examples/minimal.yaml).');
@@ -56,6 +66,10 @@ export function validatePacket(raw: unknown, source: string = DEFAULT_SOURCE): T
 
 function decodePacket(input: string, opts: ParsePacketOptions): { packet: TaskPacket; raw: unknown } {
   const source = opts.source ?? DEFAULT_SOURCE;
+  const bytes = Buffer.byteLength(input, 'utf8');
+  if (bytes > MAX_PACKET_BYTES) {
+    throw new LanesError('validation', `${source}: the packet is ${bytes} bytes; allowed: at most ${MAX_PACKET_BYTES} bytes`, 'Keep packets small: point at files in the repository instead of inlining their content.');
+  }
   // Editors on Windows save a UTF-8 byte-order mark; YAML skips it, JSON.parse does not. Same for both.
   const text = input.replace(/^\uFEFF/, '');
   if (text.trim() === '') {
@@ -101,7 +115,7 @@ function decodeJson(text: string, source: string): unknown {
     const offset = jsonErrorOffset(text);
     const where = offset === undefined ? '' : ` at ${lineColumn(text, offset)}`;
     // V8 appends a position or quotes a text excerpt; the location above replaces both.
-    const what = (err as Error).message.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/s, '').replace(/ \(line \d+ column \d+\)$/, '');
+    const what = (err as Error).message.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*"(?:\.\.\.)? is not valid JSON$/s, '').replace(/[\u0000-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).replace(/ \(line \d+ column \d+\)$/, '');
     throw new LanesError('validation', `${source}: invalid JSON${where}: ${what}`, 'Fix the JSON syntax (a YAML packet needs a .yaml or .yml extension).');
   }
 }
@@ -119,7 +133,7 @@ function decodeYaml(text: string, source: string): unknown {
     throw new LanesError('validation', lines.join('\n'), 'Fix the YAML syntax (indentation, unclosed brackets or quotes, duplicate keys).');
   }
   try {
-    return doc.toJS({ maxAliasCount: 100 }) as unknown;
+    return doc.toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT }) as unknown;
   } catch (err) {
     throw new LanesError('validation', `${source}: invalid YAML: ${(err as Error).message}`, 'Remove YAML aliases/anchors from the packet.');
   }

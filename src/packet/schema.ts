@@ -275,6 +275,46 @@ const EscalationSchema = z
   })
   .strict();
 
+// Paths a lane command may also see: absolute or ~/…, no "..". Checked again on the worker.
+const sandboxPath = () =>
+  z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((p) => (p.startsWith('/') || p === '~' || p.startsWith('~/')) && !p.split('/').includes('..') && !/[\u0000-\u001f]/.test(p), {
+      message: 'not an absolute path',
+      params: { allowed: 'an absolute path or ~/…, without ".." or control characters' },
+    });
+
+export const SandboxNetworkSchema = z.enum(['none', 'loopback', 'host']);
+
+const SandboxSchema = z
+  .object({
+    network: SandboxNetworkSchema.default('none').describe(
+      "'none': no network at all; 'loopback': a private loopback (local test servers work, nothing outside is reachable); 'host': the worker's network, only where the worker's config allows it.",
+    ),
+    readOnly: z.array(sandboxPath()).max(64).default([]).describe('Extra paths lane commands see read-only (everything is read-only by default; this re-exposes hidden ones).'),
+    writable: z.array(sandboxPath()).max(64).default([]).describe('Extra paths lane commands may write besides the worktree and a scratch TMPDIR.'),
+    hide: z.array(sandboxPath()).max(64).default([]).describe('Extra paths hidden from lane commands (besides $LANES_HOME and ~/.ssh, ~/.aws, ~/.config/gcloud, ~/.lanes).'),
+  })
+  .strict();
+
+export const ScreenActionSchema = z.enum(['refuse', 'block', 'allow']);
+export type ScreenAction = z.infer<typeof ScreenActionSchema>;
+
+export const ScreenSchema = z
+  .object({
+    symlinkOutside: ScreenActionSchema.default('refuse').describe('A symlink whose target leaves the repository.'),
+    largeFile: ScreenActionSchema.default('refuse').describe('A file larger than maxFileBytes.'),
+    maxFileBytes: positiveInt().default(5_000_000),
+    executable: ScreenActionSchema.default('block').describe('A file that gains the executable bit.'),
+    submodule: ScreenActionSchema.default('refuse').describe('A submodule (gitlink) or a .gitmodules change.'),
+    gitConfig: ScreenActionSchema.default('block').describe('A change to a .git* file other than .gitignore/.gitkeep (e.g. .gitattributes).'),
+  })
+  .strict()
+  .describe("Landing screen: 'refuse' stops the lane (class manifest), 'block' waits for an operator's approve, 'allow' lets it land.");
+export type ScreenSettings = z.output<typeof ScreenSchema>;
+
 export const TaskPacketSchema = z
   .object({
     id: packetId().optional().describe('Idempotency key: resubmitting the same id attaches to the same lane.'),
@@ -290,6 +330,13 @@ export const TaskPacketSchema = z
     budget: BudgetSchema.prefault({}),
     report: ReportSchema.prefault({}),
     escalation: EscalationSchema.prefault({}),
+    sandbox: SandboxSchema.prefault({}),
+    secrets: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/))
+      .max(64)
+      .default([])
+      .describe("Worker environment variables lane commands receive; their values are redacted as [REDACTED:<name>] wherever Lanes records text."),
+    screen: ScreenSchema.prefault({}),
   })
   .strict()
   // Resolved here so every consumer sees the real merge target, never "undefined means base".

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { resolveInWorktree } from './confine.js';
 import { READ_DEFAULT_LIMIT_LINES, TOOL_OUTPUT_LIMIT_CHARS, type ToolInput } from './specs.js';
 import type { ToolContext, ToolOutcome } from './tool-context.js';
-import { ToolError, toToolError } from './tool-errors.js';
+import { ToolError, ToolRefusal, toToolError } from './tool-errors.js';
 import { capText } from './output-cap.js';
 import { assertWritable } from './write-manifest.js';
 
@@ -56,9 +56,20 @@ export async function readFileTool(ctx: ToolContext, input: ToolInput<'read_file
   return { ok: true, output: capText(out, TOOL_OUTPUT_LIMIT_CHARS) };
 }
 
+/** The largest file write_file or edit_file will write (a resource cap, like the landing screen's size limit). */
+export const MAX_WRITE_BYTES = 5_000_000;
+
+function assertWriteSize(path: string, content: string): void {
+  const bytes = Buffer.byteLength(content, 'utf8');
+  if (bytes > MAX_WRITE_BYTES) {
+    throw new ToolRefusal('manifest', `${path}: ${bytes} bytes is over the ${MAX_WRITE_BYTES}-byte limit for one file; nothing was written`, 'Write smaller files; generated or binary artifacts do not belong in the lane\'s change.');
+  }
+}
+
 export async function writeFileTool(ctx: ToolContext, input: ToolInput<'write_file'>): Promise<ToolOutcome> {
   const target = resolveInWorktree(ctx.root, input.path);
   assertWritable(input.path, target, ctx.writeManifest);
+  assertWriteSize(input.path, input.content);
   let existed = true;
   try {
     const st = await stat(target.real).catch((err: NodeJS.ErrnoException) => {
@@ -100,6 +111,7 @@ export async function editFileTool(ctx: ToolContext, input: ToolInput<'edit_file
         const at = text.indexOf(input.old_string);
         return text.slice(0, at) + input.new_string + text.slice(at + input.old_string.length);
       })();
+  assertWriteSize(input.path, next);
   try {
     await writeFile(target.real, next, 'utf8');
   } catch (err) {

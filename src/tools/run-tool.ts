@@ -8,7 +8,7 @@ import { editFileTool, listTool, readFileTool, writeFileTool } from './files.js'
 import { allowedToolNames, type PermissionMode } from './permissions.js';
 import { globTool, grepTool } from './search.js';
 import { isToolName, TOOL_NAMES, ToolInputSchemas, type ToolInput, type ToolName } from './specs.js';
-import type { ToolContext, ToolOutcome } from './tool-context.js';
+import type { ToolContext, ToolOutcome, ToolSandbox } from './tool-context.js';
 import { ToolError, ToolRefusal, toToolError } from './tool-errors.js';
 
 export interface ToolCall {
@@ -38,6 +38,8 @@ export interface RunToolOptions {
   writeManifest?: readonly string[];
   /** Aborting kills a running bash command. */
   signal?: AbortSignal;
+  /** How bash is confined (src/sandbox). */
+  sandbox: ToolSandbox;
 }
 
 type Handlers = { [N in ToolName]: (ctx: ToolContext, input: ToolInput<N>) => Promise<ToolOutcome> };
@@ -79,7 +81,7 @@ function withHint(err: ToolRefusal | ToolError): string {
  * Runs one tool call in the worktree `root`. Never throws for a refusal or a failed tool;
  * throws a laneFailure only when the host itself is broken (`infra`) or `root` is not a
  * usable worktree (`workspace_mismatch`). Nothing outside the worktree is changed (bash in
- * danger_full_access mode excepted, by design).
+ * danger_full_access mode excepted, by design, but never the repository's git dir).
  */
 export async function runTool(opts: RunToolOptions): Promise<ToolResult> {
   const started = performance.now();
@@ -97,7 +99,7 @@ export async function runTool(opts: RunToolOptions): Promise<ToolResult> {
     });
   }
 
-  const ctx: ToolContext = { root, permissionMode: opts.permissionMode, writeManifest: opts.writeManifest, signal: opts.signal };
+  const ctx: ToolContext = { root, permissionMode: opts.permissionMode, writeManifest: opts.writeManifest, signal: opts.signal, sandbox: opts.sandbox };
   try {
     if (!isToolName(call.name)) {
       throw new ToolError(`unknown tool ${JSON.stringify(call.name)}`, `Built-in tools are: ${TOOL_NAMES.join(', ')}.`);

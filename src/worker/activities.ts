@@ -11,7 +11,7 @@ import { createTestActivities } from '../activities/tests.js';
 import { createToolCallActivities } from '../activities/tool-calls.js';
 import { createToolActivities, toolsFor } from '../activities/tools.js';
 import { createWorkerInfoActivities } from '../activities/worker-info.js';
-import { contextWindowOverrides } from '../config.js';
+import { contextWindowOverrides, sandboxAllowsHostNetwork } from '../config.js';
 import { McpRegistry } from '../mcp/registry.js';
 import { contextWindowFor } from '../providers/registry.js';
 import type { ModelProvider } from '../providers/types.js';
@@ -30,11 +30,14 @@ export interface ActivityDeps {
   provider?: (agent: AgentConfig) => ModelProvider;
   /** Model-name prefix -> context window tokens; default: $home/config.json + LANES_CONTEXT_WINDOWS. */
   contextWindows?: Record<string, number>;
+  /** Packets may ask for `sandbox.network: host`; default: $home/config.json + LANES_SANDBOX_ALLOW_HOST_NETWORK. */
+  allowHostNetwork?: boolean;
 }
 
 export function createActivities(deps: ActivityDeps) {
   const store = createArtifactStore({ home: deps.home });
-  const tools = createToolActivities({ home: deps.home, artifacts: store });
+  const allowHostNetwork = deps.allowHostNetwork ?? sandboxAllowsHostNetwork(deps.home);
+  const tools = createToolActivities({ home: deps.home, artifacts: store, allowHostNetwork });
   const mcp = createMcpActivities({ home: deps.home, registry: deps.mcpRegistry });
   // Read once at worker start: a malformed override fails the worker, not a lane.
   const contextWindows = deps.contextWindows ?? contextWindowOverrides(deps.home);
@@ -55,7 +58,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWorkerInfoActivities(),
     ...createHostActivities({ hostQueue: deps.hostQueue, hostId: deps.hostId, trustedRoots: deps.trustedRoots }),
     ...createGitActivities({ home: deps.home }),
-    ...createTestActivities({ home: deps.home, artifacts: store }),
+    ...createTestActivities({ home: deps.home, artifacts: store, allowHostNetwork }),
     ...createArtifactActivities({ home: deps.home }),
     ...tools,
     ...model,

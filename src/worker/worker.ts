@@ -1,5 +1,7 @@
 // Worker bootstrap: connects, registers workflows and activities on the shared
 // task queue and this host's own queue, drains on signals.
+import { redactingActivityInterceptor, redactingCodec } from '../redact/codec.js';
+import { declareSecretValue } from '../redact/secrets.js';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
 import { hostname } from 'node:os';
 import { defaultHostId, hostQueueName } from '../activities/host.js';
@@ -79,6 +81,9 @@ export async function createLanesWorker(opts: LanesWorkerOptions): Promise<Runni
     throw new LanesError('unavailable', `cannot reach Temporal at ${opts.address}: ${(e as Error).message}`,
       'Start a server with `lanes server` (or `lanes up`), or point TEMPORAL_ADDRESS / --address at one.', 'infra');
   }
+  // Connection secrets from flags or the config file are redacted like environment ones.
+  if (opts.connection?.apiKey) declareSecretValue('TEMPORAL_API_KEY', opts.connection.apiKey.value);
+  if (opts.connection?.tls?.keyFile) declareSecretValue('TEMPORAL_TLS_CLIENT_KEY', opts.connection.tls.keyFile.value);
   const hostId = opts.hostId ?? defaultHostId();
   const hostQueue = hostQueueName(opts.taskQueue, hostId);
   const mcpRegistry = new McpRegistry();
@@ -102,7 +107,9 @@ export async function createLanesWorker(opts: LanesWorkerOptions): Promise<Runni
     connection,
     namespace: opts.namespace,
     activities,
-    interceptors: { activity: [inflightInterceptor(inflight), livenessInterceptor()] },
+    interceptors: { activity: [inflightInterceptor(inflight), livenessInterceptor(), () => redactingActivityInterceptor()] },
+    // Secret values never reach the Temporal server (src/redact/codec.ts).
+    dataConverter: { payloadCodecs: [redactingCodec] },
     stickyQueueScheduleToStartTimeout: opts.stickyQueueTimeoutMs ?? 3_000,
     ...WORKER_TUNING,
     identity: opts.identity ?? `lanes@${hostname()}:${process.pid}`,

@@ -1,7 +1,7 @@
 // Runs (issue 13), end to end through the built CLI on a `lanes worker` child process and
 // real git: scheduling by locks and dependencies, the integration branch gated by the doctor
 // and its canary, and the Tier-0 rules (never integrate when a gate blocks).
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LaneStack, startLaneStack } from '../support/lane-stack.js';
@@ -182,5 +182,75 @@ describe('lanes run: Tier-0 gates never integrate', () => {
     expect(await repo.git('branch', '--list', 'lanes-candidate/*')).toBe('');
     const loserHead = await repo.head(`lanes/${loser.laneId}`);
     await expect(repo.git('merge-base', '--is-ancestor', loserHead, 'lanes-run/conflict')).rejects.toThrow();
+  });
+});
+
+describe('lanes run resume', () => {
+  it('after a cancel mid-run: landed tasks are reused (no new model requests), only the rest runs and lands', async () => {
+    const repo = await runFixture(stack, 'resume');
+    const base = await repo.head();
+    stack.mock.script('run-resume-a', [{ toolCalls: [{ name: 'write_file', input: { path: 'notes/a.txt', content: 'ok a\n' } }] }, { text: 'done' }]);
+    const go = join(stack.reposDir, 'resume-go');
+    const plan = basePlan('resume', repo, [
+      {
+        id: 'a',
+        packet: {
+          objective: 'write notes/a.txt [[mock:run-resume-a]]',
+          acceptance: { targeted: ['test -f notes/a.txt'], requiredLevel: 'merge_ready', timeoutMs: 30_000 },
+          agent: { provider: 'anthropic', model: 'claude-sonnet-4-5', maxTurns: 4 },
+        },
+      },
+      // b waits (in its acceptance command) until the test lets it go: the run is cancelled meanwhile.
+      { id: 'b', packet: writeTask('notes/b.txt', 'ok b', { acceptance: { targeted: [`while [ ! -f ${go} ]; do sleep 0.2; done; test -f notes/b.txt`], requiredLevel: 'merge_ready', timeoutMs: 120_000 } }), dependsOn: ['a'] },
+    ]);
+    const file = stack.writePacket('resume-plan', plan);
+    const started = await stack.cli(['--json', 'run', file]);
+    expect(started.exitCode, started.stderr).toBe(0);
+    expect(started.json()).toMatchObject({ runId: 'resume', attached: false });
+
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const st = (await stack.cli(['--json', 'run', 'status', 'resume'])).json();
+      if (st.tasks?.[0]?.status === 'landed' && st.tasks[1].status === 'running') break;
+      if (Date.now() > deadline) throw new Error(`run never reached a landed, b running: ${JSON.stringify(st)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    // Starting the same plan again attaches instead of starting a second run.
+    expect((await stack.cli(['--json', 'run', file])).json()).toMatchObject({ runId: 'resume', attached: true });
+    const cancel = await stack.cli(['--json', 'run', 'cancel', 'resume']);
+    expect(cancel.exitCode, cancel.stderr).toBe(0);
+    const aRequests = stack.mock.requestCount('run-resume-a');
+    expect(aRequests).toBeGreaterThan(0);
+
+    let cancelled: any;
+    for (;;) {
+      cancelled = (await stack.cli(['--json', 'run', 'status', 'resume'])).json();
+      if (cancelled.state === 'cancelled') break;
+      if (Date.now() > deadline) throw new Error(`run never ended after cancel: ${JSON.stringify(cancelled)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(cancelled.tasks.map((t: any) => t.status)).toEqual(['landed', 'failed']);
+    // Only a's land commit is on the integration branch; b never landed.
+    expect(await landedLanes(repo, 'lanes-run/resume')).toEqual(['resume.a']);
+
+    writeFileSync(go, '');
+    const resumed = await stack.cli(['--json', 'run', 'resume', 'resume', '--wait'], { timeoutMs: 300_000 });
+    const report = resumed.json();
+    expect(report.state, `${resumed.stdout}\n${resumed.stderr}`).toBe('finished');
+    expect(resumed.exitCode).toBe(0);
+    expect(report).toMatchObject({ runId: 'resume-r2', resumedFrom: 'resume' });
+    expect(report.tasks.map((t: any) => [t.taskId, t.status, t.laneId])).toEqual([
+      ['a', 'reused', 'resume.a'],
+      ['b', 'landed', 'resume-r2.b'],
+    ]);
+    // Nothing finished is redone: no model request for a, no second lane for it.
+    expect(stack.mock.requestCount('run-resume-a')).toBe(aRequests);
+    await expect(stack.client.workflow.getHandle('lane-resume-r2.a').describe()).rejects.toThrow(/not found/i);
+    const landed = await landedLanes(repo, 'main');
+    expect([...landed].sort()).toEqual(['resume-r2.b', 'resume.a']);
+    await repo.git('merge-base', '--is-ancestor', base, 'main');
+    const events = runEvents(stack, 'resume-r2');
+    expect(eventOf(events, 'task.reused', 'a').detail).toContain('already landed in resume');
+    expect(events.find((e) => e.type === 'task.started' && e.taskId === 'a')).toBeUndefined();
   });
 });

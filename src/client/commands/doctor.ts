@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Command } from 'commander';
 import { execa } from 'execa';
-import type { LanesConfig } from '../../config.js';
+import { sandboxAllowsHostNetwork, type LanesConfig } from '../../config.js';
 import { probeTlsHandshake, sdkConnectionOptions } from '../../connection/options.js';
 import { describeConnection } from '../../connection/settings.js';
+import { sandboxFeatures } from '../../sandbox/index.js';
 import { findTemporalBinary } from '../../devserver/provision.js';
 import { TEMPORAL_CLI_VERSION } from '../../devserver/version.js';
 import { providerCredentialVars } from '../../providers/registry.js';
@@ -33,7 +34,25 @@ export const CHECK_NAMES = [
   'node',
   'lanes_home',
   'provider_credentials',
+  'sandbox',
 ] as const;
+
+/** Which lane-sandbox features this host supports; lanes fail closed without them. */
+async function checkSandbox(): Promise<Check> {
+  const f = await sandboxFeatures();
+  const details = { ...f, allowHostNetwork: null as boolean | null };
+  if (!f.mountNamespace) {
+    return { name: 'sandbox', status: 'fail', summary: `no lane sandbox on this host: agent bash and acceptance commands will be refused (${f.reasons.join('; ')})`, details };
+  }
+  const have = ['mount', f.networkNamespace && 'network (none)', f.loopback && 'private loopback', f.pidNamespace && 'pid'].filter(Boolean).join(', ');
+  const missing = [!f.loopback && 'private loopback (sandbox.network: loopback is refused)', !f.pidNamespace && 'pid namespace (the worker\'s /proc stays visible)'].filter(Boolean);
+  return {
+    name: 'sandbox',
+    status: missing.length ? 'warn' : 'ok',
+    summary: `lane sandbox: ${have}${missing.length ? `; missing: ${missing.join(', ')}` : ''}`,
+    details,
+  };
+}
 
 async function checkBinary(): Promise<Check> {
   const { binary, attempts } = await findTemporalBinary({ install: false });
@@ -155,8 +174,9 @@ async function checkHandshake(config: LanesConfig): Promise<Check> {
 }
 
 export async function runDoctor(config: LanesConfig): Promise<{ ok: boolean; checks: Check[] }> {
-  const [binary, handshake, server, git] = await Promise.all([checkBinary(), checkHandshake(config), checkServer(config), checkGit()]);
-  const checks = [binary, checkSecurity(config), handshake, ...server, git, checkNode(), checkHome(config.home), checkCredentials()];
+  const [binary, handshake, server, git, sandbox] = await Promise.all([checkBinary(), checkHandshake(config), checkServer(config), checkGit(), checkSandbox()]);
+  sandbox.details.allowHostNetwork = sandboxAllowsHostNetwork(config.home);
+  const checks = [binary, checkSecurity(config), handshake, ...server, git, checkNode(), checkHome(config.home), checkCredentials(), sandbox];
   return { ok: checks.every((c) => c.status !== 'fail'), checks };
 }
 

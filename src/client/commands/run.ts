@@ -121,8 +121,11 @@ export function registerRunCommands(program: Command): void {
       .argument('<run>', 'the ended run (cancelled or failed)')
       .option('--plan <file>', 'resume with this (edited) plan instead of the run\'s own; unchanged tasks are still reused'),
   ).action(
-    action(async ({ out, config }, id: string, opts: { wait?: boolean; follow?: boolean; plan?: string }) =>
+    action(async ({ out, config }, id: string, own: { wait?: boolean; follow?: boolean; plan?: string }) =>
       withClient(config, async (client) => {
+        // Commander hands --wait/--follow to `run` (it declares them too) unless they come first.
+        const parent = run.opts<{ wait?: boolean; follow?: boolean }>();
+        const opts = { ...own, wait: own.wait ?? parent.wait, follow: own.follow ?? parent.follow };
         const status = await requireRun(client, id);
         if (status === 'RUNNING') throw new LanesError('conflict', `run ${runIdOf(id)} is still running`, 'Cancel it first (`lanes run cancel`), or wait for it to end.');
         const previous = await runState(client, id);

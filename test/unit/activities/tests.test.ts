@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isRunningSoon } from '../../support/processes.js';
+import { processesWithCmdline } from '../../support/processes.js';
 import { createTestActivities, type AcceptanceInput } from '../../../src/activities/tests.js';
 
 let home: string;
@@ -73,15 +73,15 @@ describe('tests: runAcceptance', () => {
     const acts = createTestActivities({ home });
     const started = Date.now();
     const r = await acts.runAcceptance(
-      input([{ name: 'slow', run: '(sleep 2; touch late-marker) & echo $! > bg.pid; sleep 30', timeoutMs: 400 }, { name: 'never', run: 'touch never' }]),
+      input([{ name: 'slow', run: '(sleep 2.0417; touch late-marker) & sleep 30', timeoutMs: 400 }, { name: 'never', run: 'touch never' }]),
     );
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(r.passed).toBe(false);
     expect(r.results).toHaveLength(1);
     expect(r.results[0]).toMatchObject({ name: 'slow', timedOut: true, exitCode: null });
     expect(readFileSync(r.results[0]!.logPath, 'utf8')).toContain('timed out after 400 ms');
-    const pid = Number(readFileSync(join(wt, 'bg.pid'), 'utf8'));
-    expect(await isRunningSoon(pid)).toBe(false);
+    // The command runs in a PID namespace, so its `$!` is not a host pid: look for it by command line.
+    expect(await processesWithCmdline('sleep 2.0417')).toEqual([]);
     await sleep(2_200);
     expect(existsSync(join(wt, 'late-marker'))).toBe(false);
     expect(existsSync(join(wt, 'never'))).toBe(false);

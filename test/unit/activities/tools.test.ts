@@ -18,7 +18,7 @@ import {
   type RefusalRecord,
   type ToolResult,
 } from '../../../src/activities/tools.js';
-import { sandboxAvailability } from '../../../src/tools/sandbox.js';
+import { sandboxAvailability } from '../../../src/sandbox/index.js';
 import { installFaultPlan, parseFaultPlan } from '../../../src/testkit/faults/index.js';
 import { createHash } from 'node:crypto';
 
@@ -46,7 +46,7 @@ afterEach(() => rmSync(home, { recursive: true, force: true }));
 
 let seq = 0;
 async function call(name: string, input: unknown, mode: PermissionMode = 'workspace_write', extra: { allowlist?: string[]; writeManifest?: string[] } = {}): Promise<ToolResult> {
-  return runTool({ root: wt, call: { id: `c${++seq}`, name, input }, permissionMode: mode, ...extra });
+  return runTool({ root: wt, call: { id: `c${++seq}`, name, input }, permissionMode: mode, sandbox: { home }, ...extra });
 }
 
 /** Nothing outside the worktree changed: the sentinel and its folder are as they were. */

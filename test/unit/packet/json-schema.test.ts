@@ -40,7 +40,7 @@ describe('packet/json-schema', () => {
     // Objects with defaults must not be required of authors.
     expect(schema.required).not.toContain('scope');
     for (const [key, prop] of Object.entries(schema.properties)) {
-      if (key !== 'id' && key !== 'objective') expect(prop.additionalProperties, key).toBe(false);
+      if (key !== 'id' && key !== 'objective' && key !== 'secrets') expect(prop.additionalProperties, key).toBe(false);
     }
   });
 

@@ -53,6 +53,9 @@ describe('packet/schema', () => {
       budget: { mode: 'block' },
       report: { level: 'summary' },
       escalation: { recoveryAttempts: 1, timeoutMs: 86_400_000, onTimeout: 'fail' },
+      sandbox: { network: 'none', readOnly: [], writable: [], hide: [] },
+      secrets: [],
+      screen: { symlinkOutside: 'refuse', largeFile: 'refuse', maxFileBytes: 5_000_000, executable: 'block', submodule: 'refuse', gitConfig: 'block' },
     });
     // The schema never invents an id or a branch name: submit derives them.
     expect(packet).not.toHaveProperty('id');

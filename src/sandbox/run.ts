@@ -1,0 +1,72 @@
+// Runs one lane command in the sandbox: plans it, makes its scratch dir, runs it as a
+// process group with the scrubbed environment, and cleans up. The single entry point for
+// agent bash, acceptance commands and (later) external agent processes.
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runProcessGroup, type ProcessGroupResult } from '../shell/process-group.js';
+import { sandboxEnv } from './env.js';
+import { isSandboxSetupFailure, sandboxedCommand } from './namespace.js';
+import { planSandbox, SandboxPlanError, type PlanInput } from './plan.js';
+
+/** The sandbox could not be planned or built: the command did not run. */
+export class SandboxRefused extends Error {
+  override name = 'SandboxRefused';
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+}
+
+export const SANDBOX_UNAVAILABLE_HINT =
+  'Run the worker on Linux with util-linux (unshare, mount, setpriv) and unprivileged user namespaces allowed (or as root); `lanes doctor` shows which sandbox features this host supports.';
+
+export interface RunSandboxedOptions extends Omit<PlanInput, 'scratch'> {
+  command: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  onOutput?: (chunk: string) => void;
+  /** Packet `secrets`: worker variables passed through to the command. */
+  secrets?: readonly string[];
+}
+
+export async function runSandboxed(opts: RunSandboxedOptions): Promise<ProcessGroupResult> {
+  const scratch = realpathSync(mkdtempSync(join(tmpdir(), 'lanes-run-')));
+  const stage = mkdtempSync(join(tmpdir(), 'lanes-stage-'));
+  try {
+    let plan;
+    try {
+      plan = planSandbox({ ...opts, scratch });
+    } catch (err) {
+      if (err instanceof SandboxPlanError) throw new SandboxRefused(err.message, err.hint);
+      throw err;
+    }
+    const cmd = await sandboxedCommand(plan, stage, opts.command);
+    if ('refused' in cmd) throw new SandboxRefused(`no OS sandbox for lane commands on this worker (${cmd.refused})`, SANDBOX_UNAVAILABLE_HINT);
+    let head = '';
+    const res = await runProcessGroup({
+      file: cmd.file,
+      args: cmd.args,
+      cwd: plan.cwd,
+      env: sandboxEnv({ secrets: opts.secrets, extra: { TMPDIR: scratch } }),
+      timeoutMs: opts.timeoutMs,
+      signal: opts.signal,
+      // With a PID namespace the sandbox's init ignores SIGTERM, so a kill is SIGKILL at once;
+      // it takes the whole namespace with it.
+      killGraceMs: 0,
+      onOutput: (c) => {
+        if (head.length < 2_000) head += c;
+        opts.onOutput?.(c);
+      },
+    });
+    if (isSandboxSetupFailure(res.exitCode, head)) {
+      throw new SandboxRefused(`the sandbox could not be set up: ${head.trim().slice(0, 500)}`, SANDBOX_UNAVAILABLE_HINT);
+    }
+    return res;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
