@@ -16,10 +16,17 @@ export const COMMAND_MODULES: Record<string, () => Promise<Register>> = {
   packet: async () => (await import('./commands/packet.js')).registerPacketCommands,
   plan: async () => (await import('./commands/plan.js')).registerPlanCommands,
   run: async () => (await import('./commands/run.js')).registerRunCommands,
+  clean: async () => (await import('./commands/clean.js')).registerCleanCommand,
   chaos: async () => (await import('./commands/chaos.js')).registerChaosCommands,
   drill: async () => (await import('./commands/drill.js')).registerDrillCommands,
   mcp: async () => (await import('./commands/mcp.js')).registerMcpCommands,
+  logs: async () => (await import('./commands/logs.js')).registerLogsCommand,
+  // Last: it reads the finished command tree.
+  completion: async () => (await import('./commands/completion.js')).registerCompletionCommand,
 };
+
+/** Commands that read the whole command tree: every module is loaded for them. */
+export const WHOLE_TREE_COMMANDS: ReadonlySet<string> = new Set(['completion']);
 
 /** One top-level command as the build recorded it (dist/client/cli-manifest.json). */
 export interface ManifestEntry {

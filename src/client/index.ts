@@ -3,12 +3,16 @@
 import { CommanderError } from 'commander';
 import { buildProgramFor } from './launch.js';
 import { createOutput, formatFromArgv } from './output.js';
+import { unknownCommandWithHelp } from './unknown-command.js';
 
 const format = formatFromArgv(process.argv.slice(2));
 const out = createOutput(format);
 
 try {
-  await (await buildProgramFor(process.argv.slice(2), format)).parseAsync(process.argv);
+  const program = await buildProgramFor(process.argv.slice(2), format);
+  const unknown = unknownCommandWithHelp(program, process.argv.slice(2));
+  if (unknown) throw unknown;
+  await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {

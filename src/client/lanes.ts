@@ -113,6 +113,7 @@ function handleFor(client: Client, lane: string): WorkflowHandle<typeof laneWork
  */
 /** The lane's workflow status; a lane that does not exist is `not_found` (exit 1) with a hint. */
 export async function requireLane(client: Client, lane: string): Promise<string> {
+  if (!laneIdFor(lane.trim())) throw new LanesError('usage', `a lane id is required, got ${JSON.stringify(lane)}`, 'Pass the packet id of the lane (see `lanes list`).');
   try {
     return (await handleFor(client, lane).describe()).status.name;
   } catch (e) {

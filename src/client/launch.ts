@@ -3,7 +3,7 @@
 // from the manifest the build wrote (enough for `lanes --help` and "unknown command").
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { COMMAND_MODULES, type ManifestEntry } from './command-modules.js';
+import { COMMAND_MODULES, type ManifestEntry, WHOLE_TREE_COMMANDS } from './command-modules.js';
 import type { OutputFormat } from './output.js';
 import { baseProgram, GLOBAL_VALUE_OPTIONS } from './program-base.js';
 
@@ -37,9 +37,10 @@ export async function buildProgramFor(args: readonly string[], format: OutputFor
   const program = baseProgram(format);
   const command = invokedCommand(args);
   const wanted = manifest?.find((e) => e.name === command)?.module;
+  // Without a manifest (not built by `npm run build`) every module is loaded.
+  const all = !manifest || (command !== undefined && WHOLE_TREE_COMMANDS.has(command));
   for (const [module, load] of Object.entries(COMMAND_MODULES)) {
-    // Without a manifest (not built by `npm run build`) every module is loaded.
-    if (!manifest || module === wanted) (await load())(program);
+    if (all || module === wanted) (await load())(program);
     else for (const e of manifest.filter((x) => x.module === module)) program.command(e.name).description(e.description);
   }
   return program;

@@ -1,6 +1,6 @@
 // The one output layer: every command prints through here, so --json and
 // --output-format are honoured in one place, errors included.
-import { LanesError } from '../errors.js';
+import { GENERIC_HINT, type LanesError } from '../errors.js';
 
 export type OutputFormat = 'text' | 'json';
 
@@ -28,9 +28,10 @@ export function createOutput(format: OutputFormat): Output {
       if (format === 'text') process.stderr.write(line + '\n');
     },
     error(err) {
-      const body = { error: { class: err.failureClass ?? err.code, code: err.code, message: err.message, hint: err.hint ?? null } };
-      if (format === 'json') process.stdout.write(JSON.stringify(body, null, 2) + '\n');
-      else process.stderr.write(`lanes: error: ${err.message}${err.hint ? `\nhint: ${err.hint}` : ''}\n`);
+      const body = { error: { class: err.failureClass ?? err.code, code: err.code, message: err.message, hint: err.hint ?? GENERIC_HINT } };
+      // One line: an error may end a JSON-lines stream (--follow), which must stay one object per line.
+      if (format === 'json') process.stdout.write(JSON.stringify(body) + '\n');
+      else process.stderr.write(`lanes: error: ${err.message}\nhint: ${err.hint ?? GENERIC_HINT}\n`);
     },
   };
 }

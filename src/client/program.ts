@@ -2,10 +2,12 @@
 // binary itself loads only the invoked command's module, see launch.ts). No command logic here.
 import type { Command } from 'commander';
 import { registerChaosCommands } from './commands/chaos.js';
+import { registerCompletionCommand } from './commands/completion.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerDrillCommands } from './commands/drill.js';
 import { registerLaneCommands } from './commands/lane.js';
+import { registerLogsCommand } from './commands/logs.js';
 import { registerMcpCommands } from './commands/mcp.js';
 import { registerPacketCommands } from './commands/packet.js';
 import { registerPlanCommands } from './commands/plan.js';
@@ -34,5 +36,8 @@ export function buildProgram(format: OutputFormat): Command {
   registerChaosCommands(program);
   registerDrillCommands(program);
   registerMcpCommands(program);
+  registerLogsCommand(program);
+  // Last: it reads the finished command tree.
+  registerCompletionCommand(program);
   return program;
 }

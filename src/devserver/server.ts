@@ -8,6 +8,7 @@ import { execa, type ResultPromise } from 'execa';
 import { sdkConnectionOptions } from '../connection/options.js';
 import type { ConnectionSettings } from '../connection/settings.js';
 import { LanesError } from '../errors.js';
+import { assertPortFree, killWithParent } from './lifeline.js';
 import { SearchAttributeType } from '@temporalio/common';
 import { cliTypeName, LANE_SEARCH_ATTRIBUTES } from '../shared/search-attributes.js';
 
@@ -96,8 +97,13 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     ...(opts.uiPort !== undefined ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
     ...LANE_SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=${cliTypeName(k.type)}`]),
   ];
+  // A busy port would let the readiness probe below reach whatever already listens there.
+  await assertPortFree(ip, opts.port, '--port');
+  if (opts.uiPort !== undefined) await assertPortFree(ip, opts.uiPort, '--ui-port');
   const log = { file: logFile, append: true } as const;
-  const proc: ResultPromise = execa(opts.binaryPath, args, { stdout: log, stderr: log, stdin: 'ignore', reject: false, cleanup: true });
+  // Its own process group, so the lifeline can take the whole server down with us, even after a SIGKILL.
+  const proc: ResultPromise = execa(opts.binaryPath, args, { stdout: log, stderr: log, stdin: 'ignore', reject: false, cleanup: true, detached: true });
+  if (proc.pid !== undefined) killWithParent(proc.pid);
   const exited = proc.then((r) => ({ exitCode: r.exitCode, signal: r.signal ?? undefined }));
   const address = `${ip}:${opts.port}`;
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
@@ -123,6 +129,11 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     await ensureSearchAttributes(connection, opts.namespace);
   } finally {
     await connection.close();
+  }
+  // Never report a server that is already gone as ready.
+  await new Promise((r) => setTimeout(r, 100));
+  if (earlyExit) {
+    throw new LanesError('unavailable', `Temporal dev server exited during startup (code ${earlyExit.exitCode ?? earlyExit.signal}); see ${logFile}`, `Pick other ports with --port/--ui-port.`, 'infra');
   }
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (earlyExit) return;

@@ -115,6 +115,8 @@ function decodeJson(text: string, source: string): unknown {
     const offset = jsonErrorOffset(text);
     const where = offset === undefined ? '' : ` at ${lineColumn(text, offset)}`;
     // V8 appends a position or quotes a text excerpt; the location above replaces both.
+    // Control characters are escaped so the message stays one printable line.
+    // eslint-disable-next-line no-control-regex
     const what = (err as Error).message.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*"(?:\.\.\.)? is not valid JSON$/s, '').replace(/[\u0000-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).replace(/ \(line \d+ column \d+\)$/, '');
     throw new LanesError('validation', `${source}: invalid JSON${where}: ${what}`, 'Fix the JSON syntax (a YAML packet needs a .yaml or .yml extension).');
   }

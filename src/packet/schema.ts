@@ -281,6 +281,7 @@ const sandboxPath = () =>
     .string()
     .min(1)
     .max(4096)
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what a path must not hold
     .refine((p) => (p.startsWith('/') || p === '~' || p.startsWith('~/')) && !p.split('/').includes('..') && !/[\u0000-\u001f]/.test(p), {
       message: 'not an absolute path',
       params: { allowed: 'an absolute path or ~/…, without ".." or control characters' },

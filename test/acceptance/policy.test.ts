@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALCULATOR_FIX } from '../../src/testkit/fixture-repo.js';
+import { CALCULATOR_FIX, type FixtureRepo } from '../../src/testkit/fixture-repo.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';
 
 let stack: LaneStack;
@@ -15,7 +15,12 @@ beforeAll(async () => {
 afterAll(async () => stack?.stop());
 
 const WRONG_FIX = CALCULATOR_FIX.replace('return a * b;', 'return a + b;');
-const gitEnv = '-c user.name=Base -c user.email=base@example.com';
+/** Commits to the repo's main from outside the lane once its agent's first (slow) turn has started. */
+async function commitDuringFirstTurn(repo: FixtureRepo, scenario: string, files: Record<string, string>, message: string): Promise<void> {
+  for (let i = 0; i < 600 && stack.mock.requestCount(scenario) === 0; i++) await new Promise((res) => setTimeout(res, 100));
+  expect(stack.mock.requestCount(scenario)).toBeGreaterThan(0);
+  await repo.commitFiles(files, message);
+}
 
 async function waitForStatus(id: string, phase: string, timeoutMs = 60_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
@@ -76,17 +81,16 @@ describe('lane policy through the real stack', () => {
   it('(c) a base that moves during the lane is merged forward before landing', async () => {
     const repo = await stack.fixture('stale');
     stack.mock.script('stale', [
-      {
-        text: 'someone else commits to main meanwhile',
-        toolCalls: [{ name: 'bash', input: { command: `cd ${repo.path} && echo 'more docs' >> README.md && git ${gitEnv} commit -qam 'docs: base moved'` } }],
-      },
+      // The agent's first turn takes a while; someone else commits to main meanwhile (the
+      // lane itself cannot: the repository's git dir is read-only to everything it runs).
+      { text: 'thinking it over', toolCalls: [{ name: 'bash', input: { command: 'sleep 4' } }] },
       { text: 'fixing', toolCalls: [{ name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX } }] },
       { text: 'done' },
     ]);
-    const packet = mockPacket('stale', repo.path, 'stale', {
-      agent: { provider: 'anthropic', model: 'claude-sonnet-4-5', maxTurns: 6, permissionMode: 'danger_full_access' },
-    });
-    const r = await stack.cli(['submit', stack.writePacket('stale', packet), '--wait', '--json']);
+    const packet = mockPacket('stale', repo.path, 'stale');
+    const submitted = stack.cli(['submit', stack.writePacket('stale', packet), '--wait', '--json']);
+    await commitDuringFirstTurn(repo, 'stale', { 'README.md': '# calculator\n\nmore docs\n' }, 'docs: base moved');
+    const r = await submitted;
     expect(r.json().state).toBe('finished');
     const evs = await events('stale');
     expect(types(evs)).toContain('branch.stale_against_main');
@@ -102,17 +106,13 @@ describe('lane policy through the real stack', () => {
     const repo = await stack.fixture('conflict');
     const theirs = 'export function add(a, b) {\n  return b + a;\n}\n\nexport const multiply = (x, y) => x * y;\n';
     stack.mock.script('conflict', [
-      {
-        text: 'a conflicting change lands on main',
-        toolCalls: [{ name: 'bash', input: { command: `cd ${repo.path} && printf '%s' '${theirs}' > src/math.js && git ${gitEnv} commit -qam 'main: rewrite math'` } }],
-      },
+      { text: 'a conflicting change lands on main meanwhile', toolCalls: [{ name: 'bash', input: { command: 'sleep 4' } }] },
       { text: 'fixing', toolCalls: [{ name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX } }] },
       { text: 'done' },
     ]);
-    const packet = mockPacket('conflict', repo.path, 'conflict', {
-      agent: { provider: 'anthropic', model: 'claude-sonnet-4-5', maxTurns: 6, permissionMode: 'danger_full_access' },
-    });
+    const packet = mockPacket('conflict', repo.path, 'conflict');
     expect((await stack.cli(['submit', stack.writePacket('conflict', packet)])).exitCode).toBe(0);
+    await commitDuringFirstTurn(repo, 'conflict', { 'src/math.js': theirs }, 'main: rewrite math');
     const status = await waitForStatus('conflict', 'blocked');
     expect(status.blocker.class).toBe('merge_conflict');
     expect(status.recommendedAction).toMatch(/resolve/);

@@ -24,7 +24,7 @@ describe('lazy CLI launch', () => {
     const full = buildProgram('text');
     const lazy = await buildProgramFor(['--help'], 'text', manifest);
     expect(summary(lazy.commands)).toEqual(summary(full.commands));
-    expect(Object.keys(COMMAND_MODULES)).toHaveLength(13);
+    expect(Object.keys(COMMAND_MODULES)).toHaveLength(16);
   });
 
   it('the built manifest (npm run build) matches the command modules', async () => {
@@ -38,5 +38,10 @@ describe('lazy CLI launch', () => {
     const worker = p.commands.find((c) => c.name() === 'worker')!;
     // Must not: load the worker module (and with it the Temporal worker SDK) for `submit`.
     expect(worker.options).toHaveLength(0);
+  });
+
+  it('loads every module for a command that reads the whole tree (completion)', async () => {
+    const p = await buildProgramFor(['completion', 'bash'], 'text', manifest);
+    expect(p.commands.find((c) => c.name() === 'worker')!.options.map((o) => o.long)).toContain('--supervise');
   });
 });

@@ -16,6 +16,7 @@ import { followEvents, normalizePacket, submitLane, waitForReport } from '../lan
 import { renderEvent, renderReport } from './lane.js';
 import { addServerOptions, launchServer, type LaunchedServer, type ServerFlags, untilSignal } from './server.js';
 import { LanesError } from '../../errors.js';
+import { probeUiUrl } from '../../devserver/lifeline.js';
 
 export function registerDemoCommand(program: Command): void {
   addServerOptions(
@@ -36,7 +37,8 @@ export function registerDemoCommand(program: Command): void {
         server = await launchServer(config, opts, out);
         config.address = server.address;
       }
-      const uiBase = server?.uiUrl ?? `http://localhost:${opts.uiPort}`;
+      // A reused server's UI is where it really answers, never a guess at the default port.
+      const uiBase = server ? server.uiUrl : await probeUiUrl(config.address);
       const worker = await createLanesWorker({ address: config.address, connection: config.connection, namespace: config.namespace, taskQueue: config.taskQueue, home: config.home, trustedRoots: config.trustedRoots, shutdownGraceMs: 2_000 });
       const running = worker.run();
       try {
@@ -52,9 +54,9 @@ export function registerDemoCommand(program: Command): void {
           if (out.format === 'text') await followEvents(client, sub.laneId, (e) => out.info(renderEvent(e)));
           const report = await waitForReport(client, sub.laneId);
           const mainLog = await repo.git('log', '--oneline', '-5', repo.baseBranch);
-          const webUi = `${uiBase}/namespaces/${config.namespace}/workflows/${sub.workflowId}`;
+          const webUi = uiBase ? `${uiBase}/namespaces/${config.namespace}/workflows/${sub.workflowId}` : null;
           out.result({ report, repo: repo.path, targetLog: mainLog.split('\n'), webUi }, (v) =>
-            `${renderReport(v.report)}\n\n${repo.baseBranch} of ${v.repo} now:\n  ${v.targetLog.join('\n  ')}\n\nWeb UI: ${v.webUi}${server && !opts.keep ? ' (the demo stops its server on exit; use --keep, or run `lanes up`, to browse it)' : ''}`,
+            `${renderReport(v.report)}\n\n${repo.baseBranch} of ${v.repo} now:\n  ${v.targetLog.join('\n  ')}\n\nWeb UI: ${v.webUi ?? `unknown (no Web UI answered next to the server at ${config.address}; open your server's UI and find workflow ${sub.workflowId})`}${server && !opts.keep ? ' (the demo stops its server on exit; use --keep, or run `lanes up`, to browse it)' : ''}`,
           );
           if (opts.keep) {
             out.info('server and worker keep running; Ctrl-C stops them');

@@ -1,6 +1,6 @@
 // Lane commands: submit, status, events, trust, resolve, cancel, list.
 import { dirname } from 'node:path';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { type Command, Option } from 'commander';
 import { LanesError } from '../../errors.js';
 import type { LaneEvent } from '../../workflows/events.js';
@@ -48,6 +48,26 @@ export const EXIT_BLOCKED = 3;
 
 export function renderBlocked(n: BlockedNotice): string {
   return `lane ${n.laneId} is ${n.state === 'blocked' ? 'BLOCKED' : 'waiting for trust'}${n.failureClass ? ` [${n.failureClass}]` : ''}: ${n.detail}\n  next: ${n.next}`;
+}
+
+/** The `lanes list` table: a header row, then one lane per line. */
+export function renderLaneList(rows: Record<string, unknown>[]): string {
+  if (rows.length === 0) return '(no lanes)';
+  const line = (c: string[]) => `${c[0]!.padEnd(30)} ${c[1]!.padEnd(16)} ${c[2]!.padEnd(12)} ${c[3]!.padEnd(18)} ${c[4]}`.trimEnd();
+  return [
+    line(['LANE', 'STATE', 'GREEN', 'FAILURE', 'STARTED']),
+    ...rows.map((r) => line([String(r.laneId), String(r.state ?? r.status), String(r.greenLevel ?? '-'), String(r.failureClass ?? '-'), String(r.startTime).slice(0, 19)])),
+  ].join('\n');
+}
+
+const GRPC_INVALID_ARGUMENT = 3;
+
+/** A visibility query the server refused (gRPC INVALID_ARGUMENT) is the caller's usage error. */
+function invalidQuery(e: unknown, query: string | undefined): LanesError | undefined {
+  const code = (e as { cause?: { code?: unknown } }).cause?.code ?? (e as { code?: unknown }).code;
+  if (!(e instanceof ServiceError) || code !== GRPC_INVALID_ARGUMENT) return undefined;
+  const why = ((e.cause as Error | undefined)?.message ?? e.message).replace(/^\d+ INVALID_ARGUMENT: /, '');
+  return new LanesError('usage', `--query ${JSON.stringify(query ?? '')} is not a valid visibility query: ${why}`, "Write it like \"LaneState = 'blocked'\" or \"LaneRepo = '/path/to/repo'\" (Temporal list-filter syntax); or use --state.");
 }
 
 async function finish(out: Output, report: LaneReport): Promise<number> {
@@ -230,22 +250,24 @@ export function registerLaneCommands(program: Command): void {
         return withClient(config, async (client) => {
           const rows: Record<string, unknown>[] = [];
           const q = `WorkflowType = 'laneWorkflow'${opts.state ? ` AND LaneState = '${opts.state}'` : ''}${opts.query ? ` AND (${opts.query})` : ''}`;
-          for await (const wf of client.workflow.list({ query: q })) {
-            const sa = wf.searchAttributes as Record<string, unknown[] | undefined>;
-            rows.push({
-              laneId: laneIdFor(wf.workflowId),
-              status: wf.status.name,
-              state: sa.LaneState?.[0] ?? null,
-              greenLevel: sa.LaneGreenLevel?.[0] ?? null,
-              failureClass: sa.LaneFailureClass?.[0] ?? null,
-              repo: sa.LaneRepo?.[0] ?? null,
-              startTime: wf.startTime.toISOString(),
-            });
-            if (rows.length >= opts.limit) break;
+          try {
+            for await (const wf of client.workflow.list({ query: q })) {
+              const sa = wf.searchAttributes as Record<string, unknown[] | undefined>;
+              rows.push({
+                laneId: laneIdFor(wf.workflowId),
+                status: wf.status.name,
+                state: sa.LaneState?.[0] ?? null,
+                greenLevel: sa.LaneGreenLevel?.[0] ?? null,
+                failureClass: sa.LaneFailureClass?.[0] ?? null,
+                repo: sa.LaneRepo?.[0] ?? null,
+                startTime: wf.startTime.toISOString(),
+              });
+              if (rows.length >= opts.limit) break;
+            }
+          } catch (e) {
+            throw invalidQuery(e, opts.query) ?? e;
           }
-          out.result(rows, (list: typeof rows) =>
-            list.length ? list.map((r) => `${String(r.laneId).padEnd(30)} ${String(r.state).padEnd(16)} ${String(r.greenLevel).padEnd(12)} ${r.failureClass ?? ''}`).join('\n') : '(no lanes)',
-          );
+          out.result(rows, renderLaneList);
         });
       }),
     );

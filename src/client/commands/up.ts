@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { isServerReachable } from '../../devserver/server.js';
 import { connectionArgs } from '../../connection/settings.js';
+import { probeUiUrl } from '../../devserver/lifeline.js';
 import { action } from '../context.js';
 import { runSupervised } from './worker.js';
 import { addServerOptions, describeServer, launchServer, type LaunchedServer, type ServerFlags } from './server.js';
@@ -15,10 +16,11 @@ export function registerUpCommand(program: Command): void {
   ).action(
     action(async ({ out, config }, flags: ServerFlags) => {
       let server: LaunchedServer | undefined;
+      let reusedUi: string | undefined;
       if (!(await isServerReachable(config.address, config.connection))) {
         server = await launchServer(config, flags, out);
         config.address = server.address;
-      }
+      } else reusedUi = await probeUiUrl(config.address);
       let announced = false;
       // The worker child gets the same TLS settings as flags; an API key travels in its environment only.
       if (config.connection.apiKey) process.env.TEMPORAL_API_KEY = config.connection.apiKey.value;
@@ -37,7 +39,7 @@ export function registerUpCommand(program: Command): void {
             if (event === 'worker.ready' && !announced) {
               announced = true;
               out.line(
-                { event: 'up.ready', server: server ? describeServer(server) : { address: config.address, reused: true }, taskQueue: config.taskQueue, home: config.home, supervised: true },
+                { event: 'up.ready', server: server ? describeServer(server) : { address: config.address, reused: true, uiUrl: reusedUi ?? null }, taskQueue: config.taskQueue, home: config.home, supervised: true },
                 (v) =>
                   `Lanes is up\n  temporal:  ${v.server.address}${v.server.reused ? ' (existing server)' : ''}\n  web ui:    ${v.server.uiUrl ?? '-'}\n  taskQueue: ${v.taskQueue}\n  home:      ${v.home}\n  worker:    supervised (restarted after a crash)\nCtrl-C stops the worker${server ? ' and the server' : ''}.`,
               );

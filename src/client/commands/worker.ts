@@ -2,6 +2,7 @@
 // supervised (restarted after a crash) and, for drills only, with a fault plan.
 import type { Command } from 'commander';
 import { allowChaosPlans, FAULT_PLAN_ENV, installFaultPlan, loadWorkerFaultPlan } from '../../testkit/faults/index.js';
+import { EXIT_WITH_PARENT_ENV, exitWithParent } from '../../devserver/lifeline.js';
 import { forwardSignals, superviseWorker, type SupervisorEvent } from '../../worker/supervisor.js';
 import { createLanesWorker, installRuntime } from '../../worker/worker.js';
 import { action, intOption } from '../context.js';
@@ -36,6 +37,8 @@ export async function runSupervised(
   const sup = superviseWorker({
     command: process.execPath,
     args: [...process.execArgv, process.argv[1]!, ...args],
+    // The worker drains and exits when this process is gone, even after a SIGKILL of it.
+    env: { ...process.env, [EXIT_WITH_PARENT_ENV]: String(process.pid) },
     log: (e) => {
       if (hooks.showEvent?.(e) ?? true) out.line(e, renderSupervisorEvent);
     },
@@ -67,6 +70,8 @@ export function registerWorkerCommand(program: Command): void {
         installFaultPlan(faults?.plan ?? null);
         allowChaosPlans(opts.allowChaos ?? false);
         installRuntime(out.format === 'json' ? 'WARN' : 'INFO');
+        // Supervised by `lanes up` / `worker --supervise`: orphaned means drain and stop (the SDK handles SIGTERM).
+        exitWithParent(() => process.kill(process.pid, 'SIGTERM'));
         const w = await createLanesWorker({ address: config.address, connection: config.connection, namespace: config.namespace, taskQueue: config.taskQueue, home: config.home, trustedRoots: config.trustedRoots, shutdownGraceMs: opts.shutdownGraceMs, allowChaos: opts.allowChaos ?? false });
         out.line(
           {

@@ -17,6 +17,8 @@ export interface EscapeTargets {
   listenerPort: number;
   /** The Temporal frontend, host:port. */
   temporalAddress: string;
+  /** Also write legit-change.txt in the cwd (default true). */
+  legitWrite?: boolean;
 }
 
 /** JavaScript source of the probe (ESM, Node builtins only). */
@@ -42,7 +44,7 @@ attempt('write-git-hook', () => { const dir = execSync('git rev-parse --git-comm
 attempt('temporal-env', () => { const leaked = Object.keys(process.env).filter((k) => /^(TEMPORAL_|LANES_)/.test(k)); if (!leaked.length) throw new Error('none'); return leaked.join(','); });
 await connect('tcp-loopback-listener', '127.0.0.1', ${t.listenerPort});
 await connect('temporal-frontend', ${JSON.stringify(thost === 'localhost' ? '127.0.0.1' : thost)}, ${tport});
-fs.writeFileSync('legit-change.txt', 'ok');
+${t.legitWrite === false ? '' : "fs.writeFileSync('legit-change.txt', 'ok');"}
 console.log('ESCAPE-PROBE done');
 `;
 }
@@ -50,7 +52,8 @@ console.log('ESCAPE-PROBE done');
 /** The probe's verdicts from a log: name -> 'blocked' | 'ESCAPED'. */
 export function escapeVerdicts(log: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of log.matchAll(/^ESCAPE (\S+) (blocked|ESCAPED)/gm)) out[m[1]!] = m[2]!;
+  // `node --test` reports a test file's stdout as "# " comment lines.
+  for (const m of log.matchAll(/^(?:# )?ESCAPE (\S+) (blocked|ESCAPED)/gm)) out[m[1]!] = m[2]!;
   return out;
 }
 
