@@ -134,25 +134,27 @@ function hostActivities(queue: string, packet: TaskPacket, rehomeAfterMs: number
   const taskQueue = queue;
   const scheduleToStartTimeout = rehomeAfterMs;
   return {
-    git: proxyActivities<LanesActivities>({ taskQueue, scheduleToStartTimeout, startToCloseTimeout: '5m', retry: { initialInterval: '1s', maximumAttempts: 5 } }),
+    // Every host-bound step heartbeats (the worker's liveness beat, src/worker/liveness.ts):
+    // 15 s without one means the worker died, even when the reaper has no record of the attempt.
+    // git: 2 min bounds a checkout of a large repository (50k files: seconds).
+    git: proxyActivities<LanesActivities>({ taskQueue, scheduleToStartTimeout, startToCloseTimeout: '2m', heartbeatTimeout: '15s', retry: { initialInterval: '1s', maximumAttempts: 5 } }),
     model: proxyActivities<LanesActivities>({
       taskQueue,
       scheduleToStartTimeout,
       startToCloseTimeout: '10m',
-      heartbeatTimeout: '30s',
+      heartbeatTimeout: '15s',
       retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
     }),
-    // Heartbeats every 5-10 s inside; 30 s without one means the host is gone.
-    tools: proxyActivities<LanesActivities>({ taskQueue, scheduleToStartTimeout, startToCloseTimeout: '15m', heartbeatTimeout: '30s', retry: { initialInterval: '1s', maximumAttempts: 5 } }),
+    tools: proxyActivities<LanesActivities>({ taskQueue, scheduleToStartTimeout, startToCloseTimeout: '15m', heartbeatTimeout: '15s', retry: { initialInterval: '1s', maximumAttempts: 5 } }),
     tests: proxyActivities<LanesActivities>({
       taskQueue,
       scheduleToStartTimeout,
       // Per-command timeouts are enforced inside; this bounds a whole level.
       startToCloseTimeout: Math.max(testTimeoutMs * 4, 60_000),
-      heartbeatTimeout: '30s',
+      heartbeatTimeout: '15s',
       retry: { initialInterval: '1s', maximumAttempts: 5 },
     }),
-    misc: proxyActivities<LanesActivities>({ taskQueue, scheduleToStartTimeout, startToCloseTimeout: '2m', heartbeatTimeout: '30s', retry: { initialInterval: '1s', maximumAttempts: 5 } }),
+    misc: proxyActivities<LanesActivities>({ taskQueue, scheduleToStartTimeout, startToCloseTimeout: '2m', heartbeatTimeout: '15s', retry: { initialInterval: '1s', maximumAttempts: 5 } }),
   };
 }
 
