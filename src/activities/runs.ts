@@ -7,8 +7,9 @@ import { dirname } from 'node:path';
 import type { AcceptanceCommand } from '../packet/schema.js';
 import { advanceTarget, type AdvanceTargetResult } from '../git/landing.js';
 import { checkoutForDoctor, prepareIntegration, type PrepareIntegrationInput, type PrepareIntegrationResult, removeDoctorCheckout } from '../git/integration.js';
-import { childEnv } from '../shell/child-env.js';
-import { runProcessGroup } from '../shell/process-group.js';
+import { StreamRedactor } from '../redact/secrets.js';
+import { runSandboxed, SandboxRefused } from '../sandbox/index.js';
+import { laneFailure } from '../workflows/failures.js';
 import { CappedOutput } from '../tools/output-cap.js';
 import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
 import { type AppendEventsResult, createArtifactStore, REPORT_FILE, type SequencedEvent } from './artifacts.js';
@@ -68,29 +69,30 @@ export function createRunActivities({ home, heartbeatIntervalMs = 5_000 }: RunAc
       let index = 0;
       const stop = startHeartbeat(() => ({ attemptKey, index }), heartbeatIntervalMs);
       try {
-        const env = childEnv(process.env);
-        // The canary flag is set only for the canary run, never inherited from the worker.
-        delete env[CANARY_ENV];
-        if (input.canary) env[CANARY_ENV] = '1';
+        // The canary flag is set only for the canary run (the sandbox drops every LANES_* variable of the worker).
+        const env: Record<string, string> = input.canary ? { [CANARY_ENV]: '1' } : {};
         for (; index < input.commands.length; index++) {
           const cmd = input.commands[index]!;
           const logPath = store.pathOf(runId, `doctor/${attemptKey}-${index}.log`);
           mkdirSync(dirname(logPath), { recursive: true });
           const log = createWriteStream(logPath, { flags: 'w' });
           const tail = new CappedOutput(0, 2_000);
+          const redactor = new StreamRedactor();
           const timeoutMs = cmd.timeoutMs ?? input.timeoutMs;
-          const res = await runProcessGroup({
-            file: '/bin/sh',
-            args: ['-c', cmd.run],
-            cwd: path,
-            env,
-            timeoutMs,
-            signal: activityCancellationSignal(),
-            onOutput: (chunk) => {
-              log.write(chunk);
-              tail.push(chunk);
-            },
-          });
+          const write = (text: string) => {
+            log.write(text);
+            tail.push(text);
+          };
+          let res;
+          try {
+            // The doctor runs code the agents wrote: in the same sandbox as acceptance commands.
+            res = await runSandboxed({ home, root: path, permissionMode: 'workspace_write', env, command: cmd.run, timeoutMs, signal: activityCancellationSignal(), onOutput: (c) => write(redactor.push(c)) });
+          } catch (err) {
+            log.end();
+            if (err instanceof SandboxRefused) throw laneFailure('tool_runtime', `doctor command "${cmd.name}" refused: ${err.message}`, { hint: err.hint });
+            throw err;
+          }
+          write(redactor.flush());
           const closed = once(log, 'close');
           log.end();
           await closed;

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { CancelledFailure, type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { boardLaneUrl } from '../board/links.js';
 import { LanesError } from '../errors.js';
 import { packetFingerprint } from '../packet/fingerprint.js';
 import type { TaskPacket } from '../packet/schema.js';
@@ -10,6 +11,7 @@ import { LANE_BRANCH, LANE_PACKET_ID, LANE_REPO, LANE_STATE } from '../shared/se
 import type { LaneEvent } from '../workflows/events.js';
 import { eventsQuery, type LaneReport, laneWorkflow, stateQuery } from '../workflows/lane.js';
 import { isTerminal } from '../workflows/state.js';
+import { markdownText } from '../workflows/summary.js';
 
 export type LanePacket = TaskPacket & { id: string };
 
@@ -56,6 +58,25 @@ export interface SubmitOptions {
   rehomeAfterMs?: number;
   /** Runs only when a new lane is about to start (never when attaching); throwing refuses it. */
   preflight?: () => Promise<unknown>;
+  /** The web board's base URL: the lane's Details link to its page there. */
+  boardUrl?: string;
+}
+
+/**
+ * The Details the Temporal Web UI shows for a lane: markdown with hard line breaks
+ * (a plain newline renders as a space), each fact once, and the board link.
+ */
+export function laneStaticDetails(packet: LanePacket, boardUrl?: string): string {
+  const a = packet.agent;
+  const provider = a.provider === 'scripted' ? `scripted (offline${a.model && a.model !== 'scripted' ? `, ${a.model}` : ''})` : `${a.provider} ${a.model}`;
+  const target = packet.merge.target ?? packet.repo.baseBranch;
+  // Three lines at most: the Web UI's frame does not grow with the paragraph's margins.
+  const lines = [
+    `repo ${markdownText(packet.repo.path ?? '', 300)}`,
+    `branch ${markdownText(packet.branch.name ?? `lanes/${packet.id}`)} from ${markdownText(packet.repo.baseBranch)}${target !== packet.repo.baseBranch ? ` into ${markdownText(target)}` : ''} · provider ${markdownText(provider)}`,
+  ];
+  if (boardUrl) lines.push(`[lane page on the board](${boardLaneUrl(boardUrl, packet.id)})`);
+  return lines.join('\\\n');
 }
 
 export async function submitLane(client: Client, taskQueue: string, packet: LanePacket, opts: SubmitOptions = {}): Promise<SubmitResult> {
@@ -90,7 +111,7 @@ export async function submitLane(client: Client, taskQueue: string, packet: Lane
         { key: LANE_BRANCH, value: packet.branch.name ?? `lanes/${laneId}` },
       ],
       staticSummary: `lane ${laneId}: ${packet.objective.split('\n')[0]!.slice(0, 120)}`,
-      staticDetails: `repo: ${packet.repo.path}\nbase: ${packet.repo.baseBranch}\nprovider: ${packet.agent.provider}${packet.agent.provider === 'scripted' ? ' (scripted, offline)' : ''} ${packet.agent.model}`,
+      staticDetails: laneStaticDetails(packet, opts.boardUrl),
     });
     return { laneId, workflowId, runId: handle.firstExecutionRunId, attached: false };
   } catch (e) {

@@ -30,6 +30,8 @@ export interface RunSandboxedOptions extends Omit<PlanInput, 'scratch'> {
   onOutput?: (chunk: string) => void;
   /** Packet `secrets`: worker variables passed through to the command. */
   secrets?: readonly string[];
+  /** Variables Lanes sets for the command itself (e.g. the doctor's LANES_CANARY). */
+  env?: Record<string, string>;
 }
 
 export async function runSandboxed(opts: RunSandboxedOptions): Promise<ProcessGroupResult> {
@@ -50,7 +52,7 @@ export async function runSandboxed(opts: RunSandboxedOptions): Promise<ProcessGr
       file: cmd.file,
       args: cmd.args,
       cwd: plan.cwd,
-      env: sandboxEnv({ secrets: opts.secrets, extra: { TMPDIR: scratch } }),
+      env: sandboxEnv({ secrets: opts.secrets, extra: { ...opts.env, TMPDIR: scratch } }),
       timeoutMs: opts.timeoutMs,
       signal: opts.signal,
       // With a PID namespace the sandbox's init ignores SIGTERM, so a kill is SIGKILL at once;

@@ -36,7 +36,7 @@ import { classifyFailure, type FailureClass, failureDetails as failureDetailsOf,
 import { isWarningLevel, nextStep } from './recovery.js';
 import { candidateCommands, decideAfterRed, decideLanding, fixupPrompt, levelsToRun, reachedLevel } from './policy.js';
 import { type GreenLevel, type LaneState, maxLevel, type WorktreeLevel } from './state.js';
-import { type LaneSummary, recommendationFor, summarize } from './summary.js';
+import { currentDetails, failingTail, type LaneSummary, recommendationFor, summarize } from './summary.js';
 
 export interface LaneInput {
   laneId: string;
@@ -217,13 +217,7 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
       // Cleared when a blocker is resolved, so the Web UI never shows a stale class.
       { key: LANE_FAILURE_CLASS, value: failureClass },
     ]);
-    const s = summarize(laneId, events);
-    setCurrentDetails(
-      `**${s.phase}** · green: ${s.greenLevel}${scripted ? ' · provider: scripted' : ''}\n\n` +
-        `last: ${type} — ${text}\n\n` +
-        (s.blocker ? `blocker: ${s.blocker.class} — ${s.blocker.detail}\n\n` : '') +
-        `next: ${s.recommendedAction}`,
-    );
+    setCurrentDetails(currentDetails(summarize(laneId, events), { scripted, lastDetail: text }));
   };
   // Webhook deliveries run beside the lane: they never block or fail it.
   const webhooks: Promise<unknown>[] = [];
@@ -325,11 +319,11 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
   };
 
   /** Waits in `blocked` for a resolution (or the escalation timeout). */
-  const escalate = async (cls: FailureClass, why: string, gate: { approvable?: boolean; recommended?: string } = {}): Promise<Resolution> => {
+  const escalate = async (cls: FailureClass, why: string, gate: { approvable?: boolean; recommended?: string; data?: Record<string, unknown> } = {}): Promise<Resolution> => {
     failureClass = cls;
     blockerWarnOnly = gate.approvable === true || isWarningLevel(cls, { budgetMode: packet.budget.mode });
     emit('lane.escalated', `escalated: ${why}`, { recoveryAttempts: packet.escalation.recoveryAttempts }, cls);
-    setState('blocked', 'lane.blocked', why, { recommended: gate.recommended ?? recommendationFor(cls), approvable: blockerWarnOnly }, cls);
+    setState('blocked', 'lane.blocked', why, { ...gate.data, recommended: gate.recommended ?? recommendationFor(cls), approvable: blockerWarnOnly }, cls);
     await flush();
     resolution = null;
     const resolved = await condition(() => resolution !== null, packet.escalation.timeoutMs);
@@ -632,7 +626,7 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
         loop.recoveries += 1;
         emit('lane.recovery.attempted', `recovery ${loop.recoveries}: one fix-up turn with the failing ${red.level} output`, { recipe: decision.recipe, level: red.level, attempt: loop.recoveries }, 'test');
       } else {
-        await escalate('test', `${red.level} tests still red after ${loop.recoveries} recovery attempt(s)`);
+        await escalate('test', `${red.level} tests still red after ${loop.recoveries} recovery attempt(s)`, { data: { failingTail: failingTail(red.failed) } });
       }
       loop.extraPrompt = prompt;
       loop.pass += 1;

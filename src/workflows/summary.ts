@@ -11,7 +11,8 @@ export interface LaneSummary {
   lastSeq: number;
   lastEvent: string | null;
   lastCheckpoint: { seq: number; type: string; detail: string; commit?: string } | null;
-  blocker: { class: FailureClass; detail: string; since: string } | null;
+  /** `tail`: the end of the failing test output when tests caused the block (capped). */
+  blocker: { class: FailureClass; detail: string; since: string; tail?: string } | null;
   recommendedAction: string;
 }
 
@@ -75,7 +76,8 @@ export function summarize(laneId: string, events: readonly LaneEvent[]): LaneSum
   const blockerClass: FailureClass | undefined = phase === 'trust_required' ? 'trust_gate' : blocking?.failureClass;
   let recommendedAction: string;
   if (phase === 'failed') recommendedAction = `none: the lane has ended${blockerClass ? ` (${blockerClass})` : ''}; fix the cause and submit a packet with a new id`;
-  else if (blockerClass) recommendedAction = recommendationFor(blockerClass);
+  // A gate may name a more precise action than its class (the review gate: --approve).
+  else if (blockerClass) recommendedAction = typeof blocking?.data.recommended === 'string' && phase === 'blocked' ? blocking.data.recommended : recommendationFor(blockerClass);
   else if (phase === 'finished') recommendedAction = 'none: the lane is finished';
   else recommendedAction = 'wait: the lane is making progress';
   return {
@@ -87,9 +89,49 @@ export function summarize(laneId: string, events: readonly LaneEvent[]): LaneSum
     lastCheckpoint: checkpoint
       ? { seq: checkpoint.seq, type: checkpoint.type, detail: checkpoint.detail, ...(typeof checkpoint.data.sha === 'string' ? { commit: checkpoint.data.sha } : {}) }
       : null,
-    blocker: blockerClass
-      ? { class: blockerClass, detail: (blocking ?? last)?.detail ?? '', since: (blocking ?? last)?.ts ?? '' }
-      : null,
+    blocker: blockerClass ? blockerOf(blockerClass, blocking ?? last) : null,
     recommendedAction,
   };
+}
+
+function blockerOf(cls: FailureClass, e: LaneEvent | undefined): NonNullable<LaneSummary['blocker']> {
+  const tail = e?.data.failingTail;
+  return { class: cls, detail: e?.detail ?? '', since: e?.ts ?? '', ...(typeof tail === 'string' && tail ? { tail } : {}) };
+}
+
+/** Characters of failing test output a blocker carries (the end of it; the full log stays on disk). */
+export const FAILING_TAIL_CHARS = 800;
+
+/** The end of the failing commands' output, for the blocker: capped, cut at a line start. */
+export function failingTail(failed: readonly { name: string; tail: string }[]): string {
+  const text = failed.map((f) => `$ ${f.name}\n${f.tail.trimEnd()}`).join('\n');
+  if (text.length <= FAILING_TAIL_CHARS) return text;
+  const cut = text.slice(-FAILING_TAIL_CHARS);
+  const nl = cut.indexOf('\n');
+  return nl >= 0 && nl < cut.length - 1 ? cut.slice(nl + 1) : cut;
+}
+
+/** Characters of a Current Details line (the Web UI frame fits three ~110-character lines). */
+export const DETAILS_LINE_CHARS = 100;
+
+/** Text for markdown the Web UI renders: one line, no HTML, no markup from event text. */
+export function markdownText(text: string, max = DETAILS_LINE_CHARS): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  const cut = one.length > max ? `${one.slice(0, max - 1)}…` : one;
+  return cut.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/([\\`*_[\]#|~])/g, '\\$1');
+}
+
+/**
+ * The Web UI's Current Details of a lane: three lines in one paragraph (hard breaks), in
+ * order of importance — phase and next action, blocker, last event. The UI sizes its
+ * frame to the paragraph but not to its margins, so more lines would clip the last one.
+ */
+export function currentDetails(s: LaneSummary, opts: { scripted?: boolean; lastDetail?: string } = {}): string {
+  // The recommendation is our own text; its `<lane>` placeholders sit in code spans.
+  const next = s.recommendedAction.replace(/<lane>/g, s.laneId);
+  const phase = `**${s.phase}** · next: ${next}`;
+  const blocker = s.blocker ? `blocker: ${markdownText(`${s.blocker.class} — ${s.blocker.detail}`)}` : 'blocker: none';
+  const repeat = !opts.lastDetail || (s.blocker !== null && opts.lastDetail === s.blocker.detail);
+  const last = `last: ${markdownText(`#${s.lastSeq} ${s.lastEvent ?? '-'}${repeat ? '' : ` — ${opts.lastDetail}`}`, DETAILS_LINE_CHARS - 30)} · green ${s.greenLevel}${opts.scripted ? ' · scripted provider' : ''}`;
+  return [phase, blocker, last].join('\\\n');
 }

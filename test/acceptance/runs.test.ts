@@ -68,6 +68,26 @@ describe('lanes run: scheduling', () => {
     expect(existsSync(join(stack.home, 'runs', 'sched', 'report.json'))).toBe(true);
   });
 
+  it('lanes board shows the run: a JSON snapshot for automation, plain lines when not on a TTY', async () => {
+    const json = await stack.cli(['--json', 'board', '--run', 'sched']);
+    expect(json.exitCode, json.stderr).toBe(0);
+    const board = json.json();
+    expect(board).toMatchObject({ runId: 'sched', state: 'finished', integrationBranch: 'lanes-run/sched' });
+    expect(board.rows.map((r: any) => [r.taskId, r.status, r.greenLevel])).toEqual(['a', 'b', 'c', 'r', 'd'].map((id) => [id, 'landed', 'merge_ready']));
+    for (const r of board.rows) {
+      expect(r.tokens).toBeGreaterThan(0);
+      expect(r.elapsedMs).toBeGreaterThan(0);
+      expect(r.blocker).toBeNull();
+    }
+    const plain = await stack.cli(['board', '--run', 'sched', '--interval-ms', '100']);
+    expect(plain.exitCode, plain.stderr).toBe(0);
+    const lines = plain.stdout.trim().split('\n');
+    // No terminal control sequences off a TTY: one line per task, then the outcome.
+    expect(plain.stdout).not.toContain('\x1b[');
+    expect(lines).toHaveLength(6);
+    expect(lines.at(-1)).toMatch(/^run sched: finished/);
+  });
+
   it('refuses a cycle before anything starts: exit 2 with the field path, no workflow, no branch', async () => {
     const repo = await runFixture(stack, 'cycle');
     const plan = basePlan('cycle', repo, [

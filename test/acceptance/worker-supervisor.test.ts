@@ -66,14 +66,19 @@ describe('lanes worker --supervise', () => {
 });
 
 describe('lanes up', () => {
-  it('runs its worker under the supervisor and stops it on SIGTERM', async () => {
-    const { proc, ready, lines } = await spawnCli(['up'], { env });
-    expect(ready).toMatchObject({ event: 'up.ready', supervised: true, server: { reused: true } });
+  it('runs its worker under the supervisor and the web board beside it, and stops both on SIGTERM', async () => {
+    const { proc, ready, lines } = await spawnCli(['up', '--board-port', '0'], { env });
+    expect(ready).toMatchObject({ event: 'up.ready', supervised: true, server: { reused: true }, board: { host: '127.0.0.1', readOnly: true, tokenRequired: false } });
+    const boardPage = await fetch(ready.board.url);
+    expect(boardPage.status).toBe(200);
+    expect(await boardPage.text()).toContain('<table class="lanes">');
     const worker = await untilLine(lines, (v) => v.event === 'worker.ready');
     expect(isAlive(worker.pid)).toBe(true);
     proc.kill('SIGTERM');
     expect((await proc).exitCode).toBe(0);
     expect(isAlive(worker.pid)).toBe(false);
     expect(lines.some((l) => l.includes('"up.stopped"'))).toBe(true);
+    // Must not: a board left listening after up stopped.
+    await expect(fetch(ready.board.url)).rejects.toThrow();
   });
 });

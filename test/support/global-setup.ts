@@ -12,6 +12,8 @@ declare module 'vitest' {
     temporalAddress: string;
     temporalNamespace: string;
     temporalBinary: string;
+    /** The dev server's Web UI, for the browser tests of the lane view. */
+    temporalUiUrl: string;
   }
 }
 
@@ -22,12 +24,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     binaryPath: binary.path,
     dbFile: join(dir, 'temporal.sqlite'),
     port: await freePort(),
+    uiPort: await freePort(),
     namespace: 'default',
     readyTimeoutMs: 90_000,
   });
   project.provide('temporalAddress', server.address);
   project.provide('temporalNamespace', server.namespace);
   project.provide('temporalBinary', binary.path);
+  project.provide('temporalUiUrl', server.uiUrl!);
   return async () => {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });

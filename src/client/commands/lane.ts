@@ -2,6 +2,7 @@
 import { dirname } from 'node:path';
 import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { type Command, Option } from 'commander';
+import { boardUrlFor } from '../../board/discovery.js';
 import { LanesError } from '../../errors.js';
 import type { LaneEvent } from '../../workflows/events.js';
 import { eventsQuery, type LaneReport, resolveUpdate, stateQuery, summaryQuery, trustSignal } from '../../workflows/lane.js';
@@ -96,6 +97,7 @@ export function registerLaneCommands(program: Command): void {
             historyEventLimit: config.historyEventLimit,
             rehomeAfterMs: config.rehomeAfterMs,
             preflight: async () => (preflight = await preflightSubmit(lanePacket, config, file)),
+            boardUrl: boardUrlFor(config.home),
           });
           if (preflight && !preflight.trusted) {
             out.info(`note: ${lanePacket.repo.path} is outside the trusted roots (${preflight.trustedRoots.join(', ')}); the lane waits for \`lanes trust ${sub.laneId}\` before any model sees it`);
@@ -150,6 +152,7 @@ export function registerLaneCommands(program: Command): void {
               `  last event: #${s.lastSeq} ${s.lastEvent ?? '-'}`,
               `  last checkpoint: ${s.lastCheckpoint ? `${s.lastCheckpoint.type} — ${s.lastCheckpoint.detail}` : '-'}`,
               `  blocker: ${s.blocker ? `${s.blocker.class} — ${s.blocker.detail}` : 'none'}`,
+              ...(s.blocker?.tail ? ['  failing output (end):', ...s.blocker.tail.split('\n').map((l: string) => `    ${l}`)] : []),
               `  next: ${s.recommendedAction}`,
             ].join('\n'),
           );
