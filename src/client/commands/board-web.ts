@@ -1,9 +1,8 @@
-// `lanes board --web`: the web board on its own (`lanes up` serves it too). The board
-// modules load only when the command runs, so other commands start fast.
+// `lanes board --web` (options added to the run board command in board.ts) and the
+// board `lanes up` serves. The board modules load only when used, so other commands start fast.
 import type { Command } from 'commander';
 import type { LanesConfig } from '../../config.js';
-import { LanesError } from '../../errors.js';
-import { action, intOption } from '../context.js';
+import { intOption } from '../context.js';
 import type { Output } from '../output.js';
 import { untilSignal } from './server.js';
 
@@ -73,13 +72,4 @@ export async function startBoardForUp(config: LanesConfig, port: number, webUiUr
     await connection.close();
     throw e;
   }
-}
-
-export function registerBoardCommand(program: Command): void {
-  addWebBoardOptions(program.command('board').description('Show the lanes: --web serves the live web board (read-only; 127.0.0.1 unless LANES_BOARD_TOKEN is set)')).action(
-    action(async ({ out, config }, flags: WebBoardFlags) => {
-      if (!flags.web) throw new LanesError('usage', 'lanes board needs --web in this version (the web board)', 'Run `lanes board --web`, or `lanes list` / `lanes status <lane>` in a terminal.');
-      return serveWebBoard(out, config, flags);
-    }),
-  );
 }

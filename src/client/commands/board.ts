@@ -7,6 +7,7 @@ import { LanesError } from '../../errors.js';
 import { stateQuery, summaryQuery } from '../../workflows/lane.js';
 import type { RunReport } from '../../workflows/run/api.js';
 import { action, intOption } from '../context.js';
+import { addWebBoardOptions, serveWebBoard, type WebBoardFlags } from './board-web.js';
 import { handleFor } from '../lanes.js';
 import { runIdOf, runState } from '../runs.js';
 import { withClient } from '../temporal.js';
@@ -98,15 +99,15 @@ export function renderBoard(b: Board): string {
 }
 
 export function registerBoardCommand(program: Command): void {
-  program
+  addWebBoardOptions(program
     .command('board')
-    .description("One view of a run's lanes (task, state, green level, blocker, elapsed, tokens/cost): live on a TTY, plain lines otherwise, a JSON snapshot with --json")
+    .description("One view of a run's lanes (task, state, green level, blocker, elapsed, tokens/cost): live on a TTY, plain lines otherwise, a JSON snapshot with --json; --web serves the web board of all lanes instead")
     .option('--run <id>', 'the run (default: the latest)')
     .option('--interval-ms <ms>', 'refresh interval', intOption('--interval-ms', 100, 60_000), 1_000)
-    .option('--once', 'print the board once and exit')
+    .option('--once', 'print the board once and exit'))
     .action(
-      action(async ({ out, config }, opts: { run?: string; intervalMs: number; once?: boolean }) =>
-        withClient(config, async (client) => {
+      action(async ({ out, config }, opts: { run?: string; intervalMs: number; once?: boolean } & WebBoardFlags) =>
+        opts.web ? serveWebBoard(out, config, opts) : withClient(config, async (client) => {
           const run = opts.run ?? (await latestRun(client));
           if (out.format === 'json' || opts.once) {
             out.result(await snapshot(client, run, Date.now()), renderBoard);
