@@ -1,6 +1,6 @@
 // Local (non-Temporal) errors. Failures that cross Temporal use laneFailure();
 // everything the CLI or a host-side module raises is a LanesError with a code.
-import { type FailureClass, classifyFailure, isFailureClass } from './workflows/failures.js';
+import { type FailureClass, classifyFailure, isFailureClass } from './failures.js';
 
 /** usage/validation map to exit code 2, everything else to 1. */
 export type LanesErrorCode = 'usage' | 'validation' | 'not_found' | 'conflict' | 'runtime' | 'unavailable' | 'lane_failed';

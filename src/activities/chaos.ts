@@ -4,16 +4,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { type ChaosFault, chaosFaultPlan } from '../chaos/plan.js';
-import { type ChaosInvariant, checkChaosLane } from '../chaos/invariants.js';
+import { type ChaosInvariant, checkChaosLane } from '../faults/invariants.js';
 import { gitFacts } from '../drill/observe.js';
 import { packetFingerprint } from '../packet/fingerprint.js';
 import { type TaskPacket, TaskPacketSchema } from '../packet/schema.js';
 import { withLaneTrailers } from '../git/trailers.js';
-import { createFixtureRepo, GIT_IDENTITY_ENV } from '../testkit/fixture-repo.js';
-import { demoPacket } from '../testkit/demo-scenario.js';
-import type { FaultSpec } from '../testkit/faults/plan.js';
-import { chaosPlanPath } from '../testkit/faults/inject.js';
-import { laneFailure } from '../workflows/failures.js';
+import { createFixtureRepo, GIT_IDENTITY_ENV } from '../demo/fixture-repo.js';
+import { demoPacket } from '../demo/scenario.js';
+import type { FaultSpec } from '../faults/plan.js';
+import { chaosPlanPath } from '../faults/inject.js';
+import { laneFailure } from '../failures.js';
 import { type ArtifactStore, assertSafeSegment, writeFileAtomic } from './artifacts.js';
 
 export interface ChaosLane {

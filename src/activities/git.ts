@@ -4,7 +4,7 @@
 // is its FailureClass; anything unexpected is `infra` (retryable).
 import { ApplicationFailure } from '@temporalio/common';
 import { LanesError } from '../errors.js';
-import { classifyFailure, laneFailure } from '../workflows/failures.js';
+import { classifyFailure, laneFailure } from '../failures.js';
 import {
   type BranchStatusInput,
   type BranchStatusResult,
@@ -57,7 +57,7 @@ export interface ScreenDiffInput {
   /** The packet's `screen` section; absent = defaults. */
   settings?: Partial<ScreenSettings>;
 }
-import { faultPoint } from '../testkit/faults/index.js';
+import { faultPoint } from '../faults/index.js';
 
 export { assertLanePath } from '../git/worktrees.js';
 export type { GitIdentity } from '../git/client.js';

@@ -4,7 +4,7 @@
 import { statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { assertLaneId, canonicalPath, candidateWorktreePath, laneWorktreePath } from '../git/worktrees.js';
-import { laneFailure } from '../workflows/failures.js';
+import { laneFailure } from '../failures.js';
 
 function isDirectory(p: string): boolean {
   try {

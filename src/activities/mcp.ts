@@ -9,10 +9,10 @@ import type { McpRegistry } from '../mcp/registry.js';
 import type { McpReport } from '../mcp/report.js';
 import type { McpSessionOptions, McpToolCallResult } from '../mcp/session.js';
 import { capText } from '../tools/output-cap.js';
-import { laneFailure } from '../workflows/failures.js';
+import { laneFailure } from '../failures.js';
 import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
 import { assertSafeSegment, createArtifactStore } from './artifacts.js';
-import { faultPoint } from '../testkit/faults/index.js';
+import { faultPoint } from '../faults/index.js';
 
 export const MCP_REPORT_FILE = 'mcp-report.json';
 export const MCP_STDERR_LOG = 'mcp-stderr.log';

@@ -7,10 +7,10 @@ import { estimateRequestTokens } from '../providers/token-estimate.js';
 import { type ChatMessage, type ContentBlock, type ModelProvider, type ModelReply, type ToolSpec, toolUses } from '../providers/types.js';
 import type { ToolResult } from '../tools/run-tool.js';
 import { toolResultFile } from './tools.js';
-import { laneFailure } from '../workflows/failures.js';
+import { laneFailure } from '../failures.js';
 import { startHeartbeat, activityCancellationSignal } from './activity-context.js';
 import type { ArtifactStore } from './artifacts.js';
-import { faultPoint } from '../testkit/faults/index.js';
+import { faultPoint } from '../faults/index.js';
 
 export type AgentConfig = TaskPacket['agent'];
 

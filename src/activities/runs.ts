@@ -9,7 +9,7 @@ import { advanceTarget, type AdvanceTargetResult } from '../git/landing.js';
 import { checkoutForDoctor, prepareIntegration, type PrepareIntegrationInput, type PrepareIntegrationResult, removeDoctorCheckout } from '../git/integration.js';
 import { StreamRedactor } from '../redact/secrets.js';
 import { runSandboxed, SandboxRefused } from '../sandbox/index.js';
-import { laneFailure } from '../workflows/failures.js';
+import { laneFailure } from '../failures.js';
 import { CappedOutput } from '../tools/output-cap.js';
 import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
 import { type AppendEventsResult, createArtifactStore, REPORT_FILE, type SequencedEvent } from './artifacts.js';

@@ -12,11 +12,11 @@ import { declareSecretNames, StreamRedactor } from '../redact/secrets.js';
 import { runSandboxed, SandboxRefused } from '../sandbox/index.js';
 import type { SandboxSettings } from '../sandbox/plan.js';
 import { CappedOutput } from '../tools/output-cap.js';
-import { laneFailure } from '../workflows/failures.js';
+import { laneFailure } from '../failures.js';
 import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
 import { assertSafeSegment, createArtifactStore, type ArtifactStore } from './artifacts.js';
 import { assertLaneWorktree } from './lane-worktree.js';
-import { faultPoint } from '../testkit/faults/index.js';
+import { faultPoint } from '../faults/index.js';
 
 /** Characters of output kept in the result (the full log is on disk). */
 export const TEST_TAIL_CHARS = 2_000;

@@ -6,12 +6,12 @@ import type { SandboxSettings } from '../sandbox/plan.js';
 import { toolUses } from '../providers/types.js';
 import type { ToolResult } from '../tools/run-tool.js';
 import { isQualifiedMcpToolName } from '../mcp/tool-names.js';
-import { laneFailure } from '../workflows/failures.js';
+import { laneFailure } from '../failures.js';
 import type { ArtifactStore } from './artifacts.js';
 import type { McpActivities } from './mcp.js';
 import { type SavedTurn, turnFile } from './model.js';
 import { type ToolActivities, toolResultFile } from './tools.js';
-import { faultPoint } from '../testkit/faults/index.js';
+import { faultPoint } from '../faults/index.js';
 
 export interface ExecuteToolCallInput {
   laneId: string;

@@ -2,7 +2,7 @@
 // runs the call once, records the result (and any refusal) in the lane artifact folder.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { laneFailure } from '../workflows/failures.js';
+import { laneFailure } from '../failures.js';
 import { runTool, type ToolCall, type ToolResult } from '../tools/run-tool.js';
 import type { PermissionMode } from '../tools/permissions.js';
 import type { SandboxSettings } from '../sandbox/plan.js';
@@ -11,7 +11,7 @@ import { createArtifactStore, type ArtifactStore } from './artifacts.js';
 import { assertLaneWorktree } from './lane-worktree.js';
 import { resolveInWorktree as confine } from '../tools/confine.js';
 import { declareSecretNames } from '../redact/secrets.js';
-import { faultPoint } from '../testkit/faults/index.js';
+import { faultPoint } from '../faults/index.js';
 
 // The tool surface other modules (model loop, agent activities) use, exported at this boundary.
 export { runTool, type RunToolOptions, type ToolCall, type ToolResult } from '../tools/run-tool.js';

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { prepareWorktree } from '../git/lane-worktree.js';
-import { GIT_IDENTITY_ENV } from '../testkit/fixture-repo.js';
+import { GIT_IDENTITY_ENV } from '../demo/fixture-repo.js';
 import type { BenchStack } from './stack.js';
 import { timed } from './stats.js';
 

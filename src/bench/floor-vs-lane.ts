@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { createFixtureRepo } from '../testkit/fixture-repo.js';
+import { createFixtureRepo } from '../demo/fixture-repo.js';
 import { checkLane, checkLanded, FIX_SCRIPT, prepareLane, runLane } from './lane-run.js';
 import type { BenchStack } from './stack.js';
 import { summarize, type Summary } from './stats.js';

@@ -5,8 +5,8 @@
 import { join } from 'node:path';
 import { normalizePacket, submitLane, waitForReport, type LanePacket } from '../client/lanes.js';
 import { validatePacket } from '../packet/parse.js';
-import { CALCULATOR_FIX, createFixtureRepo, type FixtureRepo } from '../testkit/fixture-repo.js';
-import type { LaneReport } from '../workflows/lane.js';
+import { CALCULATOR_FIX, createFixtureRepo, type FixtureRepo } from '../demo/fixture-repo.js';
+import type { LaneReport } from '../workflows/lane/api.js';
 import type { BenchStack } from './stack.js';
 
 export const TEST_COMMAND = 'node --test test/';

@@ -2,7 +2,7 @@
 // lane's own `summary` and `state` queries, cached so many viewers cost the server little.
 import { type Client, type WorkflowExecutionInfo, WorkflowNotFoundError } from '@temporalio/client';
 import { LanesError } from '../errors.js';
-import { summaryQuery, stateQuery, type LaneStatus } from '../workflows/lane.js';
+import { summaryQuery, stateQuery, type LaneStatus } from '../workflows/lane/api.js';
 import type { LaneSummary } from '../workflows/summary.js';
 
 export interface LaneUsage {

@@ -2,7 +2,7 @@
 // the branch's diff and commits, and how the landing went.
 import type { Client } from '@temporalio/client';
 import type { LaneEvent } from '../workflows/events.js';
-import { eventsQuery } from '../workflows/lane.js';
+import { eventsQuery } from '../workflows/lane/api.js';
 import { failingLog, type FailingLog } from './failing-log.js';
 import { laneGitView, type LaneGitResult } from './lane-git.js';
 import type { LaneRow, LaneRowSource } from './lane-rows.js';

@@ -1,7 +1,7 @@
 // Seeded chaos plans: which fault each chaos lane gets, reproducible from the seed.
 import { z } from 'zod';
-import { KILL_POINTS, type KillPoint } from '../testkit/faults/points.js';
-import type { FaultSpec } from '../testkit/faults/plan.js';
+import { KILL_POINTS, type KillPoint } from '../faults/points.js';
+import type { FaultSpec } from '../faults/plan.js';
 
 /** Faults a chaos run may inject; crash needs supervised workers (`lanes worker --supervise`). */
 export const CHAOS_FAULTS = ['throw', 'delay', 'crash'] as const;

@@ -9,7 +9,7 @@ import { packetFingerprint } from '../packet/fingerprint.js';
 import type { TaskPacket } from '../packet/schema.js';
 import { LANE_BRANCH, LANE_PACKET_ID, LANE_REPO, LANE_STATE } from '../shared/search-attributes.js';
 import type { LaneEvent } from '../workflows/events.js';
-import { eventsQuery, type LaneReport, laneWorkflow, stateQuery } from '../workflows/lane.js';
+import { eventsQuery, LANE_WORKFLOW_TYPE, type LaneReport, type LaneWorkflow, stateQuery } from '../workflows/lane/api.js';
 import { isTerminal } from '../workflows/state.js';
 import { markdownText } from '../workflows/summary.js';
 
@@ -96,7 +96,7 @@ export async function submitLane(client: Client, taskQueue: string, packet: Lane
   if (attached) return attached;
   await opts.preflight?.();
   try {
-    const handle = await client.workflow.start(laneWorkflow, {
+    const handle = await client.workflow.start<LaneWorkflow>(LANE_WORKFLOW_TYPE, {
       taskQueue,
       workflowId,
       args: [{ laneId, packet, fingerprint, ...(opts.historyEventLimit ? { historyEventLimit: opts.historyEventLimit } : {}), ...(opts.rehomeAfterMs ? { rehomeAfterMs: opts.rehomeAfterMs } : {}) }],
@@ -124,8 +124,8 @@ export async function submitLane(client: Client, taskQueue: string, packet: Lane
   }
 }
 
-function handleFor(client: Client, lane: string): WorkflowHandle<typeof laneWorkflow> {
-  return client.workflow.getHandle<typeof laneWorkflow>(workflowIdFor(lane));
+function handleFor(client: Client, lane: string): WorkflowHandle<LaneWorkflow> {
+  return client.workflow.getHandle<LaneWorkflow>(workflowIdFor(lane));
 }
 
 /**

@@ -13,11 +13,11 @@ import { normalizePacket, submitLane, waitForReport, workflowIdFor } from '../cl
 import { requireTemporalBinary } from '../devserver/provision.js';
 import { type DevServer, freePort, isServerReachable, startDevServer } from '../devserver/server.js';
 import { TaskPacketSchema } from '../packet/schema.js';
-import { type FaultKind, type FaultPlanInput, FAULT_PLAN_ENV, faultRecordPath, type FaultFiringRecord, type KillPoint } from '../testkit/faults/index.js';
-import { createFixtureRepo } from '../testkit/fixture-repo.js';
+import { type FaultKind, type FaultPlanInput, FAULT_PLAN_ENV, faultRecordPath, type FaultFiringRecord, type KillPoint } from '../faults/index.js';
+import { createFixtureRepo } from '../demo/fixture-repo.js';
 import { type MockModelServer, startMockModelServer } from '../testkit/mock-model-server.js';
-import { eventsQuery, type LaneReport } from '../workflows/lane.js';
-import { checkInvariants, type DrillObservation, type InvariantResult } from './invariants.js';
+import { eventsQuery, type LaneReport } from '../workflows/lane/api.js';
+import { checkDrillInvariants, type DrillObservation, type InvariantResult } from '../faults/invariants.js';
 import { firstStartAfter, historyStarts, gitFacts, laneProcesses, readJsonLines, readPidLog } from './observe.js';
 import { DRILL_SCRIPT, drillPacket } from './scenario.js';
 import { startSupervisedWorker, type SupervisedWorker } from './worker-process.js';
@@ -240,7 +240,7 @@ async function runPoint(ctx: DrillContext, point: KillPoint, run: number): Promi
     // Any fault that ends the activity between the provider's answer and the saved reply costs one request.
     const endsActivity = fault === 'crash' || fault === 'exit' || fault === 'throw' || fault === 'enospc';
     invariants.push(
-      ...checkInvariants(observation, {
+      ...checkDrillInvariants(observation, {
         oneTurnAskedTwice: ctx.mode === 'worker_kill' && endsActivity && point === 'mid_model_turn',
         workerRestarts: ctx.mode !== 'worker_kill' ? 'any' : fault === 'crash' ? 'one_sigkill' : fault === 'exit' ? 'one_exit' : 'none',
       }),

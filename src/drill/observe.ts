@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { execa } from 'execa';
 import { LANE_LOG_FORMAT, type LaneCommit, parseLaneLog } from '../git/trailers.js';
-import { isAlive } from '../mcp/process-reaper.js';
+import { isAlive } from '../shell/processes.js';
 
 async function git(repo: string, args: string[]): Promise<string> {
   return (await execa('git', args, { cwd: repo })).stdout;

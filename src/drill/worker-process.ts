@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LanesError } from '../errors.js';
-import { isAlive } from '../mcp/process-reaper.js';
+import { isAlive } from '../shell/processes.js';
 
 export const LANES_BIN = fileURLToPath(new URL('../../bin/lanes.js', import.meta.url));
 

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { laneFailure } from '../workflows/failures.js';
+import { laneFailure } from '../failures.js';
 import { runGit } from './client.js';
 import { assertBranchName, branchHead, isAncestor } from './refs.js';
 import { findWorktree } from './worktrees.js';

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { laneFailure } from '../workflows/failures.js';
+import { laneFailure } from '../failures.js';
 import { GitCommandError, type GitIdentity, gitTest, runGit, withMessageFile } from './client.js';
 import { mergeOrAbort } from './merge.js';
 import { assertBranchName, branchHead, findLaneCommit, isAncestor } from './refs.js';

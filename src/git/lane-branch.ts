@@ -2,7 +2,7 @@
 // base, and merging the base forward. Each commit carries (Lane-Id, Lane-Step) trailers,
 // which is how a retried step finds what it already did.
 import { ApplicationFailure } from '@temporalio/common';
-import { laneFailure } from '../workflows/failures.js';
+import { laneFailure } from '../failures.js';
 import { type GitIdentity, gitTest, runGit, withMessageFile } from './client.js';
 import { mergeOrAbort } from './merge.js';
 import { inWriteManifest } from '../tools/write-manifest.js';

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { laneFailure } from '../workflows/failures.js';
+import { laneFailure } from '../failures.js';
 import { GitCommandError, gitTest, runGit } from './client.js';
 import { isLanded, removeCandidate } from './landing.js';
 import { branchMarker, branchOwnership, foreignBranchRefusal, markBranch } from './branch-owner.js';

@@ -2,7 +2,7 @@
 // each with its cause and a fix. Run by `lanes submit` (before any workflow exists) and
 // again as a lane's first activity on its host, since the host's view is the truth.
 import { statSync } from 'node:fs';
-import type { FailureClass } from '../workflows/failures.js';
+import type { FailureClass } from '../failures.js';
 import { GitCommandError, runGit } from './client.js';
 import { branchOwnership, foreignBranchRefusal } from './branch-owner.js';
 import { branchHead, resolveCommit } from './refs.js';

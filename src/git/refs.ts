@@ -1,5 +1,5 @@
 // Reading refs and history: commit resolution, ancestry, and lane commits by trailer.
-import { laneFailure } from '../workflows/failures.js';
+import { laneFailure } from '../failures.js';
 import { GitCommandError, gitTest, runGit } from './client.js';
 import { LANE_LOG_FORMAT, LANE_STEP_TRAILER, type LaneCommit, parseLaneLog } from './trailers.js';
 

@@ -2,7 +2,7 @@
 // worktree, and reading git's worktree registry.
 import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { laneFailure } from '../workflows/failures.js';
+import { laneFailure } from '../failures.js';
 import { runGit } from './client.js';
 
 const LANE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

@@ -9,7 +9,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult, Resource, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { type McpServerConfig, isStdioServer } from './config.js';
 import { type OpenPhase, diagnoseOpenFailure } from './diagnosis.js';
-import { descendantPids, isAlive, terminateProcesses, waitForExit } from './process-reaper.js';
+import { descendantPids, isAlive, terminateProcesses, waitForExit } from '../shell/processes.js';
 import type { McpFailureDiagnosis, McpHealthyServer } from './report.js';
 
 /** Discovery follows at most this many pages per list; a server that pages forever is cut off. */

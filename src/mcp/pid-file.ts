@@ -3,7 +3,7 @@
 // The start time guards against killing an unrelated process that reused a pid.
 import { readFileSync, rmSync } from 'node:fs';
 import { writeFileAtomic } from '../activities/artifacts.js';
-import { descendantPids, isAlive, processStartTime, terminateProcesses } from './process-reaper.js';
+import { descendantPids, isAlive, processStartTime, terminateProcesses } from '../shell/processes.js';
 
 export interface McpProcessRecord {
   server: string;

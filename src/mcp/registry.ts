@@ -3,7 +3,7 @@
 // process has no session for the lane (after first reaping what a crashed
 // predecessor left behind, when a pid file is kept).
 import { reapRecordedProcesses } from './pid-file.js';
-import { isAlive } from './process-reaper.js';
+import { isAlive } from '../shell/processes.js';
 import type { McpReport } from './report.js';
 import { McpSession, type McpSessionOptions, type McpStopResult } from './session.js';
 

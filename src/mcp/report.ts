@@ -1,7 +1,7 @@
 // The MCP report: a public contract read by the lane workflow, `lanes mcp check`
 // and automations. Saved as `lanes/<laneId>/mcp-report.json`.
 import { z } from 'zod';
-import { type FailureClass, FailureClassSchema, assertNever } from '../workflows/failures.js';
+import { type FailureClass, FailureClassSchema, assertNever } from '../failures.js';
 
 /** Where a server's lifecycle broke: before spawning, while spawning, in initialize, or in discovery. */
 export const MCP_FAILURE_MODES = ['config', 'startup', 'handshake', 'partial'] as const;

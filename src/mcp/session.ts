@@ -5,13 +5,13 @@ import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamable
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { LanesError } from '../errors.js';
-import type { FailureClass } from '../workflows/failures.js';
+import type { FailureClass } from '../failures.js';
 import { type McpServerConfig, validateServers } from './config.js';
 import { type McpConnection, type OpenResult, openConnection } from './connection.js';
 import { diagnoseConfigIssue, errorText, isNetworkError, isTimeout } from './diagnosis.js';
 import { resolveEnvRefs } from './env-refs.js';
 import { type McpProcessRecord, writePidFile } from './pid-file.js';
-import { isAlive, processStartTime } from './process-reaper.js';
+import { isAlive, processStartTime } from '../shell/processes.js';
 import { type McpFailedServer, type McpHealthyServer, type McpReport, buildReport, failedServer } from './report.js';
 import { StderrLog } from './stderr-log.js';
 import { renderToolResult } from './tool-output.js';

@@ -12,7 +12,7 @@ import {
   APIConnectionTimeoutError as OpenAITimeoutError,
   APIUserAbortError as OpenAIAbortError,
 } from 'openai';
-import { type FailureClass, type LaneFailureDetails, laneFailure } from '../workflows/failures.js';
+import { type FailureClass, type LaneFailureDetails, laneFailure } from '../failures.js';
 import type { ProviderName } from './types.js';
 
 /** Longest provider-supplied text we echo into a failure message. */

@@ -1,6 +1,6 @@
 // Vendor SDK clients are built on first use, so a worker without one provider's
 // key still serves lanes on the others; a missing key fails the turn as provider_auth.
-import { laneFailure } from '../workflows/failures.js';
+import { laneFailure } from '../failures.js';
 import type { ProviderName } from './types.js';
 
 export interface LazyClientOptions<C> {

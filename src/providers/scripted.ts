@@ -1,6 +1,6 @@
 // The scripted provider: offline, deterministic model turns for demos and tests.
 // Every reply says `scripted: true` so no output can pass for a real model's.
-import { laneFailure } from '../workflows/failures.js';
+import { laneFailure } from '../failures.js';
 import { estimateContentTokens, estimateRequestTokens } from './token-estimate.js';
 import type { ChatMessage, CompleteOptions, ContentBlock, ModelProvider, ModelReply, ModelRequest, StopReason } from './types.js';
 

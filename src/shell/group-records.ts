@@ -3,7 +3,7 @@
 // it runs; the next worker on the same host kills the groups whose worker is dead.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAlive, processStartTime } from '../mcp/process-reaper.js';
+import { isAlive, processStartTime } from './processes.js';
 
 interface GroupRecord {
   workerPid: number;

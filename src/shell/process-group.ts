@@ -1,7 +1,7 @@
 // Runs one command as the leader of its own process group, so a timeout or a cancel
 // kills everything it started (grandchildren included), and nothing outlives the call.
 import { execa } from 'execa';
-import { laneFailure } from '../workflows/failures.js';
+import { laneFailure } from '../failures.js';
 import { recordGroup } from './group-records.js';
 
 export interface ProcessGroupOptions {

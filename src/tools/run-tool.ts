@@ -2,7 +2,7 @@
 // Refusals and tool errors become results the agent reads; only a broken host throws.
 import { realpathSync, statSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
-import { laneFailure, type FailureClass } from '../workflows/failures.js';
+import { laneFailure, type FailureClass } from '../failures.js';
 import { bashTool } from './bash.js';
 import { editFileTool, listTool, readFileTool, writeFileTool } from './files.js';
 import { allowedToolNames, type PermissionMode } from './permissions.js';

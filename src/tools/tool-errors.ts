@@ -1,7 +1,7 @@
 // What a tool says back to the agent when it will not or could not do the call. Both are
 // turned into a ToolResult by runTool; they never cross Temporal as failures.
 import { LanesError } from '../errors.js';
-import type { FailureClass } from '../workflows/failures.js';
+import type { FailureClass } from '../failures.js';
 
 /** The call was refused by policy (confinement, permission mode, write manifest). */
 export class ToolRefusal extends LanesError {

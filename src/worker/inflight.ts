@@ -11,8 +11,8 @@ import type { Context as ActivityContext } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { writeFileAtomic } from '../activities/artifacts.js';
-import { isAlive, processStartTime } from '../mcp/process-reaper.js';
-import { laneFailure } from '../workflows/failures.js';
+import { isAlive, processStartTime } from '../shell/processes.js';
+import { laneFailure } from '../failures.js';
 
 export interface InflightRecord {
   /** Base64 task token of the attempt. */

@@ -2,12 +2,12 @@
 // the durability invariants checked on each; the report is recorded as an
 // artifact, the memo and the ChaosViolations search attribute.
 import { executeChild, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { ChaosInvariant } from '../chaos/invariants.js';
+import type { ChaosInvariant } from '../faults/invariants.js';
 import type { ChaosFault } from '../chaos/plan.js';
 import { CHAOS_VIOLATIONS } from '../shared/search-attributes.js';
 import type { LanesActivities } from '../worker/activities.js';
-import { classifyFailure } from './failures.js';
-import { laneWorkflow } from './lane.js';
+import { classifyFailure } from '../failures.js';
+import { laneWorkflow } from './lane/workflow.js';
 
 export interface ChaosInput {
   /** Default: derived from the workflow id, so each scheduled run differs but is reproducible. */

@@ -1,7 +1,7 @@
 // Recovery recipes (DESIGN.md §3 "Policy": a known failure gets one automatic
 // recovery attempt, recorded as an event, then escalates). Recipes are data;
 // the functions here only choose between them. Pure and workflow-safe.
-import { assertNever, type FailureClass } from './failures.js';
+import { assertNever, type FailureClass } from '../failures.js';
 
 export const RECIPE_IDS = [
   'fixup_turn',

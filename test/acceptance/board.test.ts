@@ -5,7 +5,7 @@ import { copyFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import type { ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CALCULATOR_FIX } from '../../src/testkit/fixture-repo.js';
+import { CALCULATOR_FIX } from '../../src/demo/fixture-repo.js';
 import { browserAvailable, launchBrowser, screenshotPaths } from '../support/browser.js';
 import { spawnCli } from '../support/cli.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';

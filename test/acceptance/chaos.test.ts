@@ -1,7 +1,7 @@
 // Scheduled chaos runs: a Temporal Schedule triggered now runs chaosWorkflow, whose
 // lanes meet their seeded faults and keep every invariant; a planted violation is caught.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFaultFirings } from '../../src/testkit/faults/inject.js';
+import { readFaultFirings } from '../../src/faults/inject.js';
 import { type LaneStack, startLaneStack } from '../support/lane-stack.js';
 
 let stack: LaneStack;

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FixtureRepo } from '../../src/testkit/fixture-repo.js';
+import type { FixtureRepo } from '../../src/demo/fixture-repo.js';
 import { type LaneStack, startLaneStack } from '../support/lane-stack.js';
 
 let stack: LaneStack;

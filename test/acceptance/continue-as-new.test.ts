@@ -1,7 +1,7 @@
 // Long lanes continue-as-new before history grows large, and lose nothing doing it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LaneEventSchema } from '../../src/workflows/events.js';
-import { CALCULATOR_FIX } from '../../src/testkit/fixture-repo.js';
+import { CALCULATOR_FIX } from '../../src/demo/fixture-repo.js';
 import { runCli } from '../support/cli.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';
 

@@ -4,8 +4,8 @@
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALCULATOR_FIX } from '../../src/testkit/fixture-repo.js';
-import { faultRecordPath } from '../../src/testkit/faults/index.js';
+import { CALCULATOR_FIX } from '../../src/demo/fixture-repo.js';
+import { faultRecordPath } from '../../src/faults/index.js';
 import { inflightDir } from '../../src/worker/inflight.js';
 import { spawnCli } from '../support/cli.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';

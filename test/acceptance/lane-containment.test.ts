@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CALCULATOR_FIX } from '../../src/testkit/fixture-repo.js';
+import { CALCULATOR_FIX } from '../../src/demo/fixture-repo.js';
 import { laneDir } from '../support/lane-assertions.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';
 import { ESCAPE_NAMES, escapeProbeSource, escapeVerdicts } from '../unit/sandbox/escape-probe.js';

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALCULATOR_FIX, type FixtureRepo } from '../../src/testkit/fixture-repo.js';
+import { CALCULATOR_FIX, type FixtureRepo } from '../../src/demo/fixture-repo.js';
 import { LANES_BIN } from '../support/cli.js';
 import { eventsFile, expectWellFormedEvents, laneDir, mergeCount, type MockTurn, readJsonFile, trailersOf, worktreeDir } from '../support/lane-assertions.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';

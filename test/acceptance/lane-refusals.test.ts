@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALCULATOR_FIX } from '../../src/testkit/fixture-repo.js';
+import { CALCULATOR_FIX } from '../../src/demo/fixture-repo.js';
 import { eventsFile, expectWellFormedEvents, laneDir, mergeCount, type MockTurn, waitForStatus, worktreeDir } from '../support/lane-assertions.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';
 

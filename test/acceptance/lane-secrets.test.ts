@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALCULATOR_FIX } from '../../src/testkit/fixture-repo.js';
+import { CALCULATOR_FIX } from '../../src/demo/fixture-repo.js';
 import { laneDir } from '../support/lane-assertions.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';
 

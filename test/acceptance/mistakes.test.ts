@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GIT_IDENTITY_ENV } from '../../src/testkit/fixture-repo.js';
+import { GIT_IDENTITY_ENV } from '../../src/demo/fixture-repo.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';
 
 let stack: LaneStack;

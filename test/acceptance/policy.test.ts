@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALCULATOR_FIX, type FixtureRepo } from '../../src/testkit/fixture-repo.js';
+import { CALCULATOR_FIX, type FixtureRepo } from '../../src/demo/fixture-repo.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';
 
 let stack: LaneStack;

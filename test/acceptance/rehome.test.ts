@@ -2,7 +2,7 @@
 // through a schedule-to-start timeout, moves to a live host, recreates its worktree
 // from the lane branch there, and finishes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALCULATOR_FIX } from '../../src/testkit/fixture-repo.js';
+import { CALCULATOR_FIX } from '../../src/demo/fixture-repo.js';
 import { runCli, spawnCli } from '../support/cli.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';
 

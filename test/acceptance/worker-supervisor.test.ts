@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { isAlive } from '../../src/mcp/process-reaper.js';
+import { isAlive } from '../../src/shell/processes.js';
 import { runCli, spawnCli } from '../support/cli.js';
 import { uniqueTaskQueue } from '../support/temporal.js';
 

@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KILL_POINTS } from '../../src/testkit/faults/points.js';
+import { KILL_POINTS } from '../../src/faults/points.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CrashDrillReport } from '../../src/drill/crash-drill.js';
 import { runCli } from '../support/cli.js';

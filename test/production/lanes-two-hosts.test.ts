@@ -2,7 +2,7 @@
 // Ten lanes on one repository land exactly once each, spread over both hosts; the lane search
 // attributes work on PostgreSQL visibility; doctor reports the secured connection.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALCULATOR_FIX, type FixtureRepo } from '../../src/testkit/fixture-repo.js';
+import { CALCULATOR_FIX, type FixtureRepo } from '../../src/demo/fixture-repo.js';
 import { mockPacket } from '../support/lane-stack.js';
 import { type ProdStack, startProdStack } from './support/prod-stack.js';
 

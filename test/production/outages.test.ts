@@ -2,7 +2,7 @@
 // Temporal server SIGKILLed and restarted mid-lane, PostgreSQL restarted mid-lane. Each lane
 // still lands exactly once with every step's commit kept.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALCULATOR_FIX } from '../../src/testkit/fixture-repo.js';
+import { CALCULATOR_FIX } from '../../src/demo/fixture-repo.js';
 import { mockPacket } from '../support/lane-stack.js';
 import { control, type ProdStack, startProdStack, waitFor } from './support/prod-stack.js';
 

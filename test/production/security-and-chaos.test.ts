@@ -2,7 +2,7 @@
 // are refused (and doctor names the handshake as the problem); a chaos schedule runs there too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { readFaultFirings } from '../../src/testkit/faults/inject.js';
+import { readFaultFirings } from '../../src/faults/inject.js';
 import { type ProdStack, startProdStack, waitFor } from './support/prod-stack.js';
 
 let stack: ProdStack;

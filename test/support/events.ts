@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 // ajv comes with @modelcontextprotocol/sdk (as in the packet schema test).
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { EVENT_SCHEMA_ID, type EventType, type LaneEvent } from '../../src/workflows/events.js';
-import type { FailureClass } from '../../src/workflows/failures.js';
+import type { FailureClass } from '../../src/failures.js';
 import type { GreenLevel, LaneState } from '../../src/workflows/state.js';
 
 export const LANE_EVENT_SCHEMA_PATH = fileURLToPath(new URL('../../schemas/lane-event.schema.json', import.meta.url));

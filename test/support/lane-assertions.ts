@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { type LaneEvent, LaneEventSchema } from '../../src/workflows/events.js';
-import type { FixtureRepo } from '../../src/testkit/fixture-repo.js';
+import type { FixtureRepo } from '../../src/demo/fixture-repo.js';
 import type { LaneStack } from './lane-stack.js';
 
 /** A scripted agent turn (the mock model's script format). */

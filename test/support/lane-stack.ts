@@ -9,7 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { ResultPromise } from 'execa';
 import { inject } from 'vitest';
-import { createFixtureRepo, type FixtureRepo } from '../../src/testkit/fixture-repo.js';
+import { createFixtureRepo, type FixtureRepo } from '../../src/demo/fixture-repo.js';
 import { type MockModelServer, startMockModelServer } from '../../src/testkit/mock-model-server.js';
 import { uniqueTaskQueue } from './temporal.js';
 import { assertValidEvents } from './events.js';

@@ -6,7 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { expect } from 'vitest';
 import { laneCommitsIn } from '../../src/git/refs.js';
 import { LAND_STEP } from '../../src/git/trailers.js';
-import type { FixtureRepo } from '../../src/testkit/fixture-repo.js';
+import type { FixtureRepo } from '../../src/demo/fixture-repo.js';
 import type { RunReport } from '../../src/workflows/run/api.js';
 import { type RunEvent, runEventJsonSchema } from '../../src/workflows/run/events.js';
 import type { LaneStack } from './lane-stack.js';

@@ -4,7 +4,7 @@
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { LanesError } from '../../errors.js';
-import { stateQuery, summaryQuery } from '../../workflows/lane.js';
+import { stateQuery, summaryQuery } from '../../workflows/lane/api.js';
 import type { RunReport } from '../../workflows/run/api.js';
 import { action, intOption } from '../context.js';
 import { addWebBoardOptions, serveWebBoard, type WebBoardFlags } from './board-web.js';

@@ -3,7 +3,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type CrashDrillReport, runCrashDrill } from '../../drill/crash-drill.js';
 import { LanesError } from '../../errors.js';
-import { isKillPoint, KILL_POINTS, type KillPoint } from '../../testkit/faults/index.js';
+import { isKillPoint, KILL_POINTS, type KillPoint } from '../../faults/index.js';
 import { action, intOption } from '../context.js';
 
 const DRILL_FAULTS = ['crash', 'exit', 'throw', 'enospc', 'mcp_crash', 'mcp_hang', 'index_lock'] as const;

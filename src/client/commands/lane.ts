@@ -5,7 +5,7 @@ import { type Command, Option } from 'commander';
 import { boardUrlFor } from '../../board/discovery.js';
 import { LanesError } from '../../errors.js';
 import type { LaneEvent } from '../../workflows/events.js';
-import { eventsQuery, type LaneReport, resolveUpdate, stateQuery, summaryQuery, trustSignal } from '../../workflows/lane.js';
+import { eventsQuery, LANE_WORKFLOW_TYPE, type LaneReport, resolveUpdate, stateQuery, summaryQuery, trustSignal } from '../../workflows/lane/api.js';
 import { EVENT_TYPES } from '../../workflows/events.js';
 import { LANE_STATES } from '../../workflows/state.js';
 import { action, intOption } from '../context.js';
@@ -252,7 +252,7 @@ export function registerLaneCommands(program: Command): void {
         }
         return withClient(config, async (client) => {
           const rows: Record<string, unknown>[] = [];
-          const q = `WorkflowType = 'laneWorkflow'${opts.state ? ` AND LaneState = '${opts.state}'` : ''}${opts.query ? ` AND (${opts.query})` : ''}`;
+          const q = `WorkflowType = '${LANE_WORKFLOW_TYPE}'${opts.state ? ` AND LaneState = '${opts.state}'` : ''}${opts.query ? ` AND (${opts.query})` : ''}`;
           try {
             for await (const wf of client.workflow.list({ query: q })) {
               const sa = wf.searchAttributes as Record<string, unknown[] | undefined>;

@@ -1,7 +1,7 @@
 // `lanes worker`: a worker process on the configured task queue, optionally
 // supervised (restarted after a crash) and, for drills only, with a fault plan.
 import type { Command } from 'commander';
-import { allowChaosPlans, FAULT_PLAN_ENV, installFaultPlan, loadWorkerFaultPlan } from '../../testkit/faults/index.js';
+import { allowChaosPlans, FAULT_PLAN_ENV, installFaultPlan, loadWorkerFaultPlan } from '../../faults/index.js';
 import { EXIT_WITH_PARENT_ENV, exitWithParent } from '../../devserver/lifeline.js';
 import { forwardSignals, superviseWorker, type SupervisorEvent } from '../../worker/supervisor.js';
 import { createLanesWorker, installRuntime } from '../../worker/worker.js';

@@ -1,7 +1,7 @@
 // The run workflow's contract: input, report, task states and the queries clients use.
 import { defineQuery } from '@temporalio/workflow';
 import type { ResolvedPlan } from '../../packet/plan-parse.js';
-import type { FailureClass } from '../failures.js';
+import type { FailureClass } from '../../failures.js';
 import type { GreenLevel } from '../state.js';
 import type { RunUsage } from './budget.js';
 import type { RunEvent } from './events.js';

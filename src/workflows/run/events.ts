@@ -1,7 +1,7 @@
 // The run event envelope (lanes.run-event/v1): one typed shape for every step of a run,
 // gap-free by seq per run, persisted as runs/<runId>/events.jsonl beside the lane folders.
 import { z } from 'zod';
-import { FailureClassSchema } from '../failures.js';
+import { FailureClassSchema } from '../../failures.js';
 
 export const RUN_EVENT_SCHEMA_ID = 'lanes.run-event/v1';
 

@@ -16,8 +16,9 @@ import {
 } from '@temporalio/workflow';
 import { LANE_BRANCH, LANE_PACKET_ID, LANE_REPO, LANE_RUN_ID, LANE_STATE } from '../../shared/search-attributes.js';
 import type { LanesActivities } from '../../worker/activities.js';
-import { classifyFailure, type FailureClass, failureDetails, laneFailure } from '../failures.js';
-import { type LaneReport, laneWorkflow } from '../lane.js';
+import { classifyFailure, type FailureClass, failureDetails, laneFailure } from '../../failures.js';
+import type { LaneReport } from '../lane/api.js';
+import { laneWorkflow } from '../lane/workflow.js';
 import type { ReusedTask, RunInput, RunReport, RunState, RunTaskState } from './api.js';
 import { runEventsQuery, runPlanQuery, runStateQuery } from './api.js';
 import { budgetExceeded, laneBudget, NO_USAGE, type RunUsage, sumUsage } from './budget.js';

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createWebhookActivities, DELIVERY_ID_HEADER, WEBHOOK_SCHEMA_ID } from '../../../src/activities/report-webhook.js';
-import { FailureClassSchema } from '../../../src/workflows/failures.js';
+import { FailureClassSchema } from '../../../src/failures.js';
 import { GreenLevelSchema, LaneStateSchema } from '../../../src/workflows/state.js';
 import { summarize } from '../../../src/workflows/summary.js';
 import { laneEvents } from '../../support/events.js';

@@ -19,7 +19,7 @@ import {
   type ToolResult,
 } from '../../../src/activities/tools.js';
 import { sandboxAvailability } from '../../../src/sandbox/index.js';
-import { installFaultPlan, parseFaultPlan } from '../../../src/testkit/faults/index.js';
+import { installFaultPlan, parseFaultPlan } from '../../../src/faults/index.js';
 import { createHash } from 'node:crypto';
 
 let home: string;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ScreenSchema } from '../../../src/packet/schema.js';
 import { describeFindings, screenDiff, symlinkLeaves } from '../../../src/git/screen.js';
-import { createFixtureRepo, type FixtureRepo } from '../../../src/testkit/fixture-repo.js';
+import { createFixtureRepo, type FixtureRepo } from '../../../src/demo/fixture-repo.js';
 
 let dir: string;
 let repo: FixtureRepo;

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import OpenAI, { type APIError as OpenAIAPIError } from 'openai';
 import { describe, expect, it } from 'vitest';
 import { classifyProviderError, parseRetryAfterSeconds, providerRequestId, shortLine } from '../../../src/providers/errors.js';
-import { failureDetails, laneFailure } from '../../../src/workflows/failures.js';
+import { failureDetails, laneFailure } from '../../../src/failures.js';
 
 const anthropicBody = (type: string, message: string) => ({ type: 'error', error: { type, message } });
 

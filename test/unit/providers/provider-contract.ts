@@ -2,7 +2,7 @@
 // with the real vendor SDK over real HTTP. Used by anthropic.test.ts and openai.test.ts.
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { failureDetails } from '../../../src/workflows/failures.js';
+import { failureDetails } from '../../../src/failures.js';
 import type { ChatMessage, ModelProvider, ModelRequest, ToolSpec } from '../../../src/providers/types.js';
 import { replyText, toolUses } from '../../../src/providers/types.js';
 import { MOCK_FIXED_USAGE } from '../../../src/testkit/mock-model-scenarios.js';

@@ -10,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createTestActivities, type AcceptanceInput } from '../../../src/activities/tests.js';
-import { createFixtureRepo, type FixtureRepo } from '../../../src/testkit/fixture-repo.js';
+import { createFixtureRepo, type FixtureRepo } from '../../../src/demo/fixture-repo.js';
 import { runTool } from '../../../src/tools/run-tool.js';
 import { runGit } from '../../../src/git/client.js';
 import { ESCAPE_NAMES, escapeProbeSource, escapeVerdicts } from './escape-probe.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { processStartTime } from '../../../src/mcp/process-reaper.js';
+import { processStartTime } from '../../../src/shell/processes.js';
 import { reapOrphanedGroups, recordProcessGroupsIn } from '../../../src/shell/group-records.js';
 import { runProcessGroup } from '../../../src/shell/process-group.js';
 import { isRunningSoon } from '../../support/processes.js';

@@ -6,7 +6,7 @@ import type { ModelTurnInput } from '../../../src/activities/model.js';
 import { McpRegistry } from '../../../src/mcp/registry.js';
 import { TaskPacketSchema } from '../../../src/packet/schema.js';
 import { createActivities } from '../../../src/worker/activities.js';
-import { classifyFailure, failureDetails } from '../../../src/workflows/failures.js';
+import { classifyFailure, failureDetails } from '../../../src/failures.js';
 
 const dirs: string[] = [];
 const envBefore = process.env.LANES_CONTEXT_WINDOWS;

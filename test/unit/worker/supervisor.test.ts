@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isAlive } from '../../../src/mcp/process-reaper.js';
+import { isAlive } from '../../../src/shell/processes.js';
 import { restartDelayMs, superviseWorker, type SupervisorEvent } from '../../../src/worker/supervisor.js';
 
 let dir: string;

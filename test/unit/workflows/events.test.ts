@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EVENT_SCHEMA_ID, EVENT_TYPES, eventJsonSchema, LaneEventSchema } from '../../../src/workflows/events.js';
-import { FAILURE_CLASSES } from '../../../src/workflows/failures.js';
+import { FAILURE_CLASSES } from '../../../src/failures.js';
 import { GREEN_LEVELS, LANE_STATES } from '../../../src/workflows/state.js';
 import { assertValidEvents, LANE_EVENT_SCHEMA_PATH, laneEvents } from '../../support/events.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FAILURE_CLASSES, type FailureClass, isFailureClass, isRetryable } from '../../../src/workflows/failures.js';
+import { FAILURE_CLASSES, type FailureClass, isFailureClass, isRetryable } from '../../../src/failures.js';
 import { decideAfterRed } from '../../../src/workflows/policy.js';
 import { recommendationFor } from '../../../src/workflows/summary.js';
 import {

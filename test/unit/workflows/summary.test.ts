@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FAILURE_CLASSES } from '../../../src/workflows/failures.js';
+import { FAILURE_CLASSES } from '../../../src/failures.js';
 import { isWarningLevel, recoveryFor } from '../../../src/workflows/recovery.js';
 import { recommendationFor, summarize } from '../../../src/workflows/summary.js';
 import { assertValidEvents, type EventSpec, laneEvents } from '../../support/events.js';

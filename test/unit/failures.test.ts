@@ -10,7 +10,7 @@ import {
   TimeoutType,
 } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { LanesError } from '../../../src/errors.js';
+import { LanesError } from '../../src/errors.js';
 import {
   classifyFailure,
   FAILURE_CLASSES,
@@ -19,7 +19,7 @@ import {
   isFailureClass,
   isRetryable,
   laneFailure,
-} from '../../../src/workflows/failures.js';
+} from '../../src/failures.js';
 
 /** The expected retry decision, written out per class (a new class must be added here). */
 const RETRYABLE: Record<FailureClass, boolean> = {
@@ -53,7 +53,7 @@ const childWrap = (cause: Error) =>
 /** What Temporal makes of a non-ApplicationFailure error thrown by an activity: type = constructor name. */
 const converted = (message: string, cause?: Error) => ApplicationFailure.create({ type: 'Error', message, cause });
 
-describe('workflows/failures', () => {
+describe('failures', () => {
   it('lists every class exactly once and recognises only those', () => {
     expect(new Set(FAILURE_CLASSES).size).toBe(FAILURE_CLASSES.length);
     expect(Object.keys(RETRYABLE).sort()).toEqual([...FAILURE_CLASSES].sort());

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { ApplicationFailure } from '@temporalio/common';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isAlive, processStartTime } from '../../../../src/mcp/process-reaper.js';
-import { faultPoint, faultRecordPath, FaultPlanSchema, installFaultPlan, readFaultFirings } from '../../../../src/testkit/faults/index.js';
+import { isAlive, processStartTime } from '../../../src/shell/processes.js';
+import { faultPoint, faultRecordPath, FaultPlanSchema, installFaultPlan, readFaultFirings } from '../../../src/faults/index.js';
 
 let home: string;
 beforeEach(() => {
@@ -28,7 +28,7 @@ async function thrown(p: Promise<unknown>): Promise<unknown> {
   return undefined;
 }
 
-describe('testkit/faults/inject', () => {
+describe('faults/inject', () => {
   it('does nothing and writes nothing without an installed plan', async () => {
     await faultPoint('mid_tests', { home, laneId: 'l1' });
     expect(existsSync(join(home, 'faults'))).toBe(false);
@@ -108,7 +108,7 @@ describe('testkit/faults/inject', () => {
   it('crash SIGKILLs the process once; the next process with the same plan passes the point', async () => {
     const plan = join(home, 'plan.json');
     writeFileSync(plan, JSON.stringify([{ point: 'after_merge', fault: 'crash' }]));
-    const mod = fileURLToPath(new URL('../../../../dist/testkit/faults/index.js', import.meta.url));
+    const mod = fileURLToPath(new URL('../../../dist/faults/index.js', import.meta.url));
     const script =
       `const f = await import(${JSON.stringify(mod)});` +
       `f.installFaultPlan(f.loadWorkerFaultPlan({ flag: ${JSON.stringify(plan)} }).plan);` +

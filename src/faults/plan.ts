@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { LanesError } from '../../errors.js';
-import { FailureClassSchema } from '../../workflows/failures.js';
+import { LanesError } from '../errors.js';
+import { FailureClassSchema } from '../failures.js';
 import { KILL_POINTS } from './points.js';
 
 /** Faults implemented at every kill point. */

@@ -1,8 +1,10 @@
-// What a crash drill must find after a lane ran through a fault, as pure checks over
-// what was observed (docs/durability.md lists the guarantees these prove).
+// The durability invariants a lane must keep through a fault, as pure checks over
+// what was observed. One module for both callers: the crash drill (one lane, one
+// kill point, `checkDrillInvariants`) and chaos runs (a batch of lanes with seeded
+// faults, `checkChaosLane`). docs/durability.md lists the guarantees they prove.
 import type { LaneCommit } from '../git/trailers.js';
 import { LaneEventSchema } from '../workflows/events.js';
-import type { LaneReport } from '../workflows/lane.js';
+import type { LaneReport } from '../workflows/lane/api.js';
 
 export interface InvariantResult {
   name: string;
@@ -86,17 +88,24 @@ function oneMergeCommit(o: DrillObservation): InvariantResult {
   return bad(name, `expected exactly one merge commit in the target, found ${o.targetMerges} merge(s), ${land.length} land commit(s) for the lane`);
 }
 
-function noDuplicateCommits(o: DrillObservation): InvariantResult {
-  const name = 'no_duplicate_commits';
+/** Lane steps committed more than once among the target's commits. */
+function duplicatedSteps(laneId: string, commits: readonly LaneCommit[]): [string, number][] {
   const steps = new Map<string, number>();
-  for (const c of o.targetCommits) {
-    if (c.laneId !== o.laneId || c.step === null) continue;
+  for (const c of commits) {
+    if (c.laneId !== laneId || c.step === null) continue;
     steps.set(c.step, (steps.get(c.step) ?? 0) + 1);
   }
-  const dup = [...steps].filter(([, n]) => n > 1);
-  const reportShas = o.report?.commits.map((c) => c.sha) ?? [];
+  return [...steps].filter(([, n]) => n > 1);
+}
+
+/** Every lane step reached the target once; with `requireCommits`, at least one did. */
+function noDuplicateCommits(laneId: string, commits: readonly LaneCommit[], opts: { reportShas?: string[]; requireCommits: boolean }): InvariantResult {
+  const name = 'no_duplicate_commits';
+  const dup = duplicatedSteps(laneId, commits);
+  const reportShas = opts.reportShas ?? [];
   const reportDup = reportShas.length !== new Set(reportShas).size;
-  if (dup.length === 0 && !reportDup && steps.size > 0) return ok(name, `one commit per lane step (${[...steps.keys()].join(', ')})`);
+  const steps = new Set(commits.filter((c) => c.laneId === laneId && c.step !== null).map((c) => c.step));
+  if (dup.length === 0 && !reportDup && (steps.size > 0 || !opts.requireCommits)) return ok(name, `one commit per lane step (${[...steps].join(', ') || 'none'})`);
   if (steps.size === 0) return bad(name, 'no lane commits reached the target');
   return bad(name, `duplicated: ${dup.map(([s, n]) => `${s} x${n}`).join(', ') || 'the report lists a commit twice'}`);
 }
@@ -133,19 +142,24 @@ function seqProblems(events: unknown[], source: string): string[] {
   return problems;
 }
 
-function eventsValid(o: DrillObservation): InvariantResult {
+/** Schema-valid, seq 1..n with no gap or repeat; with `fileEvents`, events.jsonl holds the same n. */
+function eventsValid(workflowEvents: unknown[], fileEvents?: unknown[]): InvariantResult {
   const name = 'events_valid_gap_free';
-  const problems = [...seqProblems(o.workflowEvents, 'workflow'), ...seqProblems(o.fileEvents, 'events.jsonl')];
-  if (o.workflowEvents.length === 0) problems.push('the workflow reported no events');
-  if (o.fileEvents.length !== o.workflowEvents.length) problems.push(`events.jsonl has ${o.fileEvents.length} events, the workflow ${o.workflowEvents.length}`);
-  if (problems.length === 0) return ok(name, `${o.workflowEvents.length} events, schema-valid, seq 1..${o.workflowEvents.length} in the workflow and events.jsonl`);
+  const problems = [...seqProblems(workflowEvents, 'workflow'), ...(fileEvents ? seqProblems(fileEvents, 'events.jsonl') : [])];
+  if (workflowEvents.length === 0) problems.push('the workflow reported no events');
+  if (fileEvents && fileEvents.length !== workflowEvents.length) problems.push(`events.jsonl has ${fileEvents.length} events, the workflow ${workflowEvents.length}`);
+  const where = fileEvents ? ' in the workflow and events.jsonl' : '';
+  if (problems.length === 0) return ok(name, `${workflowEvents.length} events, schema-valid, seq 1..${workflowEvents.length}${where}`);
   return bad(name, problems.slice(0, 3).join('; ') + (problems.length > 3 ? ` (+${problems.length - 3} more)` : ''));
 }
 
+function noOrphanedWorktree(leftovers: string[]): InvariantResult {
+  return leftovers.length === 0 ? ok('no_orphaned_worktree', 'lane and candidate worktrees removed') : bad('no_orphaned_worktree', `left behind: ${leftovers.join(', ')}`);
+}
+
 function noOrphans(o: DrillObservation): InvariantResult[] {
-  const wt = [...o.leftoverWorktrees, ...o.leftoverCandidateBranches.map((b) => `branch ${b}`)];
   return [
-    wt.length === 0 ? ok('no_orphaned_worktree', 'lane and candidate worktrees removed') : bad('no_orphaned_worktree', `left behind: ${wt.join(', ')}`),
+    noOrphanedWorktree([...o.leftoverWorktrees, ...o.leftoverCandidateBranches.map((b) => `branch ${b}`)]),
     o.orphanProcesses.length === 0
       ? ok('no_orphaned_process', 'no MCP server, test or tool process of the lane is alive')
       : bad('no_orphaned_process', `alive: ${o.orphanProcesses.map((p) => `${p.pid} ${p.cmd.slice(0, 80)}`).join('; ')}`),
@@ -153,15 +167,50 @@ function noOrphans(o: DrillObservation): InvariantResult[] {
 }
 
 /** The drill's verdict on one lane run, invariant by invariant. */
-export function checkInvariants(o: DrillObservation, e: DrillExpectation): InvariantResult[] {
+export function checkDrillInvariants(o: DrillObservation, e: DrillExpectation): InvariantResult[] {
   return [
     faultFired(o),
     workerRestarted(o, e),
     terminalState(o),
     oneMergeCommit(o),
-    noDuplicateCommits(o),
+    noDuplicateCommits(o.laneId, o.targetCommits, { reportShas: o.report?.commits.map((c) => c.sha), requireCommits: true }),
     modelTurnsBilledOnce(o, e),
-    eventsValid(o),
+    eventsValid(o.workflowEvents, o.fileEvents),
     ...noOrphans(o),
   ];
+}
+
+/** What a chaos run gathered about one of its lanes. */
+export interface ChaosLaneFacts {
+  laneId: string;
+  /** Terminal state from the lane's report; null when it did not end. */
+  state: string | null;
+  /** Whether the lane was ever blocked (from its events). */
+  wasBlocked: boolean;
+  /** Lane commits reachable from the target since the run began. */
+  targetCommits: LaneCommit[];
+  events: unknown[];
+  leftoverWorktrees: string[];
+}
+
+export interface ChaosInvariant extends InvariantResult {
+  laneId: string;
+}
+
+/**
+ * A chaos lane's verdict: the drill's promises where a batch can check them, plus
+ * "no merge when blocked". A lane may not land at all (its fault can block it), so
+ * landing is at most once rather than exactly once.
+ */
+export function checkChaosLane(f: ChaosLaneFacts): ChaosInvariant[] {
+  const lands = f.targetCommits.filter((c) => c.laneId === f.laneId && c.step === 'land');
+  const results: InvariantResult[] = [
+    f.state === 'finished' ? ok('terminal_state', 'the lane finished despite its fault') : bad('terminal_state', `the lane ended ${f.state ?? 'never'}`),
+    lands.length <= 1 ? ok('at_most_one_land', `${lands.length} land commit(s) for this lane in the target`) : bad('at_most_one_land', `${lands.length} land commit(s) for this lane in the target`),
+    noDuplicateCommits(f.laneId, f.targetCommits, { requireCommits: false }),
+    f.wasBlocked && f.state !== 'finished' && lands.length > 0 ? bad('no_merge_when_blocked', 'a blocked lane that did not finish landed') : ok('no_merge_when_blocked', f.wasBlocked ? 'blocked lane, nothing landed while blocked' : 'never blocked'),
+    eventsValid(f.events),
+    noOrphanedWorktree(f.leftoverWorktrees),
+  ];
+  return results.map((r) => ({ laneId: f.laneId, ...r }));
 }

@@ -1,4 +1,4 @@
-// Making sure MCP server processes are really gone: SIGTERM, a short grace,
+// Making sure processes (MCP servers, test and tool commands) are really gone: SIGTERM, a short grace,
 // SIGKILL, then verification with kill(pid, 0). Servers started through
 // wrappers (npx, sh -c) leave their real work in grandchildren, so the process
 // tree is snapshotted (Linux /proc) before the parent is asked to exit.

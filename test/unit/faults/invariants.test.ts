@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkInvariants, type DrillExpectation, type DrillObservation } from '../../../src/drill/invariants.js';
-import type { LaneReport } from '../../../src/workflows/lane.js';
+import { type ChaosLaneFacts, checkChaosLane, checkDrillInvariants, type DrillExpectation, type DrillObservation } from '../../../src/faults/invariants.js';
+import type { LaneReport } from '../../../src/workflows/lane/api.js';
 
 const laneId = 'drill-x';
 const event = (seq: number) => ({ schema: 'lanes.event/v1', seq, ts: '2026-01-01T00:00:00.000Z', laneId, type: 'lane.started', state: 'spawning', greenLevel: 'none', detail: '', data: {} });
@@ -26,9 +26,9 @@ function healthy(): DrillObservation {
   };
 }
 const expectation: DrillExpectation = { oneTurnAskedTwice: false, workerRestarts: 'one_sigkill' };
-const broken = (o: DrillObservation, e: DrillExpectation = expectation) => checkInvariants(o, e).filter((i) => !i.passed).map((i) => i.name);
+const broken = (o: DrillObservation, e: DrillExpectation = expectation) => checkDrillInvariants(o, e).filter((i) => !i.passed).map((i) => i.name);
 
-describe('drill/invariants', () => {
+describe('faults/invariants', () => {
   it('passes a lane that recovered cleanly', () => {
     expect(broken(healthy())).toEqual([]);
   });
@@ -80,5 +80,42 @@ describe('drill/invariants', () => {
     expect(broken(exited, { oneTurnAskedTwice: false, workerRestarts: 'one_exit' })).toEqual(['worker_restarted']);
     exited.restarts = [{ signal: null, exitCode: 1 }];
     expect(broken(exited, { oneTurnAskedTwice: false, workerRestarts: 'one_exit' })).toEqual([]);
+  });
+});
+
+describe('faults/invariants: chaos lanes', () => {
+  const facts = (): ChaosLaneFacts => ({
+    laneId,
+    state: 'finished',
+    wasBlocked: false,
+    targetCommits: [
+      { sha: 'm'.repeat(40), subject: 'Merge', laneId, step: 'land' },
+      { sha: 'a'.repeat(40), subject: 'work', laneId, step: 'work-1' },
+    ],
+    events: [event(1), event(2)],
+    leftoverWorktrees: [],
+  });
+  const brokenChaos = (f: ChaosLaneFacts) => checkChaosLane(f).filter((i) => !i.passed).map((i) => i.name);
+
+  it('passes a lane that finished through its fault, and names the lane on every result', () => {
+    const results = checkChaosLane(facts());
+    expect(results.filter((r) => !r.passed)).toEqual([]);
+    expect(new Set(results.map((r) => r.laneId))).toEqual(new Set([laneId]));
+  });
+
+  it.each<[string, (f: ChaosLaneFacts) => void, string[]]>([
+    ['the lane failed', (f) => (f.state = 'failed'), ['terminal_state']],
+    ['a blocked lane that failed landed', (f) => Object.assign(f, { state: 'failed', wasBlocked: true }), ['terminal_state', 'no_merge_when_blocked']],
+    ['the lane landed twice', (f) => f.targetCommits.push({ sha: 'n'.repeat(40), subject: 'Merge', laneId, step: 'land' }), ['at_most_one_land', 'no_duplicate_commits']],
+    ['an event seq repeats (the same check the drill runs)', (f) => (f.events = [event(1), event(1)]), ['events_valid_gap_free']],
+    ['a worktree was left', (f) => f.leftoverWorktrees.push('/h/worktrees/x'), ['no_orphaned_worktree']],
+  ])('breaks when %s', (_why, mutate, invariants) => {
+    const f = facts();
+    mutate(f);
+    expect(brokenChaos(f)).toEqual(invariants);
+  });
+
+  it('does not demand a land: a chaos lane whose fault blocked it may end without commits', () => {
+    expect(brokenChaos({ ...facts(), targetCommits: [] })).toEqual([]);
   });
 });

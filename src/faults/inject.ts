@@ -8,11 +8,11 @@ import { parseFaultPlan } from './plan.js';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startHeartbeat } from '../../activities/activity-context.js';
-import { assertSafeSegment, writeFileAtomic } from '../../activities/artifacts.js';
-import { readPidFile } from '../../mcp/pid-file.js';
-import { isAlive, processStartTime } from '../../mcp/process-reaper.js';
-import { laneFailure } from '../../workflows/failures.js';
+import { startHeartbeat } from '../activities/activity-context.js';
+import { assertSafeSegment, writeFileAtomic } from '../activities/artifacts.js';
+import { readPidFile } from '../mcp/pid-file.js';
+import { isAlive, processStartTime } from '../shell/processes.js';
+import { laneFailure } from '../failures.js';
 import type { FaultPlan, FaultSpec } from './plan.js';
 import type { KillPoint } from './points.js';
 

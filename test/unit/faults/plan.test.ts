@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LanesError } from '../../../../src/errors.js';
-import { FAULT_PLAN_ENV, FaultPlanSchema, KILL_POINTS, loadWorkerFaultPlan, parseFaultPlan } from '../../../../src/testkit/faults/index.js';
-import { TaskPacketSchema } from '../../../../src/packet/schema.js';
-import { demoPacket } from '../../../../src/testkit/demo-scenario.js';
+import { LanesError } from '../../../src/errors.js';
+import { FAULT_PLAN_ENV, FaultPlanSchema, KILL_POINTS, loadWorkerFaultPlan, parseFaultPlan } from '../../../src/faults/index.js';
+import { TaskPacketSchema } from '../../../src/packet/schema.js';
+import { demoPacket } from '../../../src/demo/scenario.js';
 
 let dir: string;
 beforeEach(() => {
@@ -13,7 +13,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('testkit/faults/plan', () => {
+describe('faults/plan', () => {
   it('names the nine kill points of issue 6 with stable names', () => {
     expect(KILL_POINTS).toEqual(['after_worktree', 'after_mcp_startup', 'mid_model_turn', 'after_reply_saved', 'mid_tool', 'mid_tests', 'after_commit', 'mid_merge', 'after_merge']);
   });

@@ -1,0 +1,134 @@
+// Phase 2, agent: one pass of agent turns (model turn, budget gate, tool calls,
+// checkpoint commits), and continue-as-new between turns when history is long.
+import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
+import { failureDetails } from '../../failures.js';
+import { DEFAULT_HISTORY_EVENT_LIMIT, type LaneInput, type LaneReport } from './api.js';
+import { escalate, withEscalation } from './escalation.js';
+import type { LaneRun } from './run.js';
+
+export async function runAgentPass(run: LaneRun, pass: number, extraPrompt?: string): Promise<void> {
+  const { packet, laneId } = run;
+  for (let i = run.loop.turnInPass; i < packet.agent.maxTurns; i++) {
+    run.turn += 1;
+    const turn = run.turn;
+    const reply = await withEscalation(
+      run,
+      `model turn ${turn}`,
+      () =>
+        run.acts.model.modelTurn({
+          laneId,
+          turn,
+          agent: packet.agent,
+          objective: packet.objective,
+          scopePaths: packet.scope.paths,
+          worktreePath: run.worktreePath!,
+          extraPrompt: i === 0 ? extraPrompt : undefined,
+          mcpServers: packet.mcp.servers,
+        }),
+      (cls, err) => {
+        if (cls === 'context_window') {
+          const hint = (failureDetails(err).hint as string | undefined) ?? 'compact the transcript or narrow the task';
+          run.emit('context_window.blocked', `turn ${turn} does not fit the model's context window: ${hint}`, { turn, hint }, 'context_window');
+        }
+      },
+    );
+    await checkBudget(run, turn);
+    if (reply.compacted && !run.compactionEmitted) {
+      run.compactionEmitted = true;
+      run.emit('compaction.applied', `turn ${turn}: older tool outputs compacted to fit the context window`, { turn });
+    }
+    run.scripted = reply.scripted;
+    run.usage.turns += 1;
+    run.usage.inputTokens += reply.usage.inputTokens;
+    run.usage.outputTokens += reply.usage.outputTokens;
+    run.usage.costUsd += reply.costUsd;
+    if (!run.promptAccepted) {
+      run.promptAccepted = true;
+      run.setState('prompt_accepted', 'lane.prompt_accepted', `prompt accepted by ${reply.provider}${reply.scripted ? ' (scripted)' : ''} ${reply.model}`, {
+        provider: reply.provider,
+        model: reply.model,
+        scripted: reply.scripted,
+      });
+      run.setState('running', 'lane.turn.completed', `turn ${turn}: ${reply.toolCalls.length} tool call(s)`, { turn, pass, usage: reply.usage });
+    } else {
+      run.emit('lane.turn.completed', `turn ${turn}: ${reply.toolCalls.length} tool call(s)`, { turn, pass, usage: reply.usage });
+    }
+    if (reply.toolCalls.length === 0) break;
+    for (const call of reply.toolCalls) {
+      const result = await withEscalation(run, `tool call ${call.name} (turn ${turn})`, () =>
+        run.acts.tools.executeToolCall({
+          laneId,
+          worktreePath: run.worktreePath!,
+          turn,
+          callId: call.id,
+          permissionMode: packet.agent.permissionMode,
+          allowlist: packet.agent.tools,
+          writeManifest: packet.scope.writeManifest,
+          mcpServers: packet.mcp.servers,
+        }),
+      );
+      if (result.refused) {
+        run.emit('lane.tool.refused', `tool ${call.name} refused: ${result.refused.reason}`, { turn, callId: call.id, tool: call.name }, result.refused.class);
+      }
+    }
+    // commit.policy per_turn: every turn that changed files is its own checkpoint commit.
+    if (packet.commit.policy === 'per_turn' && reply.toolCalls.length > 0) await checkpoint(run, `turn-${turn}`);
+    run.loop.turnInPass = i + 1;
+    await continueIfLong(run);
+  }
+  run.loop.turnInPass = 0;
+  await checkpoint(run, `work-${pass}`);
+  await run.flush();
+}
+
+/** Commits whatever the worktree holds as the lane step `step` (nothing to commit: no commit). */
+export async function checkpoint(run: LaneRun, step: string): Promise<void> {
+  const { packet } = run;
+  const commit = await run.acts.git.commitWork({
+    laneId: run.laneId,
+    step,
+    worktreePath: run.worktreePath!,
+    message: packet.commit.message ?? `lanes: ${packet.objective.split('\n')[0]!.slice(0, 60)}`,
+    author: packet.commit.author,
+  });
+  if (commit.sha) {
+    run.addCommit(commit.sha, step);
+    run.emit('lane.commit.created', `commit ${commit.sha.slice(0, 10)} (${step})`, { sha: commit.sha, step, created: commit.created });
+  }
+}
+
+/** Long lanes start a fresh run before history grows large (between agent turns only). */
+async function continueIfLong(run: LaneRun): Promise<void> {
+  const info = workflowInfo();
+  if (!info.continueAsNewSuggested && info.historyLength < (run.input.historyEventLimit ?? DEFAULT_HISTORY_EVENT_LIMIT)) return;
+  await run.flush();
+  await condition(allHandlersFinished);
+  await continueAsNew<(input: LaneInput) => Promise<LaneReport>>({ ...run.input, resume: run.toResume() });
+}
+
+/**
+ * Budget gate after each model turn. block: `budget.block` and the lane blocks
+ * (never merges); --retry lifts that limit for this lane, --abort ends it.
+ * warn: `budget.warn` once per limit, and the lane goes on.
+ */
+async function checkBudget(run: LaneRun, atTurn: number): Promise<void> {
+  const b = run.packet.budget;
+  const { usage } = run;
+  const over: { limit: string; used: number; max: number }[] = [];
+  const tokens = usage.inputTokens + usage.outputTokens;
+  if (b.tokens !== undefined && tokens > b.tokens) over.push({ limit: 'tokens', used: tokens, max: b.tokens });
+  if (b.costUsd !== undefined && usage.costUsd > b.costUsd) over.push({ limit: 'costUsd', used: usage.costUsd, max: b.costUsd });
+  const elapsed = Date.now() - run.startedAt.getTime();
+  if (b.wallTimeMs !== undefined && elapsed > b.wallTimeMs) over.push({ limit: 'wallTimeMs', used: elapsed, max: b.wallTimeMs });
+  for (const o of over) {
+    const text = `budget ${o.limit} exceeded at turn ${atTurn}: ${Math.round(o.used * 10_000) / 10_000} > ${o.max}`;
+    if (b.mode === 'warn') {
+      if (!run.budgetWarned.has(o.limit)) run.emit('budget.warn', text, { ...o, turn: atTurn }, 'budget');
+      run.budgetWarned.add(o.limit);
+    } else if (!run.budgetLifted.has(o.limit)) {
+      run.emit('budget.block', text, { ...o, turn: atTurn }, 'budget');
+      await escalate(run, 'budget', text);
+      run.budgetLifted.add(o.limit);
+    }
+  }
+}

@@ -1,0 +1,112 @@
+// The lane's public surface: what starts a lane, what it carries across
+// continue-as-new, what it reports, and the messages it answers. The client,
+// the drill and chaos import this module, never the workflow body.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { FailureClass } from '../../failures.js';
+import type { TaskPacket } from '../../packet/schema.js';
+import type { LaneEvent } from '../events.js';
+import type { GreenLevel, LaneState } from '../state.js';
+import type { LaneSummary } from '../summary.js';
+
+export interface LaneInput {
+  laneId: string;
+  /** Parsed packet with defaults applied and `id` set. */
+  packet: TaskPacket & { id: string };
+  fingerprint: string;
+  /** Continue-as-new once history has this many events (the server's suggestion also counts). */
+  historyEventLimit?: number;
+  /** Re-home when a host-bound step waits this long for its host (default 5 min). */
+  rehomeAfterMs?: number;
+  /** Set only by continue-as-new: where the previous run stopped. */
+  resume?: LaneResume;
+}
+
+export interface LaneUsage {
+  turns: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+/** Where the agent/test loop is: pass number, turn within it, fix-up turns spent. */
+export interface LaneLoop {
+  pass: number;
+  turnInPass: number;
+  recoveries: number;
+  extraPrompt?: string;
+}
+
+/** Everything a lane carries across continue-as-new (at a boundary between agent turns). */
+export interface LaneResume {
+  startedAt: string;
+  events: LaneEvent[];
+  flushedSeq: number;
+  commits: LaneCommit[];
+  usage: LaneUsage;
+  scripted: boolean;
+  worktreePath: string;
+  hostQueue: string;
+  state: LaneState;
+  greenLevel: GreenLevel;
+  turn: number;
+  testRun: number;
+  promptAccepted: boolean;
+  compactionEmitted: boolean;
+  loop: LaneLoop;
+}
+
+/** Continue-as-new once history has this many events (unless the server suggests it earlier). */
+export const DEFAULT_HISTORY_EVENT_LIMIT = 10_000;
+
+/** How long a host-bound step may wait for its host before the lane re-homes (DESIGN.md §1). */
+export const DEFAULT_REHOME_AFTER_MS = 5 * 60_000;
+
+export interface LaneCommit {
+  sha: string;
+  step: string;
+}
+
+export interface LaneReport {
+  schema: 'lanes.report/v1';
+  laneId: string;
+  packetId: string;
+  state: LaneState;
+  greenLevel: GreenLevel;
+  failureClass: FailureClass | null;
+  detail: string;
+  provider: { name: string; model: string; scripted: boolean };
+  repo: string;
+  branch: string;
+  target: string;
+  worktreePath: string | null;
+  commits: LaneCommit[];
+  mergeCommit: string | null;
+  landed: boolean;
+  usage: LaneUsage;
+  timings: { startedAt: string; finishedAt: string; durationMs: number };
+  events: number;
+}
+
+export interface LaneStatus {
+  laneId: string;
+  state: LaneState;
+  greenLevel: GreenLevel;
+  failureClass: FailureClass | null;
+  worktreePath: string | null;
+  hostQueue: string | null;
+  lastSeq: number;
+  report: LaneReport | null;
+}
+
+export type Resolution = { action: 'retry' | 'abort' | 'approve'; note?: string };
+
+export const stateQuery = defineQuery<LaneStatus>('state');
+export const eventsQuery = defineQuery<LaneEvent[], [number?]>('events');
+export const summaryQuery = defineQuery<LaneSummary>('summary');
+export const trustSignal = defineSignal<[{ by?: string }?]>('trust');
+export const resolveUpdate = defineUpdate<{ accepted: true; action: Resolution['action'] }, [Resolution]>('resolve');
+
+/** The workflow type name the worker registers (src/workflows/index.ts) and clients start by. */
+export const LANE_WORKFLOW_TYPE = 'laneWorkflow';
+/** The workflow's signature, for typed client handles without importing the workflow body. */
+export type LaneWorkflow = (input: LaneInput) => Promise<LaneReport>;

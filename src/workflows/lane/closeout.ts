@@ -1,0 +1,67 @@
+// Phase 5, closeout: after every end (finished, failed, cancelled) the lane stops
+// its MCP servers, removes its candidate and worktree, writes its terminal event
+// and report. Never cancelled itself.
+import { CancellationScope, patched, sleep } from '@temporalio/workflow';
+import { classifyFailure, type FailureClass } from '../../failures.js';
+import type { LaneRun } from './run.js';
+
+export interface LaneEnd {
+  /** Null when the lane finished. */
+  failure: { cls: FailureClass; message: string } | null;
+  cancelled: boolean;
+  finishText: string;
+}
+
+/**
+ * Patch marker: the closeout skips the separate candidate removal when it removes the
+ * worktree (git closeout removes the candidate too), and the last events and the
+ * report file are written at once. Older runs replay the sequential steps.
+ */
+export const FAST_CLOSEOUT_PATCH = 'lanes-fast-closeout';
+
+/** How long the lane's end waits for webhook deliveries still in flight. */
+const WEBHOOK_DRAIN = '30s';
+
+export async function closeLane(run: LaneRun, end: LaneEnd): Promise<void> {
+  const { failure } = end;
+  await CancellationScope.nonCancellable(async () => {
+    if (failure) {
+      run.failureClass = failure.cls;
+      if (end.cancelled) run.emit('lane.cancelled', failure.message, {}, 'cancelled');
+    }
+    try {
+      await closeout(run);
+    } catch (e) {
+      run.emit('lane.closeout', `closeout incomplete: ${(e as Error).message}`, {}, classifyFailure(e));
+    }
+    // The terminal event comes last, after closeout, so it is the lane's final word.
+    if (failure) run.setState('failed', 'lane.failed', failure.message, { greenLevel: run.greenLevel }, failure.cls);
+    else run.setState('finished', 'lane.finished', end.finishText, { greenLevel: run.greenLevel, landed: run.landed, mergeCommit: run.mergeCommit });
+    run.report = run.finalReport();
+    if (patched(FAST_CLOSEOUT_PATCH)) {
+      // Different files on the lane's host (events.jsonl, report.json): no order needed.
+      await Promise.all([run.flush(), run.acts.misc.writeReport({ laneId: run.laneId, report: run.report })]);
+    } else {
+      await run.flush();
+      await run.acts.misc.writeReport({ laneId: run.laneId, report: run.report });
+    }
+    // Let the last deliveries land, but never hold the lane's end for long.
+    if (run.webhooks.length) await Promise.race([Promise.all(run.webhooks), sleep(WEBHOOK_DRAIN)]);
+  });
+}
+
+async function closeout(run: LaneRun) {
+  const { packet, laneId, repoPath, worktreePath } = run;
+  const out = { worktreeRemoved: false, branchDeleted: false, keptReason: undefined as string | undefined, mcpStopped: 0, mcpSurvivors: [] as number[] };
+  const mcp = Object.keys(packet.mcp.servers).length > 0 ? await run.acts.misc.stopMcp({ laneId }) : null;
+  if (mcp) Object.assign(out, { mcpStopped: mcp.stopped, mcpSurvivors: mcp.survivors });
+  // git closeout removes the candidate along with the worktree; alone only without one.
+  if (!worktreePath || !patched(FAST_CLOSEOUT_PATCH)) await run.acts.git.removeCandidate({ laneId, repoPath });
+  if (worktreePath) {
+    const c = await run.acts.git.closeout({ laneId, repoPath, worktreePath, branch: run.branch, target: run.target, force: false });
+    Object.assign(out, c);
+  }
+  const what = !worktreePath ? 'no worktree was created' : out.worktreeRemoved ? 'worktree removed' : 'worktree kept';
+  run.emit('lane.closeout', `${what}${out.keptReason ? `; ${out.keptReason}` : ''}`, { ...out });
+  return out;
+}

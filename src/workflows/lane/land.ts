@@ -1,0 +1,83 @@
+// Phase 4, land (DESIGN.md "Landing a lane"): the scope check, the review gate,
+// then a candidate from the target head, tested, and a fast-forward only.
+import { candidateCommands, decideLanding } from '../policy.js';
+import { escalate, LaneStop } from './escalation.js';
+import type { LaneRun } from './run.js';
+
+/** Attempts at building a candidate when the target keeps moving under the lane. */
+export const MAX_LANDING_ATTEMPTS = 3;
+
+/** Returns the finish text; throws LaneStop when the lane may not or could not land. */
+export async function land(run: LaneRun): Promise<string> {
+  const { packet, laneId, repoPath, branch, target } = run;
+  const landing = decideLanding(packet, run.greenLevel);
+  if (!landing.land) {
+    if (packet.merge.mode === 'none') return `finished at green level ${run.greenLevel} without merging (${landing.reason})`;
+    throw new LaneStop('test', `not merged: ${landing.reason}`);
+  }
+
+  // Scoped diff: every changed file (bash writes included) must be inside the write manifest.
+  const scope = await run.acts.git.scopeCheck({ laneId, worktreePath: run.worktreePath!, base: packet.repo.baseBranch, writeManifest: packet.scope.writeManifest });
+  if (scope.outside.length > 0) {
+    throw new LaneStop('manifest', `not merged: ${scope.outside.length} changed file(s) outside scope.writeManifest: ${scope.outside.slice(0, 10).join(', ')}`);
+  }
+
+  // Review gate: a person approves the tested diff before it lands.
+  while (packet.merge.requireReview) {
+    const r = await escalate(run, 'validator', `review required before merging ${branch} into ${target} (${scope.changed.length} file(s) changed)`, {
+      approvable: true,
+      recommended: `review the diff of ${branch} against ${target}, then \`lanes resolve ${laneId} --approve\` (or --abort)`,
+    });
+    if (r.action === 'approve') break;
+  }
+
+  for (let attempt = 1; ; attempt++) {
+    const candidate = await run.acts.git.prepareCandidate({
+      laneId,
+      repoPath,
+      branch,
+      target,
+      mode: packet.merge.mode as 'merge' | 'squash' | 'ff_only',
+      message: `Merge ${branch}: ${packet.objective.split('\n')[0]!.slice(0, 60)}`,
+      author: packet.commit.author,
+    });
+    if (candidate.alreadyLanded) {
+      run.landed = true;
+      run.greenLevel = 'merge_ready';
+      break;
+    }
+    if (candidate.conflict) {
+      const r = await escalate(run, 'merge_conflict', `merging ${branch} into ${target} conflicts`);
+      if (r.action === 'retry') continue;
+    }
+    const check = await run.acts.tests.runAcceptance({
+      laneId,
+      cwd: candidate.candidatePath,
+      level: 'merge_ready',
+      commands: candidateCommands(packet.acceptance),
+      timeoutMs: packet.acceptance.timeoutMs,
+      attemptKey: `land-${attempt}`,
+    });
+    if (!check.passed) {
+      run.emit('lane.red', `merge_ready tests red on the candidate (${target} at ${candidate.targetHead.slice(0, 10)})`, { level: 'merge_ready', attempt }, 'test');
+      await run.acts.git.removeCandidate({ laneId, repoPath });
+      throw new LaneStop('test', `merge_ready tests failed on the merge candidate; ${target} unchanged`);
+    }
+    run.greenLevel = 'merge_ready';
+    run.emit('lane.green', `merge_ready tests passed on the candidate`, { level: 'merge_ready', attempt });
+    run.emit('lane.merge.ready', `candidate ${candidate.candidateHead.slice(0, 10)} ready to fast-forward ${target}`, { candidateHead: candidate.candidateHead, targetHead: candidate.targetHead });
+    const adv = await run.acts.git.advanceTarget({ laneId, repoPath, target, candidateHead: candidate.candidateHead, expectedTargetHead: candidate.targetHead });
+    if (adv.landed) {
+      run.landed = true;
+      run.mergeCommit = candidate.candidateHead;
+      break;
+    }
+    if (adv.reason === 'target_moved' && attempt < MAX_LANDING_ATTEMPTS) {
+      run.emit('branch.stale_against_main', `${target} moved during landing; rebuilding the candidate`, { attempt });
+      continue;
+    }
+    throw new LaneStop(adv.reason === 'target_dirty' ? 'workspace_mismatch' : 'branch_divergence', `could not fast-forward ${target}: ${adv.reason}`);
+  }
+  run.emit('lane.merged', `landed on ${target}${run.mergeCommit ? ` at ${run.mergeCommit.slice(0, 10)}` : ' (already landed)'}`, { target, mergeCommit: run.mergeCommit, mode: packet.merge.mode });
+  return `finished: merged into ${target} at green level merge_ready`;
+}

@@ -1,0 +1,229 @@
+// LaneRun: all of a lane's state in one object, with the event log it writes.
+// toResume()/fromResume() are the only way state crosses continue-as-new, so a
+// field added here is either carried or visibly left out.
+import { patched, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { FailureClass } from '../../failures.js';
+import type { TaskPacket } from '../../packet/schema.js';
+import { LANE_FAILURE_CLASS, LANE_GREEN_LEVEL, LANE_STATE } from '../../shared/search-attributes.js';
+import type { LanesActivities } from '../../worker/activities.js';
+import { EVENT_SCHEMA_ID, type EventType, type LaneEvent } from '../events.js';
+import type { GreenLevel, LaneState } from '../state.js';
+import { currentDetails, type LaneSummary, summarize } from '../summary.js';
+import type { HostActivities } from './activity-profiles.js';
+import { WEBHOOK_PROFILE } from './activity-profiles.js';
+import type { LaneCommit, LaneInput, LaneLoop, LaneReport, LaneResume, LaneStatus, LaneUsage, Resolution } from './api.js';
+
+const webhookActs = proxyActivities<LanesActivities>(WEBHOOK_PROFILE);
+
+/** Patch marker: search attributes are upserted only when one of them changed (older runs upsert on every event). */
+export const UPSERT_ON_CHANGE_PATCH = 'lanes-upsert-on-change';
+
+export class LaneRun {
+  readonly laneId: string;
+  readonly packet: TaskPacket & { id: string };
+  readonly repoPath: string;
+  readonly branch: string;
+  readonly target: string;
+  readonly startedAt: Date;
+
+  // Where the lane is.
+  state: LaneState = 'spawning';
+  greenLevel: GreenLevel = 'none';
+  failureClass: FailureClass | null = null;
+  detail = '';
+  worktreePath: string | null = null;
+  hostQueue: string | null = null;
+
+  // What it has done.
+  events: LaneEvent[] = [];
+  /** Highest seq written to events.jsonl on the lane's host. */
+  flushedSeq = 0;
+  commits: LaneCommit[] = [];
+  mergeCommit: string | null = null;
+  landed = false;
+  usage: LaneUsage = { turns: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+  scripted: boolean;
+  report: LaneReport | null = null;
+
+  // Agent/test loop position.
+  turn = 0;
+  testRun = 0;
+  promptAccepted = false;
+  compactionEmitted = false;
+  loop: LaneLoop = { pass: 1, turnInPass: 0, recoveries: 0, extraPrompt: undefined };
+
+  // Operator gates (escalation.ts).
+  trusted = false;
+  resolution: Resolution | null = null;
+  /** Whether the current blocker may be approved (review gate, warning-level class). */
+  blockerWarnOnly = false;
+
+  // Budget gate (agent.ts): limits warned about once, limits an operator lifted.
+  budgetWarned = new Set<string>();
+  budgetLifted = new Set<string>();
+
+  /** Host-bound activities that follow the lane to a new host (hosts.ts); set once a host is claimed. */
+  acts!: HostActivities;
+  /** Webhook deliveries run beside the lane: they never block or fail it. */
+  readonly webhooks: Promise<unknown>[] = [];
+
+  /** The indexed values last upserted (state|green|class), to skip upserts that change nothing. */
+  private indexed: string | null = null;
+  /** The summary of the first `seq` events: computed once per event, not per reader. */
+  private cachedSummary: { seq: number; summary: LaneSummary } | null = null;
+
+  private constructor(readonly input: LaneInput) {
+    const { packet } = input;
+    this.laneId = input.laneId;
+    this.packet = packet;
+    this.repoPath = packet.repo.path ?? packet.repo.url ?? '';
+    this.branch = packet.branch.name ?? `lanes/${packet.id}`;
+    this.target = packet.merge.target ?? packet.repo.baseBranch;
+    this.startedAt = input.resume ? new Date(input.resume.startedAt) : new Date();
+    this.scripted = packet.agent.provider === 'scripted';
+  }
+
+  /** A new lane, or the continuation of one when the input carries `resume`. */
+  static fromInput(input: LaneInput): LaneRun {
+    return input.resume ? LaneRun.fromResume(input, input.resume) : new LaneRun(input);
+  }
+
+  static fromResume(input: LaneInput, r: LaneResume): LaneRun {
+    const run = new LaneRun(input);
+    run.events = [...r.events];
+    run.flushedSeq = r.flushedSeq;
+    run.commits = [...r.commits];
+    run.usage = { ...r.usage };
+    run.scripted = r.scripted;
+    run.worktreePath = r.worktreePath;
+    run.hostQueue = r.hostQueue;
+    run.state = r.state;
+    run.greenLevel = r.greenLevel;
+    run.turn = r.turn;
+    run.testRun = r.testRun;
+    run.promptAccepted = r.promptAccepted;
+    run.compactionEmitted = r.compactionEmitted;
+    run.loop = { ...r.loop };
+    return run;
+  }
+
+  toResume(): LaneResume {
+    return {
+      startedAt: this.startedAt.toISOString(),
+      events: this.events,
+      flushedSeq: this.flushedSeq,
+      commits: this.commits,
+      usage: this.usage,
+      scripted: this.scripted,
+      worktreePath: this.worktreePath!,
+      hostQueue: this.hostQueue!,
+      state: this.state,
+      greenLevel: this.greenLevel,
+      turn: this.turn,
+      testRun: this.testRun,
+      promptAccepted: this.promptAccepted,
+      compactionEmitted: this.compactionEmitted,
+      loop: this.loop,
+    };
+  }
+
+  get lastSeq(): number {
+    return this.events.length;
+  }
+
+  status(): LaneStatus {
+    const { laneId, state, greenLevel, failureClass, worktreePath, hostQueue, report } = this;
+    return { laneId, state, greenLevel, failureClass, worktreePath, hostQueue, lastSeq: this.lastSeq, report };
+  }
+
+  eventsAfter(afterSeq = 0): LaneEvent[] {
+    return this.events.filter((e) => e.seq > afterSeq);
+  }
+
+  summary(): LaneSummary {
+    if (this.cachedSummary?.seq !== this.events.length) this.cachedSummary = { seq: this.events.length, summary: summarize(this.laneId, this.events) };
+    return this.cachedSummary.summary;
+  }
+
+  /** Appends an event, mirrors state into search attributes and the Web UI details. */
+  emit(type: EventType, text: string, data: Record<string, unknown> = {}, cls?: FailureClass): void {
+    const event: LaneEvent = {
+      schema: EVENT_SCHEMA_ID,
+      seq: this.events.length + 1,
+      ts: new Date().toISOString(),
+      laneId: this.laneId,
+      runId: workflowInfo().runId,
+      type,
+      state: this.state,
+      greenLevel: this.greenLevel,
+      ...(cls ? { failureClass: cls } : {}),
+      detail: text,
+      data,
+    };
+    this.events.push(event);
+    this.detail = text;
+    // Each upsert is a command and an indexed write on the server: only when a value changed.
+    const indexed = `${this.state}|${this.greenLevel}|${this.failureClass ?? ''}`;
+    if (indexed !== this.indexed || !patched(UPSERT_ON_CHANGE_PATCH)) {
+      this.indexed = indexed;
+      upsertSearchAttributes([
+        { key: LANE_STATE, value: this.state },
+        { key: LANE_GREEN_LEVEL, value: this.greenLevel },
+        // Cleared when a blocker is resolved, so the Web UI never shows a stale class.
+        { key: LANE_FAILURE_CLASS, value: this.failureClass },
+      ]);
+    }
+    setCurrentDetails(currentDetails(this.summary(), { scripted: this.scripted, lastDetail: text }));
+  }
+
+  /** A state change: the event, then the webhook (when the packet has one). */
+  setState(next: LaneState, type: EventType, text: string, data: Record<string, unknown> = {}, cls?: FailureClass): void {
+    this.state = next;
+    this.emit(type, text, data, cls);
+    this.notify();
+  }
+
+  private notify(): void {
+    const url = this.packet.report.webhook;
+    if (!url) return;
+    this.webhooks.push(webhookActs.postLaneSummary({ url, laneId: this.laneId, seq: this.lastSeq, summary: this.summary() }).catch(() => undefined));
+  }
+
+  /** Writes the events not yet in events.jsonl on the lane's host. */
+  async flush(): Promise<void> {
+    const pending = this.events.filter((e) => e.seq > this.flushedSeq);
+    if (pending.length === 0) return;
+    await this.acts.misc.recordEvents({ laneId: this.laneId, events: pending });
+    this.flushedSeq = pending[pending.length - 1]!.seq;
+  }
+
+  /** Records a commit once (a retried step may report the same sha again). */
+  addCommit(sha: string, step: string): void {
+    if (!this.commits.some((c) => c.sha === sha)) this.commits.push({ sha, step });
+  }
+
+  finalReport(): LaneReport {
+    const { packet } = this;
+    const finishedAt = new Date();
+    return {
+      schema: 'lanes.report/v1',
+      laneId: this.laneId,
+      packetId: packet.id,
+      state: this.state,
+      greenLevel: this.greenLevel,
+      failureClass: this.failureClass,
+      detail: this.detail,
+      provider: { name: packet.agent.provider, model: packet.agent.model, scripted: this.scripted },
+      repo: this.repoPath,
+      branch: this.branch,
+      target: this.target,
+      worktreePath: this.worktreePath,
+      commits: this.commits,
+      mergeCommit: this.mergeCommit,
+      landed: this.landed,
+      usage: this.usage,
+      timings: { startedAt: this.startedAt.toISOString(), finishedAt: finishedAt.toISOString(), durationMs: finishedAt.getTime() - this.startedAt.getTime() },
+      events: this.lastSeq,
+    };
+  }
+}

@@ -1,0 +1,79 @@
+// Phase 3, tests: the packet's acceptance levels in the lane worktree, weakest
+// first, on a branch kept fresh against its base per the staleness policy.
+import { levelsToRun, reachedLevel } from '../policy.js';
+import { type GreenLevel, maxLevel, type WorktreeLevel } from '../state.js';
+import { escalate, LaneStop, withEscalation } from './escalation.js';
+import type { LaneRun } from './run.js';
+
+export interface RedRun {
+  level: WorktreeLevel;
+  failed: { name: string; exitCode: number | null; tail: string }[];
+}
+
+/**
+ * Runs the worktree levels in order; returns the first red, if any. Before the
+ * first broad level (package/workspace) the branch is freshened; if that
+ * changed it, the run starts over so every level sees the same code.
+ */
+export async function runWorktreeTests(run: LaneRun, pass: number): Promise<{ reached: GreenLevel; red: RedRun | null }> {
+  const { packet, laneId } = run;
+  for (;;) {
+    run.testRun += 1;
+    const attemptKey = `pass-${pass}-run-${run.testRun}`;
+    run.greenLevel = 'none';
+    let restarted = false;
+    let red: RedRun | null = null;
+    const results: { level: WorktreeLevel; passed: boolean }[] = [];
+    for (const level of levelsToRun(packet.acceptance)) {
+      if (level !== 'targeted' && !results.some((r) => r.level !== 'targeted') && (await freshen(run, `${level} tests`)) === 'updated') {
+        restarted = true;
+        break;
+      }
+      const r = await withEscalation(run, `${level} tests`, () =>
+        run.acts.tests.runAcceptance({ laneId, cwd: run.worktreePath!, level, commands: packet.acceptance[level], timeoutMs: packet.acceptance.timeoutMs, attemptKey }),
+      );
+      results.push({ level, passed: r.passed });
+      if (!r.passed) {
+        const failed = r.results.filter((x) => x.exitCode !== 0 || x.timedOut).map((x) => ({ name: x.name, exitCode: x.exitCode, tail: x.tail }));
+        run.emit('lane.red', `${level} tests red: ${failed.map((f) => f.name).join(', ')}`, { level, attemptKey, results: r.results.map(({ tail: _t, ...rest }) => rest) }, 'test');
+        red = { level, failed };
+        break;
+      }
+      run.greenLevel = maxLevel(run.greenLevel, level);
+      run.emit('lane.green', `${level} tests passed (${r.results.length} command(s))`, { level, attemptKey });
+    }
+    if (restarted) continue;
+    // Red on a stale branch is re-run after merge-forward before it counts as a regression;
+    // green is re-checked on a fresh branch before landing.
+    const fresh = await freshen(run, red ? 'counting red tests' : 'landing');
+    if (fresh === 'updated') continue;
+    return { reached: reachedLevel(results), red };
+  }
+}
+
+/**
+ * Compares the lane branch with its base and applies the packet's staleness
+ * policy. Returns 'updated' when the lane branch changed (tests must re-run).
+ */
+async function freshen(run: LaneRun, before: string): Promise<'fresh' | 'updated' | 'ignored'> {
+  const { packet, laneId, branch } = run;
+  const base = packet.repo.baseBranch;
+  for (;;) {
+    const st = await run.acts.git.branchStatus({ laneId, worktreePath: run.worktreePath!, base });
+    if (st.behind === 0) return 'fresh';
+    const policy = packet.branch.staleness;
+    run.emit('branch.stale_against_main', `${branch} is ${st.behind} commit(s) behind ${base} before ${before}; policy ${policy}`, { ...st, policy, before });
+    if (policy === 'ignore') return 'ignored';
+    if (policy === 'fail') throw new LaneStop('branch_divergence', `${branch} is behind ${base} and the packet's staleness policy is fail`);
+    const input = { laneId, worktreePath: run.worktreePath!, base, author: packet.commit.author };
+    const r = policy === 'rebase' ? await run.acts.git.rebaseOntoBase(input) : await run.acts.git.mergeForward(input);
+    if (r.conflict) {
+      // Never land on top of a conflict: block until someone resolves it on the lane branch.
+      await escalate(run, 'merge_conflict', `${policy === 'rebase' ? 'rebasing' : 'merging'} ${base} into ${branch} conflicts in ${(r.conflictFiles ?? []).join(', ') || 'some files'}`);
+      continue;
+    }
+    if (r.sha && policy === 'merge_forward') run.addCommit(r.sha, 'merge-forward');
+    run.emit('branch.merged_forward', `${policy === 'rebase' ? 'rebased onto' : 'merged forward'} ${base} at ${st.baseHead.slice(0, 10)}`, { policy, sha: r.sha ?? null, baseHead: st.baseHead });
+    return 'updated';
+  }
+}

@@ -1,0 +1,93 @@
+// laneWorkflow: one task packet becomes one durable lane. It reads as the
+// lane's phases; each phase is its own module, the decisions are pure functions
+// (policy.ts, recovery.ts), all state is one LaneRun.
+import { CancelledFailure, ContinueAsNew, isCancellation, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { classifyFailure, laneFailure } from '../../failures.js';
+import { LANE_BRANCH, LANE_PACKET_ID, LANE_REPO } from '../../shared/search-attributes.js';
+import { decideAfterRed, fixupPrompt } from '../policy.js';
+import { failingTail } from '../summary.js';
+import { runAgentPass } from './agent.js';
+import { eventsQuery, type LaneInput, type LaneReport, stateQuery, summaryQuery } from './api.js';
+import { closeLane, type LaneEnd } from './closeout.js';
+import { escalate, installGateHandlers, LaneStop } from './escalation.js';
+import { bindHost, claimHost } from './hosts.js';
+import { land } from './land.js';
+import { prepareLane } from './prepare.js';
+import { LaneRun } from './run.js';
+import { runWorktreeTests } from './tests.js';
+
+export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
+  const run = LaneRun.fromInput(input);
+  setHandler(stateQuery, () => run.status());
+  setHandler(eventsQuery, (afterSeq = 0) => run.eventsAfter(afterSeq));
+  setHandler(summaryQuery, () => run.summary());
+  installGateHandlers(run);
+
+  if (!input.resume) await start(run);
+  bindHost(run);
+
+  const end = await runToEnd(run);
+  // Closeout runs even after cancellation; it must not be cancelled itself.
+  await closeLane(run, end);
+
+  if (end.failure) {
+    // A CancelledFailure marks the run Canceled in Temporal. The SDK drops a cancelled
+    // run's details, so clients read the report from the `state` query (or report.json).
+    if (end.cancelled) throw new CancelledFailure(end.failure.message);
+    throw laneFailure(end.failure.cls, end.failure.message, { report: run.report });
+  }
+  return run.report!;
+}
+
+/** lane.started, then a host for the lane's worktree and processes. */
+async function start(run: LaneRun): Promise<void> {
+  const { packet, laneId, repoPath, branch } = run;
+  upsertSearchAttributes([
+    { key: LANE_PACKET_ID, value: packet.id },
+    { key: LANE_REPO, value: repoPath },
+    { key: LANE_BRANCH, value: branch },
+  ]);
+  run.emit('lane.started', `lane ${laneId} started for ${repoPath} (${branch} from ${packet.repo.baseBranch})`, {
+    packetId: packet.id,
+    fingerprint: run.input.fingerprint,
+    provider: packet.agent.provider,
+    model: packet.agent.model,
+    scripted: run.scripted,
+  });
+  run.hostQueue = await claimHost(run);
+}
+
+/** The phases in order; how the lane ended (continue-as-new is not an end: it propagates). */
+async function runToEnd(run: LaneRun): Promise<LaneEnd> {
+  try {
+    if (!run.input.resume) await prepareLane(run);
+    await workUntilGreen(run);
+    return { failure: null, cancelled: false, finishText: await land(run) };
+  } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
+    if (isCancellation(err)) return { failure: { cls: 'cancelled', message: 'lane cancelled on request' }, cancelled: true, finishText: '' };
+    if (err instanceof LaneStop) return { failure: { cls: err.failureClass, message: err.message }, cancelled: false, finishText: '' };
+    return { failure: { cls: classifyFailure(err), message: (err as Error).message ?? String(err) }, cancelled: false, finishText: '' };
+  }
+}
+
+/** Agent passes and test runs until the worktree levels are green; red gets fix-up turns, then blocks. */
+async function workUntilGreen(run: LaneRun): Promise<void> {
+  const { packet, loop } = run;
+  for (;;) {
+    await runAgentPass(run, loop.pass, loop.extraPrompt);
+    const { red } = await runWorktreeTests(run, loop.pass);
+    await run.flush();
+    if (!red) return;
+    const decision = decideAfterRed(loop.recoveries, packet.escalation.recoveryAttempts);
+    const prompt = fixupPrompt(red.level, red.failed);
+    if (decision.action === 'recover') {
+      loop.recoveries += 1;
+      run.emit('lane.recovery.attempted', `recovery ${loop.recoveries}: one fix-up turn with the failing ${red.level} output`, { recipe: decision.recipe, level: red.level, attempt: loop.recoveries }, 'test');
+    } else {
+      await escalate(run, 'test', `${red.level} tests still red after ${loop.recoveries} recovery attempt(s)`, { data: { failingTail: failingTail(red.failed) } });
+    }
+    loop.extraPrompt = prompt;
+    loop.pass += 1;
+  }
+}
