@@ -1,5 +1,5 @@
-// Creates and migrates the two PostgreSQL databases with temporal-sql-tool. Idempotent:
-// an existing database is kept, an existing baseline is not re-applied, and update-schema
+// Creates and migrates the two PostgreSQL databases with temporal-sql-tool. Idempotent (checked:
+// the tool keeps an existing database and a newer schema version), and update-schema
 // only applies the versions the database lacks.
 import { execa } from 'execa';
 import { LanesError } from '../errors.js';

@@ -3,7 +3,7 @@
 // without ever losing uncommitted work or unlanded commits.
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rmdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { laneFailure } from '../failures.js';
 import { GitCommandError, gitTest, runGit } from './client.js';
 import { isLanded, removeCandidate } from './landing.js';
@@ -111,7 +111,10 @@ export async function prepareWorktree(home: string, input: PrepareWorktreeInput)
     throw laneFailure('validator', message, { reason: 'foreign_branch', hint });
   }
   const holder = (await listWorktrees(repoPath)).find((w) => w.branch === branch);
-  if (holder) {
+  // Re-homed from another host (its own LANES_HOME, same repository): the old host's worktree
+  // of this very lane still holds the branch. The lane moved on; check the branch out here too.
+  const movedFromOtherHost = holder !== undefined && basename(holder.path) === laneId && basename(dirname(holder.path)) === 'worktrees' && owner.state === 'own';
+  if (holder && !movedFromOtherHost) {
     throw laneFailure('workspace_mismatch', `lane branch ${branch} is already checked out at ${holder.path}`, {
       reason: 'branch_checked_out',
       hint: `check out another branch there (git -C ${holder.path} switch <other>) or remove that worktree, then retry`,
@@ -123,7 +126,7 @@ export async function prepareWorktree(home: string, input: PrepareWorktreeInput)
     // Recreating after a crash or re-home: the lane branch holds every checkpoint commit.
     // A branch recognised by its trailers gets the marker now, so closeout knows it too.
     if (owner.by === 'trailers') await markBranch(repoPath, branch, laneId);
-    await runGit(repoPath, ['worktree', 'add', path, branch]);
+    await runGit(repoPath, ['worktree', 'add', ...(movedFromOtherHost ? ['--force'] : []), path, branch]);
   } else {
     await markBranch(repoPath, branch, laneId);
     await runGit(repoPath, ['worktree', 'add', '--no-track', '-b', branch, path, baseHead]);

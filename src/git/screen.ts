@@ -98,9 +98,3 @@ export async function screenDiff(dir: string, base: string, settings: ScreenSett
   }
   return { findings, refused: findings.filter((f) => f.action === 'refuse'), blocked: findings.filter((f) => f.action === 'block') };
 }
-
-/** One line per finding, for a refusal or an escalation message. */
-export function describeFindings(findings: readonly ScreenFinding[], max = 10): string {
-  const lines = findings.slice(0, max).map((f) => `${f.path} (${f.kind}: ${f.detail})`);
-  return findings.length > max ? `${lines.join('; ')}; and ${findings.length - max} more` : lines.join('; ');
-}

@@ -52,7 +52,8 @@ export async function runSandboxed(opts: RunSandboxedOptions): Promise<ProcessGr
       file: cmd.file,
       args: cmd.args,
       cwd: plan.cwd,
-      env: sandboxEnv({ secrets: opts.secrets, extra: { ...opts.env, TMPDIR: scratch } }),
+      // $HOME is read-only: caches that tools write by default go to the scratch dir instead.
+      env: sandboxEnv({ secrets: opts.secrets, extra: { ...opts.env, TMPDIR: scratch, XDG_CACHE_HOME: join(scratch, '.cache'), npm_config_cache: join(scratch, '.npm') } }),
       timeoutMs: opts.timeoutMs,
       signal: opts.signal,
       // With a PID namespace the sandbox's init ignores SIGTERM, so a kill is SIGKILL at once;

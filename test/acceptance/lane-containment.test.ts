@@ -105,4 +105,28 @@ describe('lane containment', () => {
     expect(await repo.git('show', 'main:src/math.js')).toBe(CALCULATOR_FIX.trimEnd());
     expect(await repo.git('rev-list', '--count', `${baseHead}..main`)).not.toBe('0');
   });
+
+  it('the landing screen refuses a symlink to /etc/passwd and a 6 MB blob made by bash: class manifest, the target untouched', async () => {
+    const repo = await stack.fixture('screened');
+    const laneId = 'screened';
+    stack.mock.script('screened', [
+      {
+        text: 'Fixing multiply, plus some extras.',
+        toolCalls: [
+          { name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX } },
+          { name: 'bash', input: { command: 'ln -s /etc/passwd passwd-link && head -c 6000000 /dev/urandom > blob.bin' } },
+        ],
+      },
+      { text: 'Done.' },
+    ]);
+    const baseHead = await repo.head();
+    const r = await stack.cli(['submit', stack.writePacket(laneId, mockPacket(laneId, repo.path, 'screened')), '--wait', '--json'], { timeoutMs: 180_000 });
+    expect(r.exitCode, r.stdout + r.stderr).toBe(1);
+    const report = r.json();
+    expect(report).toMatchObject({ state: 'failed', failureClass: 'manifest', landed: false });
+    expect(JSON.stringify(report)).toMatch(/passwd-link/);
+    expect(JSON.stringify(report)).toMatch(/blob\.bin/);
+    // Must not: anything on the target branch.
+    expect(await repo.head()).toBe(baseHead);
+  });
 });

@@ -53,7 +53,15 @@ function filesUnder(dir: string): [string, string][] {
 
 /** The history as text with every payload's bytes decoded, so a planted value can be searched for. */
 function historyText(history: unknown): string {
-  return JSON.stringify(history, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
+  return JSON.stringify(history, (k, v: unknown) => {
+    if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
+    // Payload bytes may come as base64 text: decode them, or a planted value could never match.
+    if (k === 'data' && typeof v === 'string') return Buffer.from(v, 'base64').toString('utf8');
+    // A Buffer has already been turned into { type: 'Buffer', data: [...] } by its toJSON.
+    const b = v as { type?: unknown; data?: unknown } | null;
+    if (b && b.type === 'Buffer' && Array.isArray(b.data)) return Buffer.from(b.data as number[]).toString('utf8');
+    return v;
+  });
 }
 
 describe('lane secrets', () => {

@@ -1,6 +1,8 @@
 // Production topology under outages: a worker host lost for good (its lane re-homes), the
 // Temporal server SIGKILLed and restarted mid-lane, PostgreSQL restarted mid-lane. Each lane
 // still lands exactly once with every step's commit kept.
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALCULATOR_FIX } from '../../src/demo/fixture-repo.js';
 import { mockPacket } from '../support/lane-stack.js';
@@ -36,7 +38,7 @@ async function slowLane(name: string) {
 }
 
 async function expectLandedOnce(name: string, repo: Awaited<ReturnType<typeof slowLane>>) {
-  const report = (await stack.client.workflow.getHandle(`lane-${name}`).result()) as { state: string; landed: boolean; commits: { step: string }[] };
+  const report = await stack.result(name);
   expect(report.state).toBe('finished');
   expect(report.landed).toBe(true);
   // Must not: a second landing or a lost/repeated step after the outage.
@@ -50,29 +52,35 @@ describe('outages on the production topology', () => {
   it('a worker host SIGKILLed for good: its blocked lane re-homes to the other host and lands once', async () => {
     const a = await stack.startHost('host-a');
     const repo = await stack.fixture('rehome');
-    stack.mock.script('rehome', [
-      { text: 'first try', toolCalls: [{ name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX.replace('a * b', 'a - b') } }] },
-      { text: 'done' },
-      { text: 'fixing', toolCalls: [{ name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX } }] },
-      { text: 'done' },
-    ]);
-    const packet = mockPacket('rehome', repo.path, 'rehome', { escalation: { recoveryAttempts: 0 } });
-    const env = { LANES_REHOME_AFTER_MS: '3000' };
-    expect((await stack.cli(['submit', stack.writePacket('rehome', packet)], { env })).exitCode).toBe(0);
+    // Red until the gate file exists: the lane blocks on host A with its fix committed.
+    const gate = join(stack.root, 'rehome-gate');
+    stack.mock.script('rehome', [{ text: 'fixing', toolCalls: [{ name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX } }] }, { text: 'done' }]);
+    const packet = mockPacket('rehome', repo.path, 'rehome', {
+      escalation: { recoveryAttempts: 0 },
+      acceptance: { targeted: [`test -e ${gate} && node --test test/`], requiredLevel: 'merge_ready', timeoutMs: 60_000 },
+    });
+    expect((await stack.cli(['submit', stack.writePacket('rehome', packet)], { env: { LANES_REHOME_AFTER_MS: '3000' } })).exitCode).toBe(0);
     await waitFor('lane blocked', async () => ((await phaseOf('rehome')) === 'blocked' ? true : undefined));
 
+    // Host A is gone for good (its LANES_HOME stays behind, as a dead disk would); host B is alive.
     await stack.killHost('host-a', 'SIGKILL');
+    const oldWorktree = join(a.home, 'worktrees', 'rehome');
+    const before = statSync(join(oldWorktree, 'src/math.js')).mtimeMs;
     const b = await stack.startHost('host-b');
+    writeFileSync(gate, '');
     expect((await stack.cli(['resolve', 'rehome', '--retry', '--json'])).exitCode).toBe(0);
-    const report = (await stack.client.workflow.getHandle('lane-rehome').result()) as { state: string; landed: boolean; commits: { step: string }[] };
+    const report = await stack.result('rehome');
     expect(report).toMatchObject({ state: 'finished', landed: true });
     const events = (await stack.cli(['events', 'rehome', '--json'])).json() as { type: string; data: Record<string, unknown> }[];
     const moved = events.filter((e) => e.type === 'lane.rehomed');
     expect(moved).toHaveLength(1);
     expect(moved[0]!.data).toMatchObject({ from: a.ready.hostQueue, to: b.ready.hostQueue });
-    // Must not: land twice or lose the first checkpoint.
+    expect(((await stack.client.workflow.getHandle('lane-rehome').query('state')) as { hostQueue: string }).hostQueue).toBe(b.ready.hostQueue);
+    // Must not: land twice, lose the checkpoint, or write into the lost host's worktree.
     expect(Number(await repo.git('rev-list', '--count', '--merges', 'main'))).toBe(1);
-    expect(report.commits.map((c) => c.step)).toEqual(['work-1', 'work-2']);
+    expect(report.commits.map((c) => c.step)).toEqual(['work-1']);
+    expect(await repo.git('show', 'main:src/math.js')).toBe(CALCULATOR_FIX.trimEnd());
+    expect(statSync(join(oldWorktree, 'src/math.js')).mtimeMs).toBe(before);
   });
 
   it('the Temporal server SIGKILLed and restarted mid-lane: the lane goes on and lands once', async () => {

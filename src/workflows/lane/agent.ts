@@ -62,6 +62,8 @@ export async function runAgentPass(run: LaneRun, pass: number, extraPrompt?: str
           turn,
           callId: call.id,
           permissionMode: packet.agent.permissionMode,
+          sandbox: packet.sandbox,
+          secrets: packet.secrets,
           allowlist: packet.agent.tools,
           writeManifest: packet.scope.writeManifest,
           mcpServers: packet.mcp.servers,

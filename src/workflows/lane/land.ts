@@ -1,5 +1,7 @@
-// Phase 4, land (DESIGN.md "Landing a lane"): the scope check, the review gate,
+// Phase 4, land (DESIGN.md "Landing a lane"): the scope check, the landing screen, the review gate,
 // then a candidate from the target head, tested, and a fast-forward only.
+import { patched } from '@temporalio/workflow';
+import { describeScreenFindings, laneCommandSandbox } from '../containment.js';
 import { candidateCommands, decideLanding } from '../policy.js';
 import { escalate, LaneStop } from './escalation.js';
 import type { LaneRun } from './run.js';
@@ -20,6 +22,19 @@ export async function land(run: LaneRun): Promise<string> {
   const scope = await run.acts.git.scopeCheck({ laneId, worktreePath: run.worktreePath!, base: packet.repo.baseBranch, writeManifest: packet.scope.writeManifest });
   if (scope.outside.length > 0) {
     throw new LaneStop('manifest', `not merged: ${scope.outside.length} changed file(s) outside scope.writeManifest: ${scope.outside.slice(0, 10).join(', ')}`);
+  }
+
+  // Landing screen: what tests cannot judge (symlinks out, big blobs, executables, submodules, .git* files).
+  if (patched('landing-screen')) {
+    const screen = await run.acts.git.screenDiff({ laneId, worktreePath: run.worktreePath!, base: packet.repo.baseBranch, settings: packet.screen });
+    if (screen.refused.length > 0) throw new LaneStop('manifest', `not merged: the landing screen refused ${describeScreenFindings(screen.refused)}`);
+    while (screen.blocked.length > 0) {
+      const r = await escalate(run, 'manifest', `landing screen: ${describeScreenFindings(screen.blocked)} need(s) approval`, {
+        approvable: true,
+        recommended: `check those files in ${branch}, then \`lanes resolve ${laneId} --approve\` (or --abort); packet \`screen\` settings change the defaults`,
+      });
+      if (r.action === 'approve') break;
+    }
   }
 
   // Review gate: a person approves the tested diff before it lands.
@@ -57,6 +72,7 @@ export async function land(run: LaneRun): Promise<string> {
       commands: candidateCommands(packet.acceptance),
       timeoutMs: packet.acceptance.timeoutMs,
       attemptKey: `land-${attempt}`,
+      ...laneCommandSandbox(packet),
     });
     if (!check.passed) {
       run.emit('lane.red', `merge_ready tests red on the candidate (${target} at ${candidate.targetHead.slice(0, 10)})`, { level: 'merge_ready', attempt }, 'test');

@@ -1,5 +1,6 @@
 // Phase 3, tests: the packet's acceptance levels in the lane worktree, weakest
 // first, on a branch kept fresh against its base per the staleness policy.
+import { laneCommandSandbox } from '../containment.js';
 import { levelsToRun, reachedLevel } from '../policy.js';
 import { type GreenLevel, maxLevel, type WorktreeLevel } from '../state.js';
 import { escalate, LaneStop, withEscalation } from './escalation.js';
@@ -30,7 +31,7 @@ export async function runWorktreeTests(run: LaneRun, pass: number): Promise<{ re
         break;
       }
       const r = await withEscalation(run, `${level} tests`, () =>
-        run.acts.tests.runAcceptance({ laneId, cwd: run.worktreePath!, level, commands: packet.acceptance[level], timeoutMs: packet.acceptance.timeoutMs, attemptKey }),
+        run.acts.tests.runAcceptance({ laneId, cwd: run.worktreePath!, level, commands: packet.acceptance[level], timeoutMs: packet.acceptance.timeoutMs, attemptKey, ...laneCommandSandbox(packet) }),
       );
       results.push({ level, passed: r.passed });
       if (!r.passed) {

@@ -1,6 +1,6 @@
 // Per-file stack on the production topology: worker hosts (each its own LANES_HOST_ID and
 // LANES_HOME, all over mTLS), the mock model server, fixture repos, and the CLI as users run it.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -10,7 +10,7 @@ import { createFixtureRepo, type FixtureRepo } from '../../../src/demo/fixture-r
 import { type MockModelServer, startMockModelServer } from '../../../src/testkit/mock-model-server.js';
 import { runCli, spawnCli, type CliResult } from '../../support/cli.js';
 import { uniqueTaskQueue } from '../../support/temporal.js';
-import { assertEventFilesValid } from '../../support/lane-stack.js';
+import { assertValidEvents } from '../../support/events.js';
 
 export interface Host {
   id: string;
@@ -34,6 +34,8 @@ export interface ProdStack {
   fixture(name: string): Promise<FixtureRepo>;
   writePacket(name: string, packet: unknown): string;
   cli(args: string[], opts?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult>;
+  /** The lane's report; on failure or timeout the error carries the lane's events. */
+  result<T = { state: string; landed: boolean; commits: { step: string }[] }>(laneId: string, timeoutMs?: number): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -51,6 +53,29 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>,
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 300));
   }
+}
+
+/**
+ * Every lane's events.jsonl must be schema-valid. A re-homed lane wrote the start of its log
+ * on one host and the rest on another: the union over all hosts (by seq) is the full log.
+ */
+function assertHostEventFilesValid(homes: readonly string[]): void {
+  const byLane = new Map<string, Map<number, unknown>>();
+  for (const home of homes) {
+    const dir = join(home, 'lanes');
+    if (!existsSync(dir)) continue;
+    for (const lane of readdirSync(dir)) {
+      const file = join(dir, lane, 'events.jsonl');
+      if (!existsSync(file)) continue;
+      const seen = byLane.get(lane) ?? new Map<number, unknown>();
+      for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+        const e = JSON.parse(line) as { seq: number };
+        seen.set(e.seq, e);
+      }
+      byLane.set(lane, seen);
+    }
+  }
+  for (const events of byLane.values()) assertValidEvents([...events.entries()].sort(([a], [b]) => a - b).map(([, e]) => e));
 }
 
 export async function startProdStack(): Promise<ProdStack> {
@@ -83,6 +108,7 @@ export async function startProdStack(): Promise<ProdStack> {
     OPENAI_API_KEY: 'test-key-not-secret',
   };
   const hosts = new Map<string, Host>();
+  const homes = new Set<string>();
   const stack: ProdStack = {
     root,
     reposDir,
@@ -93,6 +119,7 @@ export async function startProdStack(): Promise<ProdStack> {
     hosts,
     async startHost(id, extraArgs = []) {
       const home = join(root, 'hosts', id);
+      homes.add(home);
       const w = await spawnCli(['worker', '--shutdown-grace-ms', '1000', ...extraArgs], { env: { ...env, LANES_HOME: home, LANES_HOST_ID: `${id}-${taskQueue.slice(-6)}` } });
       const host: Host = { id, home, proc: w.proc, lines: w.lines, ready: w.ready };
       hosts.set(id, host);
@@ -112,12 +139,29 @@ export async function startProdStack(): Promise<ProdStack> {
       return file;
     },
     cli: (args, o = {}) => runCli(args, { env: { ...env, ...o.env }, timeoutMs: o.timeoutMs }),
+    async result<T>(laneId: string, timeoutMs = 150_000): Promise<T> {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        return await Promise.race([
+          client.workflow.getHandle(`lane-${laneId}`).result() as Promise<T>,
+          new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`lane ${laneId} did not end within ${timeoutMs} ms`)), timeoutMs))),
+        ]);
+      } catch (e) {
+        const events = (await runCli(['events', laneId], { env })).stdout;
+        throw new Error(`${(e as Error).message}\nevents of ${laneId}:\n${events}`);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
     async stop() {
-      for (const h of hosts.values()) assertEventFilesValid(h.home);
-      for (const id of [...hosts.keys()]) await stack.killHost(id, 'SIGTERM');
-      await mock.close();
-      await connection.close();
-      rmSync(root, { recursive: true, force: true });
+      try {
+        for (const id of [...hosts.keys()]) await stack.killHost(id, 'SIGTERM');
+        assertHostEventFilesValid([...homes]);
+      } finally {
+        await mock.close();
+        await connection.close();
+        rmSync(root, { recursive: true, force: true });
+      }
     },
   };
   return stack;

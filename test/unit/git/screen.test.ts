@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ScreenSchema } from '../../../src/packet/schema.js';
-import { describeFindings, screenDiff, symlinkLeaves } from '../../../src/git/screen.js';
+import { screenDiff, symlinkLeaves } from '../../../src/git/screen.js';
+import { describeScreenFindings } from '../../../src/workflows/containment.js';
 import { createFixtureRepo, type FixtureRepo } from '../../../src/demo/fixture-repo.js';
 
 let dir: string;
@@ -61,7 +62,7 @@ describe('git/screen', () => {
     });
     expect(r.refused.map((f) => f.path).sort()).toEqual(['.gitmodules', 'big.bin', 'gitcfg', 'passwd', 'src/ssh', 'vendored']);
     expect(r.blocked.map((f) => f.path).sort()).toEqual(['.gitattributes', 'run.sh']);
-    expect(describeFindings(r.refused)).toMatch(/passwd \(symlinkOutside: -> \/etc\/passwd\)/);
+    expect(describeScreenFindings(r.refused)).toMatch(/passwd \(symlinkOutside: -> \/etc\/passwd\)/);
   });
 
   it('packet actions apply: allow drops a finding, block and refuse switch places, maxFileBytes is the limit', async () => {

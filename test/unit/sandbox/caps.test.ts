@@ -1,6 +1,7 @@
 // Resource caps, each with a real command or file: test logs are capped, write_file and
 // edit_file refuse oversized files, packets over the size limit are refused before they are
-// read, and a test that outlives its time limit has its whole process group killed.
+// read, and a test that outlives its time limit has its whole process group killed. Also:
+// without a sandbox on the host, lane commands are refused, never run unconfined.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,5 +61,24 @@ describe('resource caps', () => {
     writeFileSync(file, huge);
     await expect(loadPacketFile(file)).rejects.toThrow(/huge\.json: the packet is \d+ bytes/);
     expect(statSync(file).size).toBeGreaterThan(MAX_PACKET_BYTES);
+  });
+});
+
+describe('fail closed', () => {
+  it('on a host where the sandbox cannot be built (no unshare on PATH), a lane command is refused with a hint and nothing runs', async () => {
+    const { execa } = await import('execa');
+    const marker = join(wt, 'ran-unconfined');
+    const script = `
+      const { runSandboxed } = await import(${JSON.stringify(new URL('../../../dist/sandbox/index.js', import.meta.url).href)});
+      try {
+        await runSandboxed({ home: ${JSON.stringify(home)}, root: ${JSON.stringify(wt)}, permissionMode: 'workspace_write', command: 'touch ${marker}', timeoutMs: 5000 });
+        console.log('RAN');
+      } catch (e) { console.log(JSON.stringify({ name: e.name, message: e.message, hint: e.hint })); }`;
+    const r = await execa(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: join(home, 'no-tools') }, extendEnv: false, reject: false });
+    const out = JSON.parse(r.stdout) as { name: string; message: string; hint: string };
+    expect(out.name).toBe('SandboxRefused');
+    expect(out.message).toMatch(/no OS sandbox for lane commands/);
+    expect(out.hint).toMatch(/lanes doctor/);
+    expect(existsSync(marker)).toBe(false);
   });
 });
