@@ -66,7 +66,8 @@ describe('lanes run: scheduling', () => {
     const lane = await stack.client.workflow.getHandle('lane-sched.a').describe();
     expect(lane.typedSearchAttributes.getAll().find((p) => p.key.name === 'LaneRunId')?.value).toBe('sched');
     expect(existsSync(join(stack.home, 'runs', 'sched', 'report.json'))).toBe(true);
-  });
+    // Three batches of lanes plus a doctor each: minutes on a loaded 2-core machine.
+  }, 300_000);
 
   it('lanes board shows the run: a JSON snapshot for automation, plain lines when not on a TTY', async () => {
     const json = await stack.cli(['--json', 'board', '--run', 'sched']);

@@ -77,5 +77,6 @@ describe('run drill: worker SIGKILL mid-batch', () => {
       expect(events.filter((e) => e.type === 'task.landed' && e.taskId === id)).toHaveLength(1);
     }
     expect(events.filter((e) => e.type === 'run.finished')).toHaveLength(1);
-  });
+    // The restarted worker picks the run up after the sticky timeout and the activities' heartbeat timeout.
+  }, 300_000);
 });

@@ -53,6 +53,10 @@ export interface LaneResume {
   promptAccepted: boolean;
   compactionEmitted: boolean;
   loop: LaneLoop;
+  /** Budget limits already warned about (warn mode): each warns once per lane. */
+  budgetWarned?: string[];
+  /** Budget limits an operator lifted with `lanes resolve --retry` (block mode). */
+  budgetLifted?: string[];
 }
 
 /** Continue-as-new once history has this many events (unless the server suggests it earlier). */

@@ -20,8 +20,9 @@ export class LaneStop extends Error {
 
 /** The trust signal and the resolve update (validated: only a blocked lane can be resolved). */
 export function installGateHandlers(run: LaneRun): void {
-  setHandler(trustSignal, () => {
+  setHandler(trustSignal, (payload) => {
     run.trusted = true;
+    run.trustedBy = payload?.by ?? null;
   });
   setHandler(
     resolveUpdate,
@@ -55,9 +56,11 @@ export async function escalate(run: LaneRun, cls: FailureClass, why: string, gat
   run.failureClass = cls;
   run.blockerWarnOnly = gate.approvable === true || isWarningLevel(cls, { budgetMode: packet.budget.mode });
   run.emit('lane.escalated', `escalated: ${why}`, { recoveryAttempts: packet.escalation.recoveryAttempts }, cls);
+  // Cleared before the lane reads as blocked: from then on the validator accepts a
+  // resolve (a webhook automation may send one during the flush below), and it must stick.
+  run.resolution = null;
   run.setState('blocked', 'lane.blocked', why, { ...gate.data, recommended: gate.recommended ?? recommendationFor(cls), approvable: run.blockerWarnOnly }, cls);
   await run.flush();
-  run.resolution = null;
   const resolved = await condition(() => run.resolution !== null, packet.escalation.timeoutMs);
   if (!resolved) throw new LaneStop(cls, `blocked for ${packet.escalation.timeoutMs} ms without a resolution: ${why}`);
   const r = run.resolution as unknown as Resolution;

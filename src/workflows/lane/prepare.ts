@@ -14,7 +14,7 @@ export async function prepareLane(run: LaneRun): Promise<void> {
     await run.flush();
     const ok = await condition(() => run.trusted, packet.escalation.timeoutMs);
     if (!ok) throw new LaneStop('trust_gate', `not trusted within ${packet.escalation.timeoutMs} ms`);
-    run.emit('lane.trust_resolved', `trusted by operator`, { repoPath });
+    run.emit('lane.trust_resolved', `trusted by ${run.trustedBy ?? 'operator'}`, { repoPath, by: run.trustedBy });
   }
 
   const wt = await run.acts.git.prepareWorktree({ laneId, repoPath, baseBranch: packet.repo.baseBranch, branch: run.branch });

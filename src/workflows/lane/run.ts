@@ -54,6 +54,8 @@ export class LaneRun {
 
   // Operator gates (escalation.ts).
   trusted = false;
+  /** Who sent the trust signal (`lanes trust` sends $USER), when they said. */
+  trustedBy: string | null = null;
   resolution: Resolution | null = null;
   /** Whether the current blocker may be approved (review gate, warning-level class). */
   blockerWarnOnly = false;
@@ -104,6 +106,9 @@ export class LaneRun {
     run.promptAccepted = r.promptAccepted;
     run.compactionEmitted = r.compactionEmitted;
     run.loop = { ...r.loop };
+    // Absent in resumes written before budget state was carried.
+    run.budgetWarned = new Set(r.budgetWarned ?? []);
+    run.budgetLifted = new Set(r.budgetLifted ?? []);
     return run;
   }
 
@@ -124,6 +129,8 @@ export class LaneRun {
       promptAccepted: this.promptAccepted,
       compactionEmitted: this.compactionEmitted,
       loop: this.loop,
+      budgetWarned: [...this.budgetWarned],
+      budgetLifted: [...this.budgetLifted],
     };
   }
 
