@@ -174,7 +174,7 @@ function toRow(info: Omit<WorkflowExecutionInfo, 'raw'>, d: Detail, now: number)
     branch: first(sa, 'LaneBranch'),
     run: first(sa, 'LaneRunId'),
     blocker: d.summary?.blocker ? { class: d.summary.blocker.class, detail: d.summary.blocker.detail } : null,
-    next: d.summary?.recommendedAction ?? (info.status.name === 'RUNNING' ? 'start a worker (`lanes worker`) to see this lane' : '-'),
+    next: d.summary?.recommendedAction.replace(/<lane>/g, info.workflowId.replace(/^lane-/, '')) ?? (info.status.name === 'RUNNING' ? 'start a worker (`lanes worker`) to see this lane' : '-'),
     startedAt: info.startTime.toISOString(),
     closedAt: closed === null ? null : new Date(closed).toISOString(),
     elapsedMs: Math.max(0, (closed ?? now) - started),
@@ -184,8 +184,7 @@ function toRow(info: Omit<WorkflowExecutionInfo, 'raw'>, d: Detail, now: number)
   };
 }
 
-/** Running lanes report usage in their state query once the worker knows it. */
+/** Running lanes report their usage so far in the state query. */
 function usageOf(status: LaneStatus | null): LaneUsage | null {
-  const u = (status as { usage?: LaneUsage } | null)?.usage;
-  return u ?? null;
+  return status?.usage ?? null;
 }

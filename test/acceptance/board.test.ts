@@ -91,7 +91,9 @@ describe.runIf(browserAvailable('web board browser tests'))('web board in Chromi
     expect(order[2]).toEqual(['b-done', 'finished']);
     const red = page.locator('#lane-b-red');
     await expect.poll(() => red.locator('.blocker').textContent()).toContain('test');
-    expect(await red.locator('.next').textContent()).toContain('lanes resolve <lane> --retry');
+    expect(await red.locator('.next').textContent()).toContain('lanes resolve b-red --retry');
+    // Usage while blocked: the turns so far, from the lane's state query.
+    expect(await red.locator('td.num').nth(1).textContent()).toMatch(/^4 turns/);
     const review = page.locator('#lane-b-review');
     expect(await review.locator('.blocker').textContent()).toContain('review required');
     expect(await review.locator('.next').textContent()).toContain('lanes resolve b-review --approve');

@@ -100,6 +100,8 @@ export interface LaneStatus {
   hostQueue: string | null;
   lastSeq: number;
   report: LaneReport | null;
+  /** Model usage so far (the board shows it while the lane runs). */
+  usage?: { turns: number; inputTokens: number; outputTokens: number; costUsd: number };
 }
 
 export type Resolution = { action: 'retry' | 'abort' | 'approve'; note?: string };

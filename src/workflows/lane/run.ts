@@ -140,7 +140,7 @@ export class LaneRun {
 
   status(): LaneStatus {
     const { laneId, state, greenLevel, failureClass, worktreePath, hostQueue, report } = this;
-    return { laneId, state, greenLevel, failureClass, worktreePath, hostQueue, lastSeq: this.lastSeq, report };
+    return { laneId, state, greenLevel, failureClass, worktreePath, hostQueue, lastSeq: this.lastSeq, report, usage: { ...this.usage } };
   }
 
   eventsAfter(afterSeq = 0): LaneEvent[] {
