@@ -46,6 +46,7 @@ import {
   removeCandidate,
 } from '../git/landing.js';
 import { type PreflightInput, preflightRepo } from '../git/preflight.js';
+import { laneCommitsIn } from '../git/refs.js';
 import type { LaneCommit } from '../git/trailers.js';
 import { screenDiff, type ScreenResult } from '../git/screen.js';
 import { ScreenSchema, type ScreenSettings } from '../packet/schema.js';
@@ -237,6 +238,13 @@ export function createGitActivities({ home }: GitActivitiesDeps) {
      * Failure semantics: read-only, retry-safe.
      */
     isLanded: boundary('isLanded', (input: IsLandedInput): Promise<IsLandedResult> => isLanded(input)),
+
+    /**
+     * Every commit a landing brought onto the target (`from..to`: the target head before and
+     * after), oldest first, with their lane trailers: what the report lists as landed.
+     * Failure semantics: read-only, retry-safe.
+     */
+    landedCommits: boundary('landedCommits', (input: { repoPath: string; from: string; to: string }): Promise<LaneCommit[]> => laneCommitsIn(input.repoPath, `${input.from}..${input.to}`)),
 
     /**
      * Commits on the lane branch not on base, oldest first, with their lane trailers.

@@ -5,6 +5,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { CancelledFailure, type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { boardLaneUrl } from '../board/links.js';
 import { LanesError } from '../errors.js';
+import { failureHint, innermostMessage } from '../workflows/failure-text.js';
+import { classifyFailure } from '../failures.js';
 import { packetFingerprint } from '../packet/fingerprint.js';
 import type { TaskPacket } from '../packet/schema.js';
 import { LANE_BRANCH, LANE_PACKET_ID, LANE_REPO, LANE_STATE } from '../shared/search-attributes.js';
@@ -170,6 +172,8 @@ export async function waitForReport(client: Client, lane: string): Promise<LaneR
         if (st?.report) return st.report;
         throw new LanesError('lane_failed', `lane ${laneIdFor(lane)} was cancelled; its report could not be read back`, 'Start a worker (`lanes worker`) and run `lanes status` again, or read report.json in the lane folder.', 'cancelled', { cause: e });
       }
+      // No report (e.g. terminated, or failed before it had one): the cause's own words, never "Workflow execution failed".
+      throw new LanesError('lane_failed', `lane ${laneIdFor(lane)} failed: ${innermostMessage(e)}`, failureHint(e) ?? 'See `lanes events <lane>` and `lanes logs <lane>` for what happened.', classifyFailure(e), { cause: e });
     }
     throw e;
   }

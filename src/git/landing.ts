@@ -170,6 +170,8 @@ export interface AdvanceTargetResult {
   targetHead: string;
   reason?: 'target_moved' | 'target_dirty';
   dirtyPaths?: string[];
+  /** target_dirty: the checkout of the target whose changes stop the fast-forward. */
+  checkoutPath?: string;
 }
 
 export async function advanceTarget(_home: string, input: AdvanceTargetInput): Promise<AdvanceTargetResult> {
@@ -201,12 +203,12 @@ export async function advanceTarget(_home: string, input: AdvanceTargetInput): P
   if (checkout) {
     // Fast-forwarding a checked-out branch rewrites its files: never over someone's edits.
     const dirtyPaths = await uncommittedPaths(checkout.path, { untracked: false });
-    if (dirtyPaths.length > 0) return { landed: false, targetHead: current, reason: 'target_dirty', dirtyPaths };
+    if (dirtyPaths.length > 0) return { landed: false, targetHead: current, reason: 'target_dirty', dirtyPaths, checkoutPath: checkout.path };
     try {
       await runGit(checkout.path, ['merge', '--ff-only', candidateHead]);
     } catch (err) {
       if (err instanceof GitCommandError && /would be overwritten/.test(err.stderr)) {
-        return { landed: false, targetHead: current, reason: 'target_dirty', dirtyPaths: [] };
+        return { landed: false, targetHead: current, reason: 'target_dirty', dirtyPaths: [], checkoutPath: checkout.path };
       }
       return afterFailure(err);
     }

@@ -15,6 +15,8 @@ export const EVENT_TYPES = [
   'lane.tool.refused',
   'lane.mcp.ready',
   'lane.mcp.degraded',
+  'lane.tests.started',
+  'lane.tests.finished',
   'lane.red',
   'lane.green',
   'lane.commit.created',

@@ -479,7 +479,8 @@ describe('lanes mcp check', () => {
     expect(okReport.failed).toMatchObject([{ name: 'optional', failure_mode: 'startup', class: 'mcp_startup', recoverable: true }]);
     expect(okReport.degraded).toBe(true);
 
-    // A YAML task packet whose required server fails: exit 1, same report shape.
+    // A YAML task packet whose required server fails and with an invalid entry: the whole
+    // report still comes out, exit 2 (an invalid entry is the caller's to fix, issue 10).
     const repo = await stack.fixture('mcp-check');
     const packet = join(stack.reposDir, 'mcp-check-packet.yaml');
     writeFileSync(
@@ -498,7 +499,7 @@ describe('lanes mcp check', () => {
       ].join('\n'),
     );
     const bad = await stack.cli(['mcp', 'check', packet, '--json']);
-    expect(bad.exitCode, bad.stderr).toBe(1);
+    expect(bad.exitCode, bad.stderr).toBe(2);
     const badReport = McpReportSchema.parse(bad.json());
     expect(badReport.healthy.map((h) => h.name)).toEqual(['echo']);
     expect(badReport.failed.map((f) => [f.name, f.failure_mode, f.class])).toEqual([
@@ -506,7 +507,7 @@ describe('lanes mcp check', () => {
       ['wrong', 'config', 'mcp_config'],
     ]);
     const text = await stack.cli(['mcp', 'check', packet]);
-    expect(text.exitCode).toBe(1);
+    expect(text.exitCode).toBe(2);
     expect(text.stdout).toContain('FAILED  gate: startup');
     expect(text.stdout).toContain('required server(s) failed: gate');
 

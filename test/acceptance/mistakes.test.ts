@@ -1,13 +1,11 @@
 // Every mistake gets a clear answer and loses nothing (issue 10): ordinary user mistakes
 // are refused at `lanes submit` with exit 2, the cause and a fix, before any workflow
 // starts; someone else's branch is never adopted, merged or deleted. Real CLI, git, server.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GIT_IDENTITY_ENV } from '../../src/demo/fixture-repo.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';
+import { laneIdOf, mistakePacket, REPO_MISTAKES } from '../support/repo-mistakes.js';
 
 let stack: LaneStack;
 
@@ -76,55 +74,21 @@ describe('branch safety at submit', () => {
 });
 
 describe('preflight at submit: each repository mistake, its cause and its fix', () => {
-  it.each([
-    ['a missing repo.path', async () => join(stack.reposDir, 'no-such-repo'), {}, /repo\.path: repo\.path .*no-such-repo does not exist/, /set repo\.path to a local git checkout/],
-    [
-      'a regular file',
-      async () => {
-        const f = join(stack.reposDir, 'a-file.txt');
-        writeFileSync(f, 'not a repo\n');
-        return f;
-      },
-      {},
-      /is a file, not a folder/,
-      /not a file in it/,
-    ],
-    [
-      'a folder that is not a git repository',
-      async () => {
-        const d = join(stack.reposDir, 'plain-folder');
-        mkdirSync(d, { recursive: true });
-        return d;
-      },
-      {},
-      /is not a git work tree/,
-      /git init/,
-    ],
-    [
-      'an empty repository',
-      async () => {
-        const d = join(stack.reposDir, 'empty-repo');
-        mkdirSync(d, { recursive: true });
-        await execa('git', ['init', '-q', '-b', 'main'], { cwd: d, env: GIT_IDENTITY_ENV });
-        return d;
-      },
-      {},
-      /has no commits yet/,
-      /make a first commit there/,
-    ],
-    ['a missing baseBranch', async () => (await stack.fixture('no-base')).path, { repo: { baseBranch: 'develop' } }, /repo\.baseBranch: base branch "develop" does not exist/, /set repo\.baseBranch to an existing branch/],
-    ['a missing merge target', async () => (await stack.fixture('no-target')).path, { merge: { target: 'release' } }, /merge\.target: merge target "release" is not a local branch/, /set merge\.target to an existing local branch/],
-  ])('%s is refused with exit 2, naming the field, before any workflow starts', async (label, makeRepo, extra, message, hint) => {
-    const laneId = `pre-${label.replace(/[^a-z]+/g, '-').replace(/^-|-$/g, '')}`;
-    const path = await makeRepo();
-    const base = mockPacket(laneId, path, 'unused');
-    const packet = { ...base, ...extra, repo: { ...(base.repo as object), ...((extra as { repo?: object }).repo ?? {}), path } };
-    const error = await refused(laneId, packet);
-    expect(error.message).toMatch(message);
-    expect(error.hint).toMatch(hint);
+  it.each(REPO_MISTAKES.map((m) => [m.label, m] as const))('%s is refused with exit 2, naming the field, before any workflow starts', async (label, mistake) => {
+    const laneId = laneIdOf('pre', label);
+    const error = await refused(laneId, mistakePacket(mistake, laneId, await mistake.make(stack, laneId), 'unused'));
+    expect(error.message).toMatch(mistake.message);
+    expect(error.hint).toMatch(mistake.hint);
     expect(error.class).toBe('validator');
     // Must NOT: Temporal's wording instead of the cause.
     expect(error.message).not.toMatch(/Activity task failed|Failed to start Workflow/);
+  });
+
+  it('a missing merge target is refused the same way', async () => {
+    const repo = await stack.fixture('no-target');
+    const error = await refused('pre-no-target', mockPacket('pre-no-target', repo.path, 'unused', { merge: { target: 'release' } }));
+    expect(error.message).toMatch(/merge\.target: merge target "release" is not a local branch/);
+    expect(error.hint).toMatch(/set merge\.target to an existing local branch/);
   });
 
   it('ids git refuses (a..b, x.lock) are refused by the schema with exit 2', async () => {

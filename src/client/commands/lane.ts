@@ -36,10 +36,13 @@ export function renderReport(r: LaneReport): string {
   return [
     `lane ${r.laneId}: ${r.state} at green level ${r.greenLevel}${r.failureClass ? ` (${r.failureClass})` : ''}`,
     `  ${r.detail}`,
+    // Reports written before these fields existed have neither.
+    ...(r.hint ? [`  hint: ${r.hint}`] : []),
     `  provider: ${r.provider.name}${r.provider.scripted ? ' (scripted)' : ''} ${r.provider.model}; turns ${r.usage.turns}, tokens in/out ${r.usage.inputTokens}/${r.usage.outputTokens}, cost $${r.usage.costUsd.toFixed(4)}`,
     `  repo: ${r.repo}  branch: ${r.branch} -> ${r.target}`,
     `  commits: ${r.commits.map((c) => `${c.sha.slice(0, 10)} (${c.step})`).join(', ') || 'none'}`,
     `  merge: ${r.landed ? (r.mergeCommit ? r.mergeCommit.slice(0, 10) : 'landed') : 'not merged'}`,
+    ...(r.landedCommits?.length ? [`  landed on ${r.target}: ${r.landedCommits.map((c) => `${c.sha.slice(0, 10)} ${c.subject}`).join('; ')}`] : []),
     `  duration: ${(r.timings.durationMs / 1000).toFixed(1)} s, ${r.events} events`,
   ].join('\n');
 }

@@ -3,7 +3,7 @@
 // milliseconds (numbers). Retries here cover infrastructure hiccups; failures
 // that need a decision are non-retryable (failures.ts isRetryable) and reach
 // the recovery policy (recovery.ts) instead.
-import { type ActivityOptions, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions, proxyActivities } from '@temporalio/workflow';
 import type { TaskPacket } from '../../packet/schema.js';
 import type { LanesActivities } from '../../worker/activities.js';
 
@@ -24,6 +24,12 @@ export const WEBHOOK_PROFILE: ActivityOptions = { startToCloseTimeout: '1m', ret
 
 /** Infrastructure retries on the lane's host: 5 attempts, the first after 1 s. */
 const HOST_RETRY = { initialInterval: '1s', maximumAttempts: 5 } as const;
+
+/**
+ * A cancelled lane waits for its running command to be killed (tests and tools kill their
+ * process group on cancellation) before closeout removes the worktree under it.
+ */
+const WAIT_CANCEL = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED;
 
 /**
  * A host that has not sent a heartbeat for 15 s is gone: the attempt times out and
@@ -60,9 +66,9 @@ export function hostProfiles(taskQueue: string, packet: TaskPacket, rehomeAfterM
       retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
     },
     /** tools: one tool call (bash, MCP). 15 min bounds a long command. */
-    tools: { ...base, startToCloseTimeout: '15m', heartbeatTimeout: HEARTBEAT_TIMEOUT, retry: HOST_RETRY },
+    tools: { ...base, startToCloseTimeout: '15m', heartbeatTimeout: HEARTBEAT_TIMEOUT, retry: HOST_RETRY, cancellationType: WAIT_CANCEL },
     /** tests: one acceptance level; per-command timeouts are enforced inside, this bounds the level (ms). */
-    tests: { ...base, startToCloseTimeout: testLevelTimeoutMs(packet), heartbeatTimeout: HEARTBEAT_TIMEOUT, retry: HOST_RETRY },
+    tests: { ...base, startToCloseTimeout: testLevelTimeoutMs(packet), heartbeatTimeout: HEARTBEAT_TIMEOUT, retry: HOST_RETRY, cancellationType: WAIT_CANCEL },
     /** misc: trust check, MCP start/stop, events and report files. 2 min bounds an MCP start with its one restart. */
     misc: { ...base, startToCloseTimeout: '2m', heartbeatTimeout: HEARTBEAT_TIMEOUT, retry: HOST_RETRY },
   } satisfies Record<string, ActivityOptions>;

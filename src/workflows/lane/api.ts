@@ -70,6 +70,13 @@ export interface LaneCommit {
   step: string;
 }
 
+export interface LandedCommit {
+  sha: string;
+  subject: string;
+  laneId: string | null;
+  step: string | null;
+}
+
 export interface LaneReport {
   schema: 'lanes.report/v1';
   laneId: string;
@@ -78,6 +85,8 @@ export interface LaneReport {
   greenLevel: GreenLevel;
   failureClass: FailureClass | null;
   detail: string;
+  /** How to fix what stopped the lane (null when it finished or nothing is known). */
+  hint: string | null;
   provider: { name: string; model: string; scripted: boolean };
   repo: string;
   branch: string;
@@ -85,6 +94,8 @@ export interface LaneReport {
   worktreePath: string | null;
   commits: LaneCommit[];
   mergeCommit: string | null;
+  /** Every commit the landing brought onto the target (lane commits, merged-forward ones, the land commit). */
+  landedCommits: LandedCommit[];
   landed: boolean;
   usage: LaneUsage;
   timings: { startedAt: string; finishedAt: string; durationMs: number };

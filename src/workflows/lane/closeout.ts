@@ -3,20 +3,17 @@
 // and report. Never cancelled itself.
 import { CancellationScope, patched, sleep } from '@temporalio/workflow';
 import { classifyFailure, type FailureClass } from '../../failures.js';
+import { failureHint, innermostMessage } from '../failure-text.js';
 import type { LaneRun } from './run.js';
 
 export interface LaneEnd {
   /** Null when the lane finished. */
-  failure: { cls: FailureClass; message: string } | null;
+  failure: { cls: FailureClass; message: string; hint?: string | null } | null;
   cancelled: boolean;
   finishText: string;
 }
 
-/**
- * Patch marker: the closeout skips the separate candidate removal when it removes the
- * worktree (git closeout removes the candidate too), and the last events and the
- * report file are written at once. Older runs replay the sequential steps.
- */
+/** Patch marker: the last events and the report file are written at once (older runs replay them in order). */
 export const FAST_CLOSEOUT_PATCH = 'lanes-fast-closeout';
 
 /** How long the lane's end waits for webhook deliveries still in flight. */
@@ -32,10 +29,13 @@ export async function closeLane(run: LaneRun, end: LaneEnd): Promise<void> {
     try {
       await closeout(run);
     } catch (e) {
-      run.emit('lane.closeout', `closeout incomplete: ${(e as Error).message}`, {}, classifyFailure(e));
+      run.emit('lane.closeout', `closeout incomplete: ${innermostMessage(e)}`, { hint: failureHint(e) }, classifyFailure(e));
     }
     // The terminal event comes last, after closeout, so it is the lane's final word.
-    if (failure) run.setState('failed', 'lane.failed', failure.message, { greenLevel: run.greenLevel }, failure.cls);
+    if (failure) {
+      run.hint = failure.hint ?? null;
+      run.setState('failed', 'lane.failed', failure.message, { greenLevel: run.greenLevel, hint: run.hint }, failure.cls);
+    }
     else run.setState('finished', 'lane.finished', end.finishText, { greenLevel: run.greenLevel, landed: run.landed, mergeCommit: run.mergeCommit });
     run.report = run.finalReport();
     if (patched(FAST_CLOSEOUT_PATCH)) {
@@ -55,9 +55,9 @@ async function closeout(run: LaneRun) {
   const out = { worktreeRemoved: false, branchDeleted: false, keptReason: undefined as string | undefined, mcpStopped: 0, mcpSurvivors: [] as number[] };
   const mcp = Object.keys(packet.mcp.servers).length > 0 ? await run.acts.misc.stopMcp({ laneId }) : null;
   if (mcp) Object.assign(out, { mcpStopped: mcp.stopped, mcpSurvivors: mcp.survivors });
-  // git closeout removes the candidate along with the worktree; alone only without one.
-  if (!worktreePath || !patched(FAST_CLOSEOUT_PATCH)) await run.acts.git.removeCandidate({ laneId, repoPath });
+  // No worktree, no candidate: a lane refused by its preflight has nothing in the repo to clean.
   if (worktreePath) {
+    await run.acts.git.removeCandidate({ laneId, repoPath });
     const c = await run.acts.git.closeout({ laneId, repoPath, worktreePath, branch: run.branch, target: run.target, force: false });
     Object.assign(out, c);
   }

@@ -3,6 +3,7 @@
 // lane that cannot go on stops with a LaneStop. Also the trust gate's signal.
 import { condition, isCancellation, setHandler, sleep } from '@temporalio/workflow';
 import { classifyFailure, type FailureClass, failureDetails } from '../../failures.js';
+import { failureHint, innermostMessage } from '../failure-text.js';
 import { isWarningLevel, nextStep } from '../recovery.js';
 import { recommendationFor } from '../summary.js';
 import { type Resolution, resolveUpdate, trustSignal } from './api.js';
@@ -13,6 +14,7 @@ export class LaneStop extends Error {
   constructor(
     readonly failureClass: FailureClass,
     message: string,
+    readonly hint?: string | null,
   ) {
     super(message);
   }
@@ -48,6 +50,8 @@ export interface Gate {
   recommended?: string;
   /** Extra data for the lane.blocked event (e.g. the failing output's end). */
   data?: Record<string, unknown>;
+  /** How to fix the cause (from the failure that blocked). */
+  hint?: string | null;
 }
 
 /** Waits in `blocked` for a resolution (or the escalation timeout). */
@@ -59,7 +63,7 @@ export async function escalate(run: LaneRun, cls: FailureClass, why: string, gat
   // Cleared before the lane reads as blocked: from then on the validator accepts a
   // resolve (a webhook automation may send one during the flush below), and it must stick.
   run.resolution = null;
-  run.setState('blocked', 'lane.blocked', why, { ...gate.data, recommended: gate.recommended ?? recommendationFor(cls), approvable: run.blockerWarnOnly }, cls);
+  run.setState('blocked', 'lane.blocked', why, { ...gate.data, recommended: gate.recommended ?? recommendationFor(cls), approvable: run.blockerWarnOnly, hint: gate.hint ?? null }, cls);
   await run.flush();
   const resolved = await condition(() => run.resolution !== null, packet.escalation.timeoutMs);
   if (!resolved) throw new LaneStop(cls, `blocked for ${packet.escalation.timeoutMs} ms without a resolution: ${why}`);
@@ -84,7 +88,9 @@ export async function withEscalation<T>(run: LaneRun, what: string, step: () => 
     } catch (err) {
       if (isCancellation(err) || err instanceof LaneStop) throw err;
       const cls = classifyFailure(err);
-      const message = `${what} failed: ${(err as Error).message ?? String(err)}`;
+      // The cause's own words and hint, never the wrapper's "Activity task failed".
+      const message = `${what} failed: ${innermostMessage(err)}`;
+      const hint = failureHint(err);
       onFailure?.(cls, err);
       const next = nextStep({ cls, attemptsUsed: recoveries, recoveryAttempts: run.packet.escalation.recoveryAttempts, retryAfterSeconds: failureDetails(err).retryAfterSeconds });
       // Recipes that mean "run the step again" are tried here once; the rest need a person.
@@ -94,8 +100,8 @@ export async function withEscalation<T>(run: LaneRun, what: string, step: () => 
         if (next.delayMs) await sleep(next.delayMs);
         continue;
       }
-      if (next.action === 'escalate' && next.to === 'failed') throw new LaneStop(cls, message);
-      await escalate(run, cls, message);
+      if (next.action === 'escalate' && next.to === 'failed') throw new LaneStop(cls, message, hint);
+      await escalate(run, cls, message, { hint });
     }
   }
 }

@@ -5,6 +5,7 @@ import { describeScreenFindings, laneCommandSandbox } from '../containment.js';
 import { candidateCommands, decideLanding } from '../policy.js';
 import { escalate, LaneStop } from './escalation.js';
 import type { LaneRun } from './run.js';
+import { runTests } from './tests.js';
 
 /** Attempts at building a candidate when the target keeps moving under the lane. */
 export const MAX_LANDING_ATTEMPTS = 3;
@@ -65,15 +66,19 @@ export async function land(run: LaneRun): Promise<string> {
       const r = await escalate(run, 'merge_conflict', `merging ${branch} into ${target} conflicts`);
       if (r.action === 'retry') continue;
     }
-    const check = await run.acts.tests.runAcceptance({
-      laneId,
-      cwd: candidate.candidatePath,
-      level: 'merge_ready',
-      commands: candidateCommands(packet.acceptance),
-      timeoutMs: packet.acceptance.timeoutMs,
-      attemptKey: `land-${attempt}`,
-      ...laneCommandSandbox(packet),
-    });
+    const check = await runTests(
+      run,
+      {
+        laneId,
+        cwd: candidate.candidatePath,
+        level: 'merge_ready',
+        commands: candidateCommands(packet.acceptance),
+        timeoutMs: packet.acceptance.timeoutMs,
+        attemptKey: `land-${attempt}`,
+        ...laneCommandSandbox(packet),
+      },
+      'candidate',
+    );
     if (!check.passed) {
       run.emit('lane.red', `merge_ready tests red on the candidate (${target} at ${candidate.targetHead.slice(0, 10)})`, { level: 'merge_ready', attempt }, 'test');
       await run.acts.git.removeCandidate({ laneId, repoPath });
@@ -86,13 +91,26 @@ export async function land(run: LaneRun): Promise<string> {
     if (adv.landed) {
       run.landed = true;
       run.mergeCommit = candidate.candidateHead;
+      run.landedCommits = await run.acts.git.landedCommits({ repoPath, from: candidate.targetHead, to: candidate.candidateHead });
       break;
     }
-    if (adv.reason === 'target_moved' && attempt < MAX_LANDING_ATTEMPTS) {
+    if (adv.reason === 'target_moved' && attempt % MAX_LANDING_ATTEMPTS !== 0) {
       run.emit('branch.stale_against_main', `${target} moved during landing; rebuilding the candidate`, { attempt });
       continue;
     }
-    throw new LaneStop(adv.reason === 'target_dirty' ? 'workspace_mismatch' : 'branch_divergence', `could not fast-forward ${target}: ${adv.reason}`);
+    // Recoverable by the user (docs/policy.md): block with the fix, and land on --retry.
+    await run.acts.git.removeCandidate({ laneId, repoPath });
+    if (adv.reason === 'target_dirty') {
+      const where = adv.checkoutPath ?? repoPath;
+      const paths = adv.dirtyPaths?.length ? ` (${adv.dirtyPaths.slice(0, 5).join(', ')})` : '';
+      await escalate(run, 'workspace_mismatch', `cannot fast-forward ${target}: its checkout ${where} has uncommitted changes${paths}`, {
+        recommended: `commit or stash the changes in ${where}, then \`lanes resolve ${laneId} --retry\``,
+      });
+    } else {
+      await escalate(run, 'branch_divergence', `cannot fast-forward ${target}: it moved ${attempt} times while the lane was landing`, {
+        recommended: `when ${target} is quiet, \`lanes resolve ${laneId} --retry\` rebuilds and tests the candidate again`,
+      });
+    }
   }
   run.emit('lane.merged', `landed on ${target}${run.mergeCommit ? ` at ${run.mergeCommit.slice(0, 10)}` : ' (already landed)'}`, { target, mergeCommit: run.mergeCommit, mode: packet.merge.mode });
   return `finished: merged into ${target} at green level merge_ready`;

@@ -7,6 +7,8 @@ import type { LaneRun } from './run.js';
 
 export async function prepareLane(run: LaneRun): Promise<void> {
   const { packet, laneId, repoPath } = run;
+  // The host is the truth: the client's preflight again, before anything is created.
+  await run.acts.git.preflightLane({ laneId, repoPath, baseBranch: packet.repo.baseBranch, target: run.target, branch: run.branch });
   // Trust gate: nothing reaches a model before the repo is trusted.
   const trust = await run.acts.misc.checkTrust({ repoPath });
   if (!trust.trusted) {

@@ -11,7 +11,7 @@ import type { GreenLevel, LaneState } from '../state.js';
 import { currentDetails, type LaneSummary, summarize } from '../summary.js';
 import type { HostActivities } from './activity-profiles.js';
 import { WEBHOOK_PROFILE } from './activity-profiles.js';
-import type { LaneCommit, LaneInput, LaneLoop, LaneReport, LaneResume, LaneStatus, LaneUsage, Resolution } from './api.js';
+import type { LaneCommit, LandedCommit, LaneInput, LaneLoop, LaneReport, LaneResume, LaneStatus, LaneUsage, Resolution } from './api.js';
 
 const webhookActs = proxyActivities<LanesActivities>(WEBHOOK_PROFILE);
 
@@ -40,6 +40,8 @@ export class LaneRun {
   flushedSeq = 0;
   commits: LaneCommit[] = [];
   mergeCommit: string | null = null;
+  landedCommits: LandedCommit[] = [];
+  hint: string | null = null;
   landed = false;
   usage: LaneUsage = { turns: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
   scripted: boolean;
@@ -220,6 +222,7 @@ export class LaneRun {
       greenLevel: this.greenLevel,
       failureClass: this.failureClass,
       detail: this.detail,
+      hint: this.hint,
       provider: { name: packet.agent.provider, model: packet.agent.model, scripted: this.scripted },
       repo: this.repoPath,
       branch: this.branch,
@@ -227,6 +230,7 @@ export class LaneRun {
       worktreePath: this.worktreePath,
       commits: this.commits,
       mergeCommit: this.mergeCommit,
+      landedCommits: this.landedCommits,
       landed: this.landed,
       usage: this.usage,
       timings: { startedAt: this.startedAt.toISOString(), finishedAt: finishedAt.toISOString(), durationMs: finishedAt.getTime() - this.startedAt.getTime() },

@@ -1,7 +1,9 @@
 // Phase 3, tests: the packet's acceptance levels in the lane worktree, weakest
 // first, on a branch kept fresh against its base per the staleness policy.
+import type { AcceptanceInput, AcceptanceResult } from '../../activities/tests.js';
 import { laneCommandSandbox } from '../containment.js';
 import { levelsToRun, reachedLevel } from '../policy.js';
+import { testsFinished, testsStarted } from '../test-events.js';
 import { type GreenLevel, maxLevel, type WorktreeLevel } from '../state.js';
 import { escalate, LaneStop, withEscalation } from './escalation.js';
 import type { LaneRun } from './run.js';
@@ -31,7 +33,7 @@ export async function runWorktreeTests(run: LaneRun, pass: number): Promise<{ re
         break;
       }
       const r = await withEscalation(run, `${level} tests`, () =>
-        run.acts.tests.runAcceptance({ laneId, cwd: run.worktreePath!, level, commands: packet.acceptance[level], timeoutMs: packet.acceptance.timeoutMs, attemptKey, ...laneCommandSandbox(packet) }),
+        runTests(run, { laneId, cwd: run.worktreePath!, level, commands: packet.acceptance[level], timeoutMs: packet.acceptance.timeoutMs, attemptKey, ...laneCommandSandbox(packet) }, 'worktree'),
       );
       results.push({ level, passed: r.passed });
       if (!r.passed) {
@@ -50,6 +52,16 @@ export async function runWorktreeTests(run: LaneRun, pass: number): Promise<{ re
     if (fresh === 'updated') continue;
     return { reached: reachedLevel(results), red };
   }
+}
+
+/** One acceptance level, announced before (command names) and after (exit codes, durations). */
+export async function runTests(run: LaneRun, input: AcceptanceInput, where: 'worktree' | 'candidate'): Promise<AcceptanceResult> {
+  const started = testsStarted(input.level, input.attemptKey, input.commands, where);
+  run.emit('lane.tests.started', started.text, started.data);
+  const r = await run.acts.tests.runAcceptance(input);
+  const finished = testsFinished(input.level, input.attemptKey, r);
+  run.emit('lane.tests.finished', finished.text, finished.data);
+  return r;
 }
 
 /**

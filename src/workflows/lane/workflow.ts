@@ -4,6 +4,7 @@
 import { CancelledFailure, ContinueAsNew, isCancellation, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { classifyFailure, laneFailure } from '../../failures.js';
 import { LANE_BRANCH, LANE_PACKET_ID, LANE_REPO } from '../../shared/search-attributes.js';
+import { failureHint, innermostMessage } from '../failure-text.js';
 import { decideAfterRed, fixupPrompt } from '../policy.js';
 import { failingTail } from '../summary.js';
 import { runAgentPass } from './agent.js';
@@ -65,9 +66,10 @@ async function runToEnd(run: LaneRun): Promise<LaneEnd> {
     return { failure: null, cancelled: false, finishText: await land(run) };
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
-    if (isCancellation(err)) return { failure: { cls: 'cancelled', message: 'lane cancelled on request' }, cancelled: true, finishText: '' };
-    if (err instanceof LaneStop) return { failure: { cls: err.failureClass, message: err.message }, cancelled: false, finishText: '' };
-    return { failure: { cls: classifyFailure(err), message: (err as Error).message ?? String(err) }, cancelled: false, finishText: '' };
+    if (isCancellation(err)) return { failure: { cls: 'cancelled', message: 'lane cancelled on request', hint: null }, cancelled: true, finishText: '' };
+    if (err instanceof LaneStop) return { failure: { cls: err.failureClass, message: err.message, hint: err.hint ?? null }, cancelled: false, finishText: '' };
+    // The cause's own words and hint, never the wrapper's "Activity task failed".
+    return { failure: { cls: classifyFailure(err), message: innermostMessage(err), hint: failureHint(err) }, cancelled: false, finishText: '' };
   }
 }
 
