@@ -23,9 +23,22 @@ export function activityCancellationSignal(): AbortSignal | undefined {
 export function startHeartbeat(details: () => unknown, intervalMs: number): () => void {
   const ctx = currentActivity();
   if (!ctx) return () => {};
-  ctx.heartbeat(details());
-  const timer = setInterval(() => ctx.heartbeat(details()), intervalMs);
+  const beat = () => {
+    const d = details();
+    latest.set(ctx, d);
+    ctx.heartbeat(d);
+  };
+  beat();
+  const timer = setInterval(beat, intervalMs);
   return () => clearInterval(timer);
+}
+
+// The details each running activity last heartbeated, so the worker's liveness
+// heartbeats (src/worker/liveness.ts) re-send them instead of overwriting them.
+const latest = new WeakMap<Context, unknown>();
+
+export function lastHeartbeatDetails(ctx: Context): unknown {
+  return latest.get(ctx);
 }
 
 /**

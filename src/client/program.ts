@@ -1,6 +1,6 @@
-// Assembles the `lanes` CLI from the command groups; no command logic here.
-import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+// Assembles the whole `lanes` CLI from the command groups (every module loaded; the
+// binary itself loads only the invoked command's module, see launch.ts). No command logic here.
+import type { Command } from 'commander';
 import { registerChaosCommands } from './commands/chaos.js';
 import { registerCompletionCommand } from './commands/completion.js';
 import { registerDemoCommand } from './commands/demo.js';
@@ -20,36 +20,10 @@ import { registerSetupCommand } from './commands/setup.js';
 import { registerUpCommand } from './commands/up.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import type { OutputFormat } from './output.js';
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+import { baseProgram } from './program-base.js';
 
 export function buildProgram(format: OutputFormat): Command {
-  const program = new Command('lanes')
-    .description('Durable runner for AI coding work on Temporal')
-    .version(pkg.version, '-V, --version')
-    .addOption(new Option('--output-format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--json', 'same as --output-format json')
-    .option('--address <host:port>', 'Temporal frontend address (env TEMPORAL_ADDRESS, default localhost:7233)')
-    .option('--namespace <ns>', 'Temporal namespace (env TEMPORAL_NAMESPACE, default "default")')
-    .option('--task-queue <name>', 'Lanes task queue (env LANES_TASK_QUEUE, default "lanes")')
-    .option('--tls', 'connect to Temporal over TLS (env TEMPORAL_TLS; implied by any --tls-* option or an API key)')
-    .option('--no-tls', 'force plaintext even with an API key')
-    .option('--tls-ca-path <file>', 'CA certificate (PEM) that signed the server certificate (env TEMPORAL_TLS_SERVER_CA_CERT_PATH)')
-    .option('--tls-cert-path <file>', 'client certificate (PEM) for mTLS (env TEMPORAL_TLS_CLIENT_CERT_PATH)')
-    .option('--tls-key-path <file>', 'private key (PEM) of the client certificate (env TEMPORAL_TLS_CLIENT_KEY_PATH)')
-    .option('--tls-server-name <name>', 'server name to verify instead of the address host (env TEMPORAL_TLS_SERVER_NAME)')
-    .option('--api-key <key>', 'Temporal API key, sent as a bearer token; prefer env TEMPORAL_API_KEY (argv is visible to other users)')
-    .showHelpAfterError(format === 'text' ? '(run with --help for usage)' : false)
-    .exitOverride()
-    .configureOutput({
-      // In JSON mode usage errors are printed by index.ts as {error:{...}} on stdout.
-      writeErr: (s) => {
-        if (format === 'text') process.stderr.write(s);
-      },
-      outputError: (s, write) => {
-        if (format === 'text') write(s);
-      },
-    });
+  const program = baseProgram(format);
   registerSetupCommand(program);
   registerServerCommand(program);
   registerWorkerCommand(program);

@@ -16,7 +16,6 @@ import {
   findWorktree,
   laneWorktreePath,
   listWorktrees,
-  toplevelOf,
   uncommittedPaths,
 } from './worktrees.js';
 
@@ -155,10 +154,11 @@ export async function assertWorkspace(home: string, { laneId, worktreePath }: As
   if (!existsSync(path)) {
     throw laneFailure('workspace_mismatch', `worktree of lane ${laneId} is missing at ${path}`, { reason: 'missing', hint: recreate });
   }
-  const top = await toplevelOf(path);
-  const [gitDir, commonDir] = top
-    ? (await runGit(path, ['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir'])).trim().split('\n')
-    : [];
+  // One rev-parse for the checkout root and both git dirs (fails outside a checkout).
+  const [top, gitDir, commonDir] = await runGit(path, ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-dir', '--git-common-dir']).then(
+    (out) => out.trim().split('\n'),
+    () => [] as string[],
+  );
   // A linked worktree has its own git dir apart from the shared one; a clone or plain folder does not.
   const linked = gitDir !== undefined && commonDir !== undefined && canonicalPath(gitDir) !== canonicalPath(commonDir);
   if (!top || canonicalPath(top) !== path || !linked) {
@@ -167,9 +167,14 @@ export async function assertWorkspace(home: string, { laneId, worktreePath }: As
       hint: `move the folder away, then ${recreate}`,
     });
   }
-  const branch = (await gitTest(path, ['symbolic-ref', '--quiet', 'HEAD']))
-    ? (await runGit(path, ['symbolic-ref', '--quiet', '--short', 'HEAD'])).trim()
-    : null;
+  // Exit 1 (quietly) on a detached HEAD.
+  const branch = await runGit(path, ['symbolic-ref', '--quiet', '--short', 'HEAD']).then(
+    (out) => out.trim(),
+    (err: unknown) => {
+      if (err instanceof GitCommandError && err.exitStatus === 1) return null;
+      throw err;
+    },
+  );
   const head = (await runGit(path, ['rev-parse', 'HEAD'])).trim();
   const dirty = (await uncommittedPaths(path)).length > 0;
   return { worktreePath: path, branch, head, dirty };

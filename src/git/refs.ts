@@ -1,6 +1,6 @@
 // Reading refs and history: commit resolution, ancestry, and lane commits by trailer.
 import { laneFailure } from '../failures.js';
-import { gitTest, runGit } from './client.js';
+import { GitCommandError, gitTest, runGit } from './client.js';
 import { LANE_LOG_FORMAT, LANE_STEP_TRAILER, type LaneCommit, parseLaneLog } from './trailers.js';
 
 /** Rejects names git would read as options or that are not valid branch names. */
@@ -16,9 +16,13 @@ export async function assertBranchName(dir: string, name: string, field: string)
 /** The commit sha `rev` names, or null if it names nothing. */
 export async function resolveCommit(dir: string, rev: string): Promise<string | null> {
   if (rev.startsWith('-')) return null;
-  const found = await gitTest(dir, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
-  if (!found) return null;
-  return (await runGit(dir, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`])).trim();
+  // One process: --verify --quiet prints the sha, or exits 1 silently when rev names nothing.
+  try {
+    return (await runGit(dir, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`])).trim() || null;
+  } catch (err) {
+    if (err instanceof GitCommandError && err.exitStatus === 1) return null;
+    throw err;
+  }
 }
 
 /** The sha of local branch `branch`, or null when the branch does not exist. */

@@ -42,6 +42,8 @@ export interface RecordedRequest {
   status: number;
   /** The parsed JSON request body, for asserting what the client sent. */
   body: unknown;
+  /** ms since epoch when the request arrived (benchmarks time turns with it). */
+  receivedAt: number;
 }
 
 export interface MockModelServer {
@@ -119,7 +121,7 @@ export async function startMockModelServer(options: MockModelServerOptions = {})
     const vendor = vendorFor(req.method, path);
     const requestId = `req_mock_${String(++idCounter).padStart(6, '0')}`;
     const raw = await readBody(req);
-    const rec: RecordedRequest = { seq: ++seq, requestId, vendor: vendor ?? 'unknown', path, scenario: '', turn: 0, stream: false, model: '', status: 0, body: undefined };
+    const rec: RecordedRequest = { seq: ++seq, requestId, vendor: vendor ?? 'unknown', path, scenario: '', turn: 0, stream: false, model: '', status: 0, body: undefined, receivedAt: Date.now() };
     requests.push(rec);
 
     if (!vendor) {

@@ -15,6 +15,8 @@ import type { ModelProvider } from '../providers/types.js';
 import { createActivities } from './activities.js';
 import { workflowCodeOptions } from './bundle.js';
 import { inflightDir, inflightInterceptor, processGroupsDir, reapOrphanedActivities, type ReapResult } from './inflight.js';
+import { livenessInterceptor } from './liveness.js';
+import { WORKER_TUNING } from './tuning.js';
 
 export interface LanesWorkerOptions {
   /** Register the test-only chaos activity (fault plans themselves are armed in the faults module). */
@@ -105,10 +107,11 @@ export async function createLanesWorker(opts: LanesWorkerOptions): Promise<Runni
     connection,
     namespace: opts.namespace,
     activities,
-    interceptors: { activity: [inflightInterceptor(inflight), () => redactingActivityInterceptor()] },
+    interceptors: { activity: [inflightInterceptor(inflight), livenessInterceptor(), () => redactingActivityInterceptor()] },
     // Secret values never reach the Temporal server (src/redact/codec.ts).
     dataConverter: { payloadCodecs: [redactingCodec] },
     stickyQueueScheduleToStartTimeout: opts.stickyQueueTimeoutMs ?? 3_000,
+    ...WORKER_TUNING,
     identity: opts.identity ?? `lanes@${hostname()}:${process.pid}`,
     shutdownGraceTime: opts.shutdownGraceMs ?? 10_000,
     shutdownForceTime: (opts.shutdownGraceMs ?? 10_000) + 20_000,

@@ -62,11 +62,17 @@ export function recommendationFor(cls: FailureClass): string {
 
 const CHECKPOINT_TYPES = new Set(['lane.ready', 'lane.commit.created', 'lane.green', 'branch.merged_forward', 'lane.merge.ready', 'lane.merged']);
 
+/** The newest event matching `test`, walking back from the end (no copy of the list). */
+function findLast(events: readonly LaneEvent[], test: (e: LaneEvent) => boolean): LaneEvent | undefined {
+  for (let i = events.length - 1; i >= 0; i--) if (test(events[i]!)) return events[i];
+  return undefined;
+}
+
 export function summarize(laneId: string, events: readonly LaneEvent[]): LaneSummary {
   const last = events[events.length - 1];
   const phase: LaneState = last?.state ?? 'spawning';
-  const checkpoint = [...events].reverse().find((e) => CHECKPOINT_TYPES.has(e.type));
-  const blocking = phase === 'blocked' || phase === 'failed' || phase === 'trust_required' ? [...events].reverse().find((e) => e.failureClass) : undefined;
+  const checkpoint = findLast(events, (e) => CHECKPOINT_TYPES.has(e.type));
+  const blocking = phase === 'blocked' || phase === 'failed' || phase === 'trust_required' ? findLast(events, (e) => Boolean(e.failureClass)) : undefined;
   const blockerClass: FailureClass | undefined = phase === 'trust_required' ? 'trust_gate' : blocking?.failureClass;
   let recommendedAction: string;
   if (phase === 'failed') recommendedAction = `none: the lane has ended${blockerClass ? ` (${blockerClass})` : ''}; fix the cause and submit a packet with a new id`;

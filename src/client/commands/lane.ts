@@ -4,7 +4,6 @@ import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { type Command, Option } from 'commander';
 import { boardUrlFor } from '../../board/discovery.js';
 import { LanesError } from '../../errors.js';
-import { loadPacketFile } from '../../packet/parse.js';
 import type { LaneEvent } from '../../workflows/events.js';
 import { eventsQuery, LANE_WORKFLOW_TYPE, type LaneReport, resolveUpdate, stateQuery, summaryQuery, trustSignal } from '../../workflows/lane/api.js';
 import { EVENT_TYPES } from '../../workflows/events.js';
@@ -23,7 +22,7 @@ import {
   waitAnnouncingBlocks,
   waitForReport,
 } from '../lanes.js';
-import { type PreflightReport, preflightSubmit } from '../preflight.js';
+import type { PreflightReport } from '../preflight.js';
 import type { Output } from '../output.js';
 import { withClient } from '../temporal.js';
 
@@ -90,6 +89,8 @@ export function registerLaneCommands(program: Command): void {
     .option('--exit-on-blocked', 'with --wait or --follow: stop waiting when the lane blocks (or waits for trust) and exit 3')
     .action(
       action(async ({ out, config }, file: string, opts: { wait?: boolean; follow?: boolean; exitOnBlocked?: boolean }) => {
+        // Loaded here, not at startup: status/list/events need neither (docs/performance.md).
+        const [{ loadPacketFile }, { preflightSubmit }] = await Promise.all([import('../../packet/parse.js'), import('../preflight.js')]);
         const { packet } = await loadPacketFile(file);
         const lanePacket = normalizePacket(packet, dirname(file), file);
         if (opts.exitOnBlocked && !opts.wait && !opts.follow) throw new LanesError('usage', '--exit-on-blocked needs --wait or --follow', 'e.g. `lanes submit packet.yaml --wait --exit-on-blocked`');

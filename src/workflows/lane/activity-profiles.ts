@@ -31,8 +31,13 @@ const HOST_RETRY = { initialInterval: '1s', maximumAttempts: 5 } as const;
  */
 const WAIT_CANCEL = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED;
 
-/** A host that has not sent a heartbeat for 30 s is gone (activities heartbeat every 5-10 s). */
-const HEARTBEAT_TIMEOUT = '30s';
+/**
+ * A host that has not sent a heartbeat for 15 s is gone: the attempt times out and
+ * is retried, even when the in-flight reaper has no record of it. Every activity
+ * with a heartbeat timeout heartbeats every 3 s from the worker (src/worker/liveness.ts),
+ * reaching the server at least every 5 s (src/worker/tuning.ts).
+ */
+const HEARTBEAT_TIMEOUT = '15s';
 
 /** The level-wide test timeout: 4 x the per-command timeout (ms), at least 1 min. */
 export function testLevelTimeoutMs(packet: TaskPacket): number {
@@ -47,8 +52,8 @@ export function testLevelTimeoutMs(packet: TaskPacket): number {
 export function hostProfiles(taskQueue: string, packet: TaskPacket, rehomeAfterMs: number) {
   const base = { taskQueue, scheduleToStartTimeout: rehomeAfterMs };
   return {
-    /** git: worktree, commits, merges, landing. 5 min bounds a large merge or checkout; no heartbeat (short calls). */
-    git: { ...base, startToCloseTimeout: '5m', retry: HOST_RETRY },
+    /** git: worktree, commits, merges, landing. 2 min bounds a checkout of a large repo (50k files: seconds); heartbeats catch a dead host in 15 s. */
+    git: { ...base, startToCloseTimeout: '2m', heartbeatTimeout: HEARTBEAT_TIMEOUT, retry: HOST_RETRY },
     /**
      * model: one agent turn. 10 min bounds a slow completion; a provider hiccup
      * retries with backoff 2 s, 4 s, ... capped at 1 min (the provider's

@@ -1,19 +1,22 @@
 // LaneRun: all of a lane's state in one object, with the event log it writes.
 // toResume()/fromResume() are the only way state crosses continue-as-new, so a
 // field added here is either carried or visibly left out.
-import { proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { patched, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { FailureClass } from '../../failures.js';
 import type { TaskPacket } from '../../packet/schema.js';
 import { LANE_FAILURE_CLASS, LANE_GREEN_LEVEL, LANE_STATE } from '../../shared/search-attributes.js';
 import type { LanesActivities } from '../../worker/activities.js';
 import { EVENT_SCHEMA_ID, type EventType, type LaneEvent } from '../events.js';
 import type { GreenLevel, LaneState } from '../state.js';
-import { currentDetails, summarize } from '../summary.js';
+import { currentDetails, type LaneSummary, summarize } from '../summary.js';
 import type { HostActivities } from './activity-profiles.js';
 import { WEBHOOK_PROFILE } from './activity-profiles.js';
 import type { LaneCommit, LandedCommit, LaneInput, LaneLoop, LaneReport, LaneResume, LaneStatus, LaneUsage, Resolution } from './api.js';
 
 const webhookActs = proxyActivities<LanesActivities>(WEBHOOK_PROFILE);
+
+/** Patch marker: search attributes are upserted only when one of them changed (older runs upsert on every event). */
+export const UPSERT_ON_CHANGE_PATCH = 'lanes-upsert-on-change';
 
 export class LaneRun {
   readonly laneId: string;
@@ -67,6 +70,11 @@ export class LaneRun {
   acts!: HostActivities;
   /** Webhook deliveries run beside the lane: they never block or fail it. */
   readonly webhooks: Promise<unknown>[] = [];
+
+  /** The indexed values last upserted (state|green|class), to skip upserts that change nothing. */
+  private indexed: string | null = null;
+  /** The summary of the first `seq` events: computed once per event, not per reader. */
+  private cachedSummary: { seq: number; summary: LaneSummary } | null = null;
 
   private constructor(readonly input: LaneInput) {
     const { packet } = input;
@@ -141,8 +149,9 @@ export class LaneRun {
     return this.events.filter((e) => e.seq > afterSeq);
   }
 
-  summary() {
-    return summarize(this.laneId, this.events);
+  summary(): LaneSummary {
+    if (this.cachedSummary?.seq !== this.events.length) this.cachedSummary = { seq: this.events.length, summary: summarize(this.laneId, this.events) };
+    return this.cachedSummary.summary;
   }
 
   /** Appends an event, mirrors state into search attributes and the Web UI details. */
@@ -162,12 +171,17 @@ export class LaneRun {
     };
     this.events.push(event);
     this.detail = text;
-    upsertSearchAttributes([
-      { key: LANE_STATE, value: this.state },
-      { key: LANE_GREEN_LEVEL, value: this.greenLevel },
-      // Cleared when a blocker is resolved, so the Web UI never shows a stale class.
-      { key: LANE_FAILURE_CLASS, value: this.failureClass },
-    ]);
+    // Each upsert is a command and an indexed write on the server: only when a value changed.
+    const indexed = `${this.state}|${this.greenLevel}|${this.failureClass ?? ''}`;
+    if (indexed !== this.indexed || !patched(UPSERT_ON_CHANGE_PATCH)) {
+      this.indexed = indexed;
+      upsertSearchAttributes([
+        { key: LANE_STATE, value: this.state },
+        { key: LANE_GREEN_LEVEL, value: this.greenLevel },
+        // Cleared when a blocker is resolved, so the Web UI never shows a stale class.
+        { key: LANE_FAILURE_CLASS, value: this.failureClass },
+      ]);
+    }
     setCurrentDetails(currentDetails(this.summary(), { scripted: this.scripted, lastDetail: text }));
   }
 

@@ -1,0 +1,47 @@
+// The binary loads only the invoked command's module (src/client/launch.ts); these
+// checks keep that lazy path equal to the full program.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { COMMAND_MODULES, type ManifestEntry } from '../../src/client/command-modules.js';
+import { buildProgramFor, invokedCommand } from '../../src/client/launch.js';
+import { buildProgram } from '../../src/client/program.js';
+
+// The manifest the build wrote next to the compiled launcher (tests run after npm run build).
+const manifest = JSON.parse(readFileSync(new URL('../../dist/client/cli-manifest.json', import.meta.url), 'utf8')) as ManifestEntry[];
+const summary = (cmds: readonly { name(): string; description(): string }[]) => cmds.map((c) => `${c.name()}: ${c.description()}`);
+
+describe('lazy CLI launch', () => {
+  it('finds the invoked command past global options, and `help <cmd>`', () => {
+    expect(invokedCommand(['--json', '--address', 'h:1', 'status', 'x'])).toBe('status');
+    expect(invokedCommand(['--output-format', 'json', 'list'])).toBe('list');
+    expect(invokedCommand(['help', 'submit'])).toBe('submit');
+    expect(invokedCommand(['--help'])).toBeUndefined();
+    // Must not: take a global option's value for the command.
+    expect(invokedCommand(['--namespace', 'status', 'list'])).toBe('list');
+  });
+
+  it('the module table registers exactly the commands of the full program, in the same order', async () => {
+    const full = buildProgram('text');
+    const lazy = await buildProgramFor(['--help'], 'text', manifest);
+    expect(summary(lazy.commands)).toEqual(summary(full.commands));
+    expect(Object.keys(COMMAND_MODULES)).toHaveLength(18);
+  });
+
+  it('the built manifest (npm run build) matches the command modules', async () => {
+    expect(manifest.map((e) => `${e.name}: ${e.description}`)).toEqual(summary(buildProgram('text').commands));
+  });
+
+  it('loads the invoked module for real: its options exist, the others are name-only', async () => {
+    const p = await buildProgramFor(['submit', 'x.json'], 'text', manifest);
+    const submit = p.commands.find((c) => c.name() === 'submit')!;
+    expect(submit.options.map((o) => o.long)).toContain('--wait');
+    const worker = p.commands.find((c) => c.name() === 'worker')!;
+    // Must not: load the worker module (and with it the Temporal worker SDK) for `submit`.
+    expect(worker.options).toHaveLength(0);
+  });
+
+  it('loads every module for a command that reads the whole tree (completion)', async () => {
+    const p = await buildProgramFor(['completion', 'bash'], 'text', manifest);
+    expect(p.commands.find((c) => c.name() === 'worker')!.options.map((o) => o.long)).toContain('--supervise');
+  });
+});
