@@ -75,7 +75,7 @@ describe('lane policy through the real stack', () => {
     expect(listed.map((l: { laneId: string }) => l.laneId)).toEqual(['recover']);
     const meta = (await stack.client.workflow.getHandle('lane-recover').query('__temporal_workflow_metadata')) as { currentDetails?: string };
     expect(meta.currentDetails).toContain('**finished**');
-    expect(meta.currentDetails).toContain('green: merge_ready');
+    expect(meta.currentDetails).toContain('green merge_ready');
   });
 
   it('(c) a base that moves during the lane is merged forward before landing', async () => {
