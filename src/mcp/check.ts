@@ -27,7 +27,17 @@ export async function checkMcpServers(entries: Record<string, unknown>, options:
   // The session's internal waits use unref'd timers so they never hold a worker open; a
   // one-shot CLI check must not exit mid-wait without a report, so this timer holds it.
   const keepAlive = setInterval(() => undefined, 60_000);
-  const after = <T>(ms: number, value: T) => new Promise<T>((r) => setTimeout(() => r(value), ms));
+  // Every wait's timer is cleared when the check ends, so a finished check exits at once
+  // instead of lingering until its overall deadline.
+  const timers = new Set<NodeJS.Timeout>();
+  const after = <T>(ms: number, value: T) =>
+    new Promise<T>((r) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        r(value);
+      }, ms);
+      timers.add(t);
+    });
   const killStarted = () => {
     for (const pid of session.startedPids()) {
       try {
@@ -53,6 +63,7 @@ export async function checkMcpServers(entries: Record<string, unknown>, options:
       await Promise.race([stopping, after(500, undefined)]);
     }
     clearInterval(keepAlive);
+    for (const t of timers) clearTimeout(t);
   }
 }
 
