@@ -18,8 +18,12 @@ export interface ParsePacketOptions {
 }
 
 const DEFAULT_SOURCE = 'packet';
-/** Packets larger than this are refused before decoding (a packet is instructions, not data). */
-export const MAX_PACKET_BYTES = 1_000_000;
+/**
+ * Packet files larger than this are refused before decoding (a packet is instructions, not data).
+ * It sits above the submit-time payload limit (1024 KiB as JSON, see client preflight) so a packet
+ * between the two still gets the payload error that names its biggest field.
+ */
+export const MAX_PACKET_BYTES = 4 * 1024 * 1024;
 /** YAML alias expansions allowed per packet: stops "billion laughs" documents. */
 const MAX_YAML_ALIAS_COUNT = 100;
 const FIX_HINT = 'Fix each listed field; the full contract is schemas/task-packet.schema.json.';

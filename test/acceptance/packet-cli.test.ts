@@ -34,7 +34,7 @@ acceptance: { targeted: [ "node --test test/" ] }
 
 /** Malformed packets: file name, text, the field path (or location) the error must name. */
 const MALFORMED: [kind: string, file: string, text: string, mustName: RegExp][] = [
-  ['unknown key', 'unknown-key.yaml', `id: bad-unknown-key\n${BASE}agent: { provider: anthropic, model: m, temprature: 1 }\n`, /agent\.temprature: unknown key; allowed: provider, model/],
+  ['unknown key', 'unknown-key.yaml', `id: bad-unknown-key\n${BASE}agent: { provider: anthropic, model: m, temprature: 1 }\n`, /agent\.temprature: unknown key; allowed: kind, provider, model/],
   ['bad enum', 'bad-enum.yaml', `id: bad-enum\n${BASE}merge: { mode: yolo }\nagent: { provider: anthropic, model: m }\n`, /merge\.mode: "yolo" is not an allowed value; allowed: merge, squash, ff_only, none/],
   [
     'missing objective',
@@ -119,6 +119,7 @@ describe('packet CLI', () => {
           TEMPORAL_ADDRESS: inject('temporalAddress'),
           TEMPORAL_NAMESPACE: inject('temporalNamespace'),
           TEMPORAL_CLI_PATH: inject('temporalBinary'),
+          LANES_WEB_UI_URL: inject('temporalUiUrl'),
           LANES_TASK_QUEUE: uniqueTaskQueue('lanes-demo'),
           LANES_TRUSTED_ROOTS: '',
         },

@@ -24,6 +24,7 @@ export function happyStubs(taskQueue: string, recorded: LaneEvent[]): LaneStubs 
   return {
     claimHost: async () => ({ hostQueue: taskQueue }),
     checkTrust: async () => ({ trusted: true, trustedRoots: [] }),
+    preflightLane: async () => ({ ok: true }),
     prepareWorktree: async (i) => ({ worktreePath: `/tmp/stub-worktrees/${i.laneId}`, branch: i.branch, baseCommit: 'a'.repeat(40), created: true }),
     modelTurn: async () => ({ toolCalls: [], usage: { inputTokens: 10, outputTokens: 10 }, costUsd: 0, scripted: true, provider: 'scripted', model: 'stub', compacted: false }),
     executeToolCall: async () => ({}),
@@ -31,7 +32,9 @@ export function happyStubs(taskQueue: string, recorded: LaneEvent[]): LaneStubs 
     runAcceptance: async () => ({ passed: true, results: [{ name: 'unit tests', exitCode: 0, timedOut: false, tail: '' }] }),
     branchStatus: async () => ({ behind: 0, ahead: 1, baseHead: 'b'.repeat(40) }),
     scopeCheck: async () => ({ outside: [], changed: ['src/math.js'] }),
+    screenDiff: async () => ({ findings: [], refused: [], blocked: [] }),
     prepareCandidate: async () => ({ alreadyLanded: true }),
+    landedCommits: async () => [],
     removeCandidate: async () => ({}),
     closeout: async () => ({ worktreeRemoved: true, branchDeleted: false }),
     recordEvents: async (i: { events: LaneEvent[] }) => {

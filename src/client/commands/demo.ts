@@ -38,7 +38,8 @@ export function registerDemoCommand(program: Command): void {
         config.address = server.address;
       }
       // A reused server's UI is where it really answers, never a guess at the default port.
-      const uiBase = server ? server.uiUrl : await probeUiUrl(config.address);
+      // LANES_WEB_UI_URL names it when the UI does not sit at the dev server's pairing (gRPC port + 1000).
+      const uiBase = server ? server.uiUrl : (process.env.LANES_WEB_UI_URL?.replace(/\/+$/, '') || (await probeUiUrl(config.address)));
       const worker = await createLanesWorker({ address: config.address, connection: config.connection, namespace: config.namespace, taskQueue: config.taskQueue, home: config.home, trustedRoots: config.trustedRoots, shutdownGraceMs: 2_000 });
       const running = worker.run();
       try {

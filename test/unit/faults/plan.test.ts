@@ -14,8 +14,8 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('faults/plan', () => {
-  it('names the nine kill points of issue 6 with stable names', () => {
-    expect(KILL_POINTS).toEqual(['after_worktree', 'after_mcp_startup', 'mid_model_turn', 'after_reply_saved', 'mid_tool', 'mid_tests', 'after_commit', 'mid_merge', 'after_merge']);
+  it('names the nine kill points of issue 6 and the agent-pass point with stable names', () => {
+    expect(KILL_POINTS).toEqual(['after_worktree', 'after_mcp_startup', 'mid_model_turn', 'after_reply_saved', 'mid_tool', 'mid_tests', 'after_commit', 'mid_merge', 'after_merge', 'mid_agent_pass']);
   });
 
   it('accepts a plan and defaults times to 1', () => {
