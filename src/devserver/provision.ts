@@ -36,7 +36,8 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'lanes', `temporal-v${TEMPORAL_CLI_VERSION}`);
 }
 
-function isExecutable(path: string): boolean {
+/** A regular file this process may execute. */
+export function isExecutable(path: string): boolean {
   try {
     if (!statSync(path).isFile()) return false;
     accessSync(path, constants.X_OK);

@@ -1,11 +1,12 @@
 // Finds or builds the production Temporal server (`server`) and its schema tool
 // (`sql`, i.e. temporal-sql-tool), pinned to the server version the CLI embeds.
 // Order: TEMPORAL_SERVER_PATH / TEMPORAL_SQL_TOOL_PATH, the lanes cache, `go install` into the cache.
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { LanesError } from '../errors.js';
+import { isExecutable } from './provision.js';
 import { TEMPORAL_SERVER_MODULE, TEMPORAL_SERVER_VERSION } from './version.js';
 
 export interface ServerBinaries {
@@ -23,16 +24,6 @@ const TOOLS: readonly Tool[] = [
 export function serverCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'lanes', `temporal-server-v${TEMPORAL_SERVER_VERSION}`);
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    if (!statSync(path).isFile()) return false;
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function locate(tool: Tool, env: NodeJS.ProcessEnv): string | undefined {

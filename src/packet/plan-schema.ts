@@ -3,27 +3,13 @@
 // budget. Strict like the packet: a typo is refused with its path. Imports only zod and the
 // packet schema, so workflow code may import it.
 import { z } from 'zod';
-import { gitRefNameProblem } from './git-ref-name.js';
-import { AcceptanceCommandSchema, PACKET_ID_PATTERN } from './schema.js';
+import { AcceptanceCommandSchema, gitRefName, PACKET_ID_PATTERN } from './schema.js';
 
 /** Run ids and task ids: plain names (they become workflow ids, branch and folder names). */
 export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,37}$/;
 export const TASK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$/;
 
-const branchName = () =>
-  z
-    .string()
-    .min(1)
-    .superRefine((name, ctx) => {
-      const problem = gitRefNameProblem(name);
-      if (problem) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${JSON.stringify(name)} is not a valid git branch name: it ${problem}`,
-          params: { allowed: 'a name `git check-ref-format --branch` accepts, e.g. "lanes-run/backlog"' },
-        });
-      }
-    });
+const branchName = () => gitRefName('lanes-run/backlog');
 
 const LockListSchema = z
   .array(z.string().trim().min(1))

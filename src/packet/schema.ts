@@ -34,7 +34,7 @@ const COMMAND_NAME_MAX = 60;
 const nonEmpty = () => z.string().trim().min(1);
 
 // Custom issues carry `params.allowed` so formatPacketIssues can say what would be accepted.
-const gitRefName = () =>
+export const gitRefName = (example = 'lanes/fix-login') =>
   z
     .string()
     .min(1)
@@ -44,7 +44,7 @@ const gitRefName = () =>
         ctx.addIssue({
           code: 'custom',
           message: `${JSON.stringify(name)} is not a valid git branch name: it ${problem}`,
-          params: { allowed: 'a name `git check-ref-format --branch` accepts, e.g. "lanes/fix-login"' },
+          params: { allowed: `a name \`git check-ref-format --branch\` accepts, e.g. "${example}"` },
         });
       }
     });
