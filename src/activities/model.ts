@@ -26,6 +26,8 @@ export interface ModelTurnInput {
   extraPrompt?: string;
   /** The packet's MCP servers: their tools are offered to the agent too. */
   mcpServers?: Record<string, unknown>;
+  /** The conversation starts at this turn (after `lanes restart`); absent: turn 1. */
+  transcriptFrom?: number;
 }
 
 export interface ModelTurnSummary {
@@ -73,12 +75,13 @@ function pushMessage(messages: ChatMessage[], role: ChatMessage['role'], content
 }
 
 /** The conversation before `turn`, rebuilt from the lane folder. */
-export function buildMessages(store: ArtifactStore, input: Pick<ModelTurnInput, 'laneId' | 'turn' | 'objective' | 'scopePaths'>): ChatMessage[] {
+export function buildMessages(store: ArtifactStore, input: Pick<ModelTurnInput, 'laneId' | 'turn' | 'objective' | 'scopePaths' | 'transcriptFrom'>): ChatMessage[] {
   const messages: ChatMessage[] = [];
   pushMessage(messages, 'user', [{ type: 'text', text: initialPrompt(input.objective, input.scopePaths) }]);
-  for (let k = 1; k <= input.turn; k++) {
+  const from = input.transcriptFrom ?? 1;
+  for (let k = from; k <= input.turn; k++) {
     const prompt = store.readJson<{ text: string }>(input.laneId, promptFile(k));
-    if (k > 1) {
+    if (k > from) {
       const prev = store.readJson<SavedTurn>(input.laneId, turnFile(k - 1));
       if (prev) {
         pushMessage(messages, 'assistant', prev.reply.content);

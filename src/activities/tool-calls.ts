@@ -10,8 +10,11 @@ import { laneFailure } from '../failures.js';
 import type { ArtifactStore } from './artifacts.js';
 import type { McpActivities } from './mcp.js';
 import { type SavedTurn, turnFile } from './model.js';
-import { type ToolActivities, toolResultFile } from './tools.js';
+import { REFUSALS_FILE, type ToolActivities, toolResultFile } from './tools.js';
 import { faultPoint } from '../faults/index.js';
+import { type ApprovalPolicy, decideApproval } from '../tools/approvals.js';
+import { allowedToolNames } from '../tools/permissions.js';
+import { isToolName } from '../tools/specs.js';
 
 export interface ExecuteToolCallInput {
   laneId: string;
@@ -25,6 +28,10 @@ export interface ExecuteToolCallInput {
   sandbox?: Partial<SandboxSettings>;
   secrets?: string[];
   mcpServers: Record<string, unknown>;
+  /** The packet's `agent.approvals`; absent: every call the mode allows runs. */
+  approvals?: ApprovalPolicy;
+  /** The operator's decision on this call's approval request (it asked before). */
+  approval?: { requestId: string; decision: 'approve' | 'deny'; text?: string; by?: string };
 }
 
 /** What the workflow sees of a tool call: no output (that stays in the lane folder). */
@@ -34,6 +41,8 @@ export interface ToolCallSummary {
   ok: boolean;
   refused?: ToolResult['refused'];
   outputChars: number;
+  /** The approval rules hold this call: nothing ran, nothing was saved; the workflow asks a person. */
+  needsApproval?: { tool: string; call: string; rule: string | null };
 }
 
 const summarize = (r: ToolResult): ToolCallSummary => ({ callId: r.callId, name: r.name, ok: r.ok, ...(r.refused ? { refused: r.refused } : {}), outputChars: r.output.length });
@@ -50,6 +59,8 @@ export function createToolCallActivities(deps: { store: ArtifactStore; tools: To
       const saved = store.readJson<SavedTurn>(input.laneId, turnFile(input.turn));
       const call = saved && toolUses(saved.reply.content).find((t) => t.id === input.callId);
       if (!call) throw laneFailure('infra', `lane ${input.laneId} turn ${input.turn} has no tool call ${input.callId} on this host`, { hint: 'The lane folder is missing or from another host; retry re-runs the turn.' });
+      const held = approvalGate(store, input, call);
+      if (held) return held;
       if (!isQualifiedMcpToolName(call.name)) {
         return summarize(
           await deps.tools.runToolCall({
@@ -83,4 +94,39 @@ export function createToolCallActivities(deps: { store: ArtifactStore; tools: To
       return summarize(result);
     },
   };
+}
+
+/**
+ * The approval rules for one call, before it runs: undefined lets it run; otherwise the
+ * summary to return (held for a person, or refused). A saved result always wins (a retry),
+ * and a call the permission mode refuses anyway is never put to a person.
+ */
+function approvalGate(store: ArtifactStore, input: ExecuteToolCallInput, call: { id: string; name: string; input: unknown }): ToolCallSummary | undefined {
+  const path = toolResultFile(input.turn, call.id);
+  const saved = store.readJson<ToolResult>(input.laneId, path);
+  if (saved) return summarize(saved);
+  if (input.approval?.decision === 'approve') return undefined;
+  let reason: string;
+  if (input.approval?.decision === 'deny') {
+    const by = input.approval.by ? ` (${input.approval.by})` : '';
+    reason = `tool call ${call.name} was denied by the operator${by}${input.approval.text ? `: ${input.approval.text}` : ''}`;
+  } else {
+    if (!input.approvals) return undefined;
+    if (isToolName(call.name) && !allowedToolNames(input.permissionMode, input.allowlist).includes(call.name)) return undefined;
+    const verdict = decideApproval(input.approvals, call.name, call.input);
+    if (verdict.decision === 'allow') return undefined;
+    if (verdict.decision === 'ask') return { callId: call.id, name: call.name, ok: false, outputChars: 0, needsApproval: { tool: call.name, call: verdict.argument, rule: verdict.rule } };
+    reason = `tool call ${call.name} refused by the approval rule ${verdict.rule ?? `default (${input.approvals.default})`}`;
+  }
+  const result: ToolResult = {
+    callId: call.id,
+    name: call.name,
+    ok: false,
+    output: `refused (permission): ${reason}. Do not repeat this call; continue the task another way or explain why it is needed.`,
+    refused: { class: 'manifest', reason },
+    durationMs: 0,
+  };
+  store.writeJson(input.laneId, path, result);
+  store.appendLine(input.laneId, REFUSALS_FILE, JSON.stringify({ ts: new Date().toISOString(), laneId: input.laneId, turn: input.turn, callId: call.id, tool: call.name, class: 'manifest', reason }));
+  return summarize(result);
 }

@@ -31,7 +31,7 @@ td.action { max-width: 520px; }
 td.host { font-size: 12px; word-break: break-all; max-width: 200px; }
 .state { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; background: var(--bg); border: 1px solid var(--line); white-space: nowrap; }
 .state-blocked, .state-failed { color: #fff; background: var(--red); border-color: var(--red); }
-.state-trust_required { color: #fff; background: var(--amber); border-color: var(--amber); }
+.state-trust_required, .state-awaiting_approval { color: #fff; background: var(--amber); border-color: var(--amber); }
 .state-running, .state-prompt_accepted, .state-ready_for_prompt, .state-spawning { color: var(--blue); border-color: var(--blue); }
 .state-finished { color: var(--green); border-color: var(--green); }
 .state-failed { background: #7a271a; border-color: #7a271a; }

@@ -9,7 +9,7 @@ export interface BoardContext {
   namespace: string;
 }
 
-const STATES = ['blocked', 'trust_required', 'spawning', 'ready_for_prompt', 'prompt_accepted', 'running', 'finished', 'failed'];
+const STATES = ['awaiting_approval', 'blocked', 'trust_required', 'spawning', 'ready_for_prompt', 'prompt_accepted', 'running', 'finished', 'failed'];
 
 function usageCell(r: LaneRow): string {
   if (!r.usage) return '<span class="muted">-</span>';

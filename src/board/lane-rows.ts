@@ -45,8 +45,8 @@ export interface BoardFilters {
 
 export const FILTER_NAMES = ['state', 'repo', 'run'] as const;
 
-/** Lanes that need a person come first: blocked, then awaiting trust, then working, then ended. */
-const ORDER: Record<string, number> = { blocked: 0, trust_required: 1, spawning: 2, ready_for_prompt: 2, prompt_accepted: 2, running: 2, failed: 3, finished: 4 };
+/** Lanes that need a person come first: a tool call to approve, blocked, awaiting trust; then working, then ended. */
+const ORDER: Record<string, number> = { awaiting_approval: -1, blocked: 0, trust_required: 1, spawning: 2, ready_for_prompt: 2, prompt_accepted: 2, running: 2, failed: 3, finished: 4 };
 
 export function compareRows(a: LaneRow, b: LaneRow): number {
   const d = (ORDER[a.state] ?? 2) - (ORDER[b.state] ?? 2);

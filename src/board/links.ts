@@ -13,6 +13,6 @@ export function webUiLaneUrl(webUiUrl: string, namespace: string, workflowId: st
 
 /** The Web UI's workflow list filtered to the lanes that need a person. */
 export function webUiBlockedListUrl(webUiUrl: string, namespace: string): string {
-  const query = `WorkflowType="laneWorkflow" AND LaneState IN ("blocked","trust_required")`;
+  const query = `WorkflowType="laneWorkflow" AND LaneState IN ("awaiting_approval","blocked","trust_required")`;
   return `${webUiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent(query)}`;
 }

@@ -13,6 +13,7 @@ export const COMMAND_MODULES: Record<string, () => Promise<Register>> = {
   doctor: async () => (await import('./commands/doctor.js')).registerDoctorCommand,
   demo: async () => (await import('./commands/demo.js')).registerDemoCommand,
   lane: async () => (await import('./commands/lane.js')).registerLaneCommands,
+  steer: async () => (await import('./commands/steer.js')).registerSteeringCommands,
   open: async () => (await import('./commands/open.js')).registerOpenCommand,
   packet: async () => (await import('./commands/packet.js')).registerPacketCommands,
   plan: async () => (await import('./commands/plan.js')).registerPlanCommands,

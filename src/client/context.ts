@@ -57,3 +57,15 @@ export function intOption(flag: string, min = 0, max = 65_535) {
     return n;
   };
 }
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** Parses a duration option (`500ms`, `30s`, `5m`, `2h`, or plain milliseconds) with a usage error naming the flag. */
+export function durationOption(flag: string) {
+  return (value: string): number => {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+    const ms = m ? Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms']! : NaN;
+    if (!Number.isFinite(ms) || ms <= 0 || ms > 30 * 86_400_000) throw new InvalidArgumentError(`${flag} must be a positive duration such as 30s, 5m, 2h or 1500 (ms), at most 30 days.`);
+    return Math.round(ms);
+  };
+}

@@ -3,6 +3,7 @@
 // reads one fully-populated shape. Imports only zod: workflows may import this file directly.
 import { z } from 'zod';
 import { gitRefNameProblem } from './git-ref-name.js';
+import { APPROVAL_DECISIONS } from '../tools/approvals.js';
 import { isToolName, TOOL_NAMES } from '../tools/specs.js';
 
 export const GREEN_LEVELS = ['none', 'targeted', 'package', 'workspace', 'merge_ready'] as const;
@@ -221,6 +222,37 @@ const CommandAgentSchema = z
   })
   .strict();
 
+const ApprovalRuleSchema = z
+  .object({
+    tool: nonEmpty().describe("A tool name (bash, write_file, mcp__<server>__<tool>), '*' for any, or a prefix ending in '*'."),
+    match: z
+      .string()
+      .min(1)
+      .refine(
+        (re) => {
+          try {
+            new RegExp(re);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: 'not a valid regular expression', params: { allowed: 'a JavaScript regular expression, e.g. "^git push"' } },
+      )
+      .optional()
+      .describe("Regular expression tested against the call's argument: the bash command, the file path, the glob/grep pattern, else the input as JSON. Absent: any call of the tool."),
+    decision: z.enum(APPROVAL_DECISIONS).describe('allow: run it; ask: wait for `lanes approve` / `lanes deny`; deny: refuse it.'),
+  })
+  .strict();
+
+const ApprovalsSchema = z
+  .object({
+    rules: z.array(ApprovalRuleSchema).max(100).default([]).describe('Checked in order; the first matching rule decides.'),
+    default: z.enum(APPROVAL_DECISIONS).default('allow').describe("For calls no rule matches ('ask' asks for every call)."),
+    timeoutMs: positiveInt().optional().describe('How long an approval request waits before it escalates (default: escalation.timeoutMs).'),
+  })
+  .strict();
+
 const AgentSchema = z
   .object({
     kind: AgentKindSchema.default('builtin').describe("Who runs the agent: 'builtin' (Lanes' own loop), 'claude_code', 'codex' or 'command'."),
@@ -237,6 +269,7 @@ const AgentSchema = z
       )
       .optional()
       .describe('Tool allowlist; absent means all tools the permission mode allows.'),
+    approvals: ApprovalsSchema.optional().describe("builtin only: tool calls that need a person's approval (or are refused) before they run, on top of permissionMode."),
     system: z.string().optional().describe('Extra system prompt text.'),
     maxTokens: positiveInt().default(4096).describe('Max output tokens per model turn.'),
     script: z.array(ScriptedTurnSchema).optional().describe("Turns replayed by the 'scripted' provider (offline runs and tests)."),
@@ -274,6 +307,9 @@ const AgentSchema = z
     }
     if (external && agent.tools !== undefined) {
       issue('tools', `agent.tools lists Lanes' built-in tools; kind '${agent.kind}' uses its own`, agent.kind === 'claude_code' ? 'agent.allowedTools' : 'remove agent.tools');
+    }
+    if (external && agent.approvals !== undefined) {
+      issue('approvals', `agent.approvals gates Lanes' built-in tool calls; kind '${agent.kind}' runs its own tools`, "remove agent.approvals, or use kind 'builtin'");
     }
     if (agent.kind !== 'claude_code' && agent.allowedTools !== undefined) {
       issue('allowedTools', `agent.allowedTools is only used by kind 'claude_code'`, "remove agent.allowedTools, or set kind 'claude_code'");

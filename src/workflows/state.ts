@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { GREEN_LEVELS, type GreenLevel } from '../packet/schema.js';
 
-export const LANE_STATES = ['spawning', 'trust_required', 'ready_for_prompt', 'prompt_accepted', 'running', 'blocked', 'finished', 'failed'] as const;
+export const LANE_STATES = ['spawning', 'trust_required', 'ready_for_prompt', 'prompt_accepted', 'running', 'awaiting_approval', 'blocked', 'finished', 'failed'] as const;
 export const LaneStateSchema = z.enum(LANE_STATES);
 export type LaneState = z.infer<typeof LaneStateSchema>;
 

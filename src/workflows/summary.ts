@@ -14,6 +14,8 @@ export interface LaneSummary {
   /** `tail`: the end of the failing test output when tests caused the block (capped). */
   blocker: { class: FailureClass; detail: string; since: string; tail?: string } | null;
   recommendedAction: string;
+  /** In awaiting_approval: the tool call waiting for `lanes approve` / `lanes deny`. */
+  approval?: { requestId: string; tool: string; call: string; rule: string | null; since: string };
 }
 
 /** What an operator (or a claw) should do about a lane stopped by this class. */
@@ -74,11 +76,13 @@ export function summarize(laneId: string, events: readonly LaneEvent[]): LaneSum
   const checkpoint = findLast(events, (e) => CHECKPOINT_TYPES.has(e.type));
   const blocking = phase === 'blocked' || phase === 'failed' || phase === 'trust_required' ? findLast(events, (e) => Boolean(e.failureClass)) : undefined;
   const blockerClass: FailureClass | undefined = phase === 'trust_required' ? 'trust_gate' : blocking?.failureClass;
+  const asked = phase === 'awaiting_approval' ? findLast(events, (e) => e.type === 'lane.approval.requested') : undefined;
   let recommendedAction: string;
   if (phase === 'failed') recommendedAction = `none: the lane has ended${blockerClass ? ` (${blockerClass})` : ''}; fix the cause and submit a packet with a new id`;
   // A gate may name a more precise action than its class (the review gate: --approve).
   else if (blockerClass) recommendedAction = typeof blocking?.data.recommended === 'string' && phase === 'blocked' ? blocking.data.recommended : recommendationFor(blockerClass);
   else if (phase === 'finished') recommendedAction = 'none: the lane is finished';
+  else if (typeof asked?.data.recommended === 'string') recommendedAction = asked.data.recommended;
   else recommendedAction = 'wait: the lane is making progress';
   return {
     laneId,
@@ -91,7 +95,14 @@ export function summarize(laneId: string, events: readonly LaneEvent[]): LaneSum
       : null,
     blocker: blockerClass ? blockerOf(blockerClass, blocking ?? last) : null,
     recommendedAction,
+    ...approvalOf(asked),
   };
+}
+
+function approvalOf(e: LaneEvent | undefined): Pick<LaneSummary, 'approval'> {
+  if (!e) return {};
+  const d = e.data;
+  return { approval: { requestId: String(d.requestId), tool: String(d.tool), call: String(d.call), rule: typeof d.rule === 'string' ? d.rule : null, since: e.ts } };
 }
 
 function blockerOf(cls: FailureClass, e: LaneEvent | undefined): NonNullable<LaneSummary['blocker']> {

@@ -148,7 +148,7 @@ export function registerLaneCommands(program: Command): void {
           await requireLane(client, lane);
           const h = handleFor(client, lane);
           const [summary, st, desc] = await Promise.all([h.query(summaryQuery), h.query(stateQuery), h.describe()]);
-          const status = { ...summary, workflowStatus: desc.status.name, failureClass: st.failureClass, worktreePath: st.worktreePath };
+          const status = { ...summary, workflowStatus: desc.status.name, failureClass: st.failureClass, worktreePath: st.worktreePath, queuedMessages: st.queuedMessages ?? 0 };
           out.result(status, (s) =>
             [
               `lane ${s.laneId}: ${s.phase} (workflow ${s.workflowStatus}), green level ${s.greenLevel}`,
@@ -156,6 +156,8 @@ export function registerLaneCommands(program: Command): void {
               `  last checkpoint: ${s.lastCheckpoint ? `${s.lastCheckpoint.type} — ${s.lastCheckpoint.detail}` : '-'}`,
               `  blocker: ${s.blocker ? `${s.blocker.class} — ${s.blocker.detail}` : 'none'}`,
               ...(s.blocker?.tail ? ['  failing output (end):', ...s.blocker.tail.split('\n').map((l: string) => `    ${l}`)] : []),
+              ...(s.approval ? [`  awaiting approval: ${s.approval.requestId} ${s.approval.tool} ${JSON.stringify(s.approval.call)}${s.approval.rule ? ` (rule ${s.approval.rule})` : ''}`] : []),
+              ...(s.queuedMessages ? [`  messages queued for the agent: ${s.queuedMessages}`] : []),
               `  next: ${s.recommendedAction}`,
             ].join('\n'),
           );
@@ -244,7 +246,7 @@ export function registerLaneCommands(program: Command): void {
 
   program
     .command('list')
-    .description('List lanes with their state, green level and failure class (from search attributes)')
+    .description('List lanes with their state, green level and failure class (from search attributes); lanes awaiting a tool-call approval first')
     .option('--limit <n>', 'at most this many', intOption('--limit', 1, 10_000), 50)
     .option('--state <state>', `only lanes in this state (search attribute LaneState): ${LANE_STATES.join(', ')}`)
     .option('--query <q>', 'extra visibility filter, e.g. "LaneState = \'blocked\'"')
@@ -255,9 +257,12 @@ export function registerLaneCommands(program: Command): void {
         }
         return withClient(config, async (client) => {
           const rows: Record<string, unknown>[] = [];
-          const q = `WorkflowType = '${LANE_WORKFLOW_TYPE}'${opts.state ? ` AND LaneState = '${opts.state}'` : ''}${opts.query ? ` AND (${opts.query})` : ''}`;
+          const base = `WorkflowType = '${LANE_WORKFLOW_TYPE}'${opts.query ? ` AND (${opts.query})` : ''}`;
+          // Lanes waiting for a tool-call approval come first (a person is holding them up), then the rest.
+          const queries = opts.state ? [`${base} AND LaneState = '${opts.state}'`] : [`${base} AND LaneState = 'awaiting_approval'`, `${base} AND LaneState != 'awaiting_approval'`];
           try {
-            for await (const wf of client.workflow.list({ query: q })) {
+            for (const q of queries) for await (const wf of client.workflow.list({ query: q })) {
+              if (rows.length >= opts.limit) break;
               const sa = wf.searchAttributes as Record<string, unknown[] | undefined>;
               rows.push({
                 laneId: laneIdFor(wf.workflowId),
@@ -268,7 +273,6 @@ export function registerLaneCommands(program: Command): void {
                 repo: sa.LaneRepo?.[0] ?? null,
                 startTime: wf.startTime.toISOString(),
               });
-              if (rows.length >= opts.limit) break;
             }
           } catch (e) {
             throw invalidQuery(e, opts.query) ?? e;

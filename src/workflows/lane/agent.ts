@@ -6,12 +6,15 @@ import { failureDetails } from '../../failures.js';
 import { DEFAULT_HISTORY_EVENT_LIMIT, type LaneInput, type LaneReport } from './api.js';
 import { escalate, withEscalation } from './escalation.js';
 import type { LaneRun } from './run.js';
+import { awaitApproval, deliverMessages, joinPrompts } from './steering.js';
 
 export async function runAgentPass(run: LaneRun, pass: number, extraPrompt?: string): Promise<void> {
   const { packet, laneId } = run;
   for (let i = run.loop.turnInPass; i < packet.agent.maxTurns; i++) {
     run.turn += 1;
     const turn = run.turn;
+    // Operator messages (`lanes send`) join the prompt at this turn boundary.
+    const prompt = joinPrompts(i === 0 ? extraPrompt : undefined, deliverMessages(run, turn));
     const reply = await withEscalation(
       run,
       `model turn ${turn}`,
@@ -23,8 +26,9 @@ export async function runAgentPass(run: LaneRun, pass: number, extraPrompt?: str
           objective: packet.objective,
           scopePaths: packet.scope.paths,
           worktreePath: run.worktreePath!,
-          extraPrompt: i === 0 ? extraPrompt : undefined,
+          extraPrompt: prompt,
           mcpServers: packet.mcp.servers,
+          ...(run.transcriptFrom > 1 ? { transcriptFrom: run.transcriptFrom } : {}),
         }),
       (cls, err) => {
         if (cls === 'context_window') {
@@ -54,22 +58,29 @@ export async function runAgentPass(run: LaneRun, pass: number, extraPrompt?: str
     } else {
       run.emit('lane.turn.completed', `turn ${turn}: ${reply.toolCalls.length} tool call(s)`, { turn, pass, usage: reply.usage });
     }
-    if (reply.toolCalls.length === 0) break;
-    for (const call of reply.toolCalls) {
-      const result = await withEscalation(run, `tool call ${call.name} (turn ${turn})`, () =>
-        run.acts.tools.executeToolCall({
-          laneId,
-          worktreePath: run.worktreePath!,
-          turn,
-          callId: call.id,
-          permissionMode: packet.agent.permissionMode,
-          sandbox: packet.sandbox,
-          secrets: packet.secrets,
-          allowlist: packet.agent.tools,
-          writeManifest: packet.scope.writeManifest,
-          mcpServers: packet.mcp.servers,
-        }),
-      );
+    // A message that arrived during the turn gets a turn of its own before the pass ends.
+    if (reply.toolCalls.length === 0 && run.inbox.length === 0) break;
+    for (const [index, call] of reply.toolCalls.entries()) {
+      const callInput = {
+        laneId,
+        worktreePath: run.worktreePath!,
+        turn,
+        callId: call.id,
+        permissionMode: packet.agent.permissionMode,
+        sandbox: packet.sandbox,
+        secrets: packet.secrets,
+        allowlist: packet.agent.tools,
+        writeManifest: packet.scope.writeManifest,
+        mcpServers: packet.mcp.servers,
+        ...(packet.agent.approvals ? { approvals: packet.agent.approvals } : {}),
+      };
+      const what = `tool call ${call.name} (turn ${turn})`;
+      let result = await withEscalation(run, what, () => run.acts.tools.executeToolCall(callInput));
+      if (result.needsApproval) {
+        // The wait is here, in the workflow: it survives worker crashes and server restarts.
+        const decision = await awaitApproval(run, result.needsApproval, { turn, callId: call.id, index: index + 1 });
+        result = await withEscalation(run, what, () => run.acts.tools.executeToolCall({ ...callInput, approval: decision }));
+      }
       if (result.refused) {
         run.emit('lane.tool.refused', `tool ${call.name} refused: ${result.refused.reason}`, { turn, callId: call.id, tool: call.name }, result.refused.class);
       }

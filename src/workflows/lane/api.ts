@@ -7,6 +7,9 @@ import type { TaskPacket } from '../../packet/schema.js';
 import type { LaneEvent } from '../events.js';
 import type { GreenLevel, LaneState } from '../state.js';
 import type { LaneSummary } from '../summary.js';
+import type { ApprovalRequest, QueuedMessage } from './steering-api.js';
+
+export * from './steering-api.js';
 
 export interface LaneInput {
   laneId: string;
@@ -57,6 +60,11 @@ export interface LaneResume {
   budgetWarned?: string[];
   /** Budget limits an operator lifted with `lanes resolve --retry` (block mode). */
   budgetLifted?: string[];
+  /** Operator messages not yet delivered to the agent (`lanes send`), and how many arrived. */
+  inbox?: QueuedMessage[];
+  messagesReceived?: number;
+  /** The agent's transcript starts at this turn (set by `lanes restart`; absent: turn 1). */
+  transcriptFrom?: number;
 }
 
 /** Continue-as-new once history has this many events (unless the server suggests it earlier). */
@@ -113,6 +121,10 @@ export interface LaneStatus {
   report: LaneReport | null;
   /** Model usage so far (the board shows it while the lane runs). */
   usage?: { turns: number; inputTokens: number; outputTokens: number; costUsd: number };
+  /** The tool call waiting for `lanes approve` / `lanes deny` (state awaiting_approval). */
+  pendingApproval?: ApprovalRequest | null;
+  /** Operator messages waiting for the agent's next turn. */
+  queuedMessages?: number;
 }
 
 export type Resolution = { action: 'retry' | 'abort' | 'approve'; note?: string };

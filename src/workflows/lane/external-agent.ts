@@ -4,10 +4,13 @@
 import { checkBudget, checkpoint } from './agent.js';
 import { withEscalation } from './escalation.js';
 import type { LaneRun } from './run.js';
+import { deliverMessages, joinPrompts } from './steering.js';
 
 export async function runExternalAgentPass(run: LaneRun, pass: number, extraPrompt?: string): Promise<void> {
   const { packet, laneId } = run;
   const { kind, provider, model } = packet.agent;
+  // Operator messages queued since the last pass start this one (an external agent runs a whole pass at once).
+  const prompt = joinPrompts(extraPrompt, deliverMessages(run, run.turn + 1));
   const summary = await withEscalation(run, `${kind} pass ${pass}`, () =>
     run.acts.agent.agentPass({
       laneId,
@@ -16,7 +19,7 @@ export async function runExternalAgentPass(run: LaneRun, pass: number, extraProm
       agent: packet.agent,
       objective: packet.objective,
       scopePaths: packet.scope.paths,
-      extraPrompt,
+      extraPrompt: prompt,
       mcpServers: packet.mcp.servers,
     }),
   );

@@ -11,7 +11,7 @@ import type { GreenLevel, LaneState } from '../state.js';
 import { currentDetails, type LaneSummary, summarize } from '../summary.js';
 import type { HostActivities } from './activity-profiles.js';
 import { WEBHOOK_PROFILE } from './activity-profiles.js';
-import type { LaneCommit, LandedCommit, LaneInput, LaneLoop, LaneReport, LaneResume, LaneStatus, LaneUsage, Resolution } from './api.js';
+import type { ApprovalDecision, ApprovalRequest, LaneCommit, LandedCommit, LaneInput, LaneLoop, LaneReport, LaneResume, LaneStatus, LaneUsage, QueuedMessage, Resolution, RestartRequest } from './api.js';
 
 const webhookActs = proxyActivities<LanesActivities>(WEBHOOK_PROFILE);
 
@@ -66,6 +66,17 @@ export class LaneRun {
   budgetWarned = new Set<string>();
   budgetLifted = new Set<string>();
 
+  // Steering (steering.ts). Messages wait in the inbox for the next turn boundary and are
+  // carried across continue-as-new; an approval request lives within one agent turn, and
+  // continue-as-new only happens between turns, so it never needs carrying.
+  inbox: QueuedMessage[] = [];
+  messagesReceived = 0;
+  pendingApproval: ApprovalRequest | null = null;
+  approvalDecision: ApprovalDecision | null = null;
+  restartRequest: RestartRequest | null = null;
+  /** First turn of the agent's transcript (a restart starts a fresh conversation). */
+  transcriptFrom = 1;
+
   /** Host-bound activities that follow the lane to a new host (hosts.ts); set once a host is claimed. */
   acts!: HostActivities;
   /** Webhook deliveries run beside the lane: they never block or fail it. */
@@ -111,6 +122,9 @@ export class LaneRun {
     // Absent in resumes written before budget state was carried.
     run.budgetWarned = new Set(r.budgetWarned ?? []);
     run.budgetLifted = new Set(r.budgetLifted ?? []);
+    run.inbox = [...(r.inbox ?? [])];
+    run.messagesReceived = r.messagesReceived ?? 0;
+    run.transcriptFrom = r.transcriptFrom ?? 1;
     return run;
   }
 
@@ -133,6 +147,9 @@ export class LaneRun {
       loop: this.loop,
       budgetWarned: [...this.budgetWarned],
       budgetLifted: [...this.budgetLifted],
+      inbox: this.inbox,
+      messagesReceived: this.messagesReceived,
+      transcriptFrom: this.transcriptFrom,
     };
   }
 
@@ -142,7 +159,19 @@ export class LaneRun {
 
   status(): LaneStatus {
     const { laneId, state, greenLevel, failureClass, worktreePath, hostQueue, report } = this;
-    return { laneId, state, greenLevel, failureClass, worktreePath, hostQueue, lastSeq: this.lastSeq, report, usage: { ...this.usage } };
+    return {
+      laneId,
+      state,
+      greenLevel,
+      failureClass,
+      worktreePath,
+      hostQueue,
+      lastSeq: this.lastSeq,
+      report,
+      usage: { ...this.usage },
+      pendingApproval: this.pendingApproval,
+      queuedMessages: this.inbox.length,
+    };
   }
 
   eventsAfter(afterSeq = 0): LaneEvent[] {

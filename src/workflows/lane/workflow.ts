@@ -16,6 +16,7 @@ import { bindHost, claimHost } from './hosts.js';
 import { land } from './land.js';
 import { prepareLane } from './prepare.js';
 import { LaneRun } from './run.js';
+import { installSteeringHandlers } from './steering.js';
 import { runWorktreeTests } from './tests.js';
 
 export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
@@ -24,6 +25,7 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
   setHandler(eventsQuery, (afterSeq = 0) => run.eventsAfter(afterSeq));
   setHandler(summaryQuery, () => run.summary());
   installGateHandlers(run);
+  installSteeringHandlers(run);
 
   if (!input.resume) await start(run);
   bindHost(run);
@@ -82,7 +84,13 @@ async function workUntilGreen(run: LaneRun): Promise<void> {
     await (packet.agent.kind === 'builtin' ? runAgentPass : runExternalAgentPass)(run, loop.pass, loop.extraPrompt);
     const { red } = await runWorktreeTests(run, loop.pass);
     await run.flush();
-    if (!red) return;
+    if (!red && run.inbox.length === 0) return;
+    if (!red) {
+      // Green, but an operator message arrived after the agent's last turn: it gets a pass.
+      loop.extraPrompt = undefined;
+      loop.pass += 1;
+      continue;
+    }
     const decision = decideAfterRed(loop.recoveries, packet.escalation.recoveryAttempts);
     const prompt = fixupPrompt(red.level, red.failed);
     if (decision.action === 'recover') {

@@ -1,0 +1,73 @@
+// Steering a running lane (issue 16): operator messages (`lanes send`), durable tool
+// approvals (`lanes approve` / `lanes deny`) and restarts (`lanes restart`). The
+// message definitions the client imports; the workflow side is steering.ts.
+import { defineUpdate } from '@temporalio/workflow';
+
+/** Longest operator message a lane accepts (characters). */
+export const MAX_MESSAGE_CHARS = 16_000;
+
+/** An operator message waiting for the agent's next turn boundary. */
+export interface QueuedMessage {
+  id: string;
+  text: string;
+  by: string | null;
+  at: string;
+}
+
+export interface SendRequest {
+  text: string;
+  by?: string;
+}
+export interface SendAccepted {
+  accepted: true;
+  messageId: string;
+  /** Messages waiting for the agent, this one included. */
+  queued: number;
+}
+/** Validated: refused on a lane that has ended (or is closing out). */
+export const sendUpdate = defineUpdate<SendAccepted, [SendRequest]>('send');
+
+/** A tool call waiting for a person: the exact call, as the approval rules saw it. */
+export interface ApprovalRequest {
+  requestId: string;
+  tool: string;
+  /** The argument the rules matched (bash command, file path, pattern, MCP input as JSON), capped. */
+  call: string;
+  turn: number;
+  callId: string;
+  /** The rule that asked (`tool` + `match`), or null for the packet's default. */
+  rule: string | null;
+  requestedAt: string;
+  /** When the request times out and escalates (escalation policy). */
+  expiresAt: string;
+}
+
+export interface ApprovalDecision {
+  requestId: string;
+  decision: 'approve' | 'deny';
+  /** approve: --note; deny: --reason (the agent reads it). */
+  text?: string;
+  by?: string;
+}
+export interface ApprovalAccepted {
+  accepted: true;
+  requestId: string;
+  decision: ApprovalDecision['decision'];
+}
+/** Validated: only the request the lane is waiting for can be decided, once. */
+export const approvalUpdate = defineUpdate<ApprovalAccepted, [ApprovalDecision]>('approval');
+
+export type RestartFrom = 'checkpoint' | 'base';
+export interface RestartRequest {
+  from: RestartFrom;
+  by?: string;
+  note?: string;
+}
+export interface RestartAccepted {
+  accepted: true;
+  from: RestartFrom;
+  /** The commit the worktree is reset to. */
+  resetTo: string;
+}
+/** Validated: only a blocked lane restarts in place (a failed one is started again by the client). */
+export const restartUpdate = defineUpdate<RestartAccepted, [RestartRequest]>('restart');

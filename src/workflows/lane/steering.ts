@@ -1,0 +1,131 @@
+// Steering a running lane, the workflow side: operator messages wait in the inbox
+// until the agent's next turn boundary; a tool call the approval rules hold waits
+// here, in the workflow (durable across worker crashes), for `lanes approve` or
+// `lanes deny`. Both arrive only as validated updates through the control API.
+import { condition, setHandler } from '@temporalio/workflow';
+import { isTerminal } from '../state.js';
+import { type ApprovalDecision, approvalUpdate, MAX_MESSAGE_CHARS, sendUpdate } from './api.js';
+import { escalate } from './escalation.js';
+import type { LaneRun } from './run.js';
+
+/** Characters of an operator message copied into its events (the whole text goes to the agent). */
+const EVENT_TEXT_CHARS = 2_000;
+
+export function installSteeringHandlers(run: LaneRun): void {
+  setHandler(
+    sendUpdate,
+    (m) => {
+      run.messagesReceived += 1;
+      const message = { id: `m${run.messagesReceived}`, text: m.text, by: m.by ?? null, at: new Date().toISOString() };
+      run.inbox.push(message);
+      run.emit('lane.message.received', `message ${message.id} from ${message.by ?? 'operator'} queued for the agent's next turn`, {
+        messageId: message.id,
+        by: message.by,
+        text: message.text.slice(0, EVENT_TEXT_CHARS),
+        chars: message.text.length,
+      });
+      return { accepted: true as const, messageId: message.id, queued: run.inbox.length };
+    },
+    {
+      validator: (m) => {
+        if (isTerminal(run.state) || run.report) throw new Error(`lane ${run.laneId} has ended (${run.state}): a message can no longer reach its agent`);
+        if (typeof m?.text !== 'string' || m.text.trim() === '') throw new Error('the message is empty');
+        if (m.text.length > MAX_MESSAGE_CHARS) throw new Error(`the message has ${m.text.length} characters; at most ${MAX_MESSAGE_CHARS} are accepted`);
+      },
+    },
+  );
+  setHandler(
+    approvalUpdate,
+    (d) => {
+      run.approvalDecision = d;
+      return { accepted: true as const, requestId: d.requestId, decision: d.decision };
+    },
+    {
+      validator: (d) => {
+        const pending = run.pendingApproval;
+        if (!pending) throw new Error(`lane ${run.laneId} has no tool call waiting for approval (it is ${run.state})`);
+        if (d?.requestId !== pending.requestId) throw new Error(`lane ${run.laneId} has no approval request ${JSON.stringify(d?.requestId)}; the one waiting is ${pending.requestId}`);
+        if (run.approvalDecision) throw new Error(`approval request ${pending.requestId} was already ${run.approvalDecision.decision === 'approve' ? 'approved' : 'denied'}`);
+        if (d.decision !== 'approve' && d.decision !== 'deny') throw new Error(`decision must be approve or deny, got ${JSON.stringify(d.decision)}`);
+      },
+    },
+  );
+}
+
+/**
+ * The operator messages queued for the agent, as the text placed before its next turn
+ * (undefined when none); each becomes a lane.message.delivered event.
+ */
+export function deliverMessages(run: LaneRun, turn: number): string | undefined {
+  if (run.inbox.length === 0) return undefined;
+  const taken = run.inbox.splice(0, run.inbox.length);
+  for (const m of taken) run.emit('lane.message.delivered', `message ${m.id} delivered to the agent at turn ${turn}`, { messageId: m.id, turn });
+  return taken.map((m) => `Message from the operator${m.by ? ` (${m.by})` : ''}, sent while you work:\n${m.text}`).join('\n\n');
+}
+
+/** Joins the prompts placed before a turn (a fix-up prompt, operator messages). */
+export function joinPrompts(...parts: (string | undefined)[]): string | undefined {
+  const present = parts.filter((p): p is string => p !== undefined);
+  return present.length ? present.join('\n\n') : undefined;
+}
+
+/** What the tool-call activity says about a call the approval rules hold. */
+export interface ApprovalAsk {
+  tool: string;
+  call: string;
+  rule: string | null;
+}
+
+/**
+ * Waits in awaiting_approval for a decision on one tool call. A request not decided
+ * within the approvals timeout (default: the escalation timeout) escalates: the lane
+ * blocks (class manifest) and `lanes resolve --retry` asks again, `--approve` runs the
+ * call, `--abort` ends the lane; an unresolved block then fails by the escalation policy.
+ */
+export async function awaitApproval(run: LaneRun, ask: ApprovalAsk, where: { turn: number; callId: string; index: number }): Promise<ApprovalDecision> {
+  const timeoutMs = run.packet.agent.approvals?.timeoutMs ?? run.packet.escalation.timeoutMs;
+  const requestId = `apr-${where.turn}-${where.index}`;
+  const lane = run.laneId;
+  for (;;) {
+    const now = Date.now();
+    run.pendingApproval = {
+      requestId,
+      tool: ask.tool,
+      call: ask.call,
+      turn: where.turn,
+      callId: where.callId,
+      rule: ask.rule,
+      requestedAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + timeoutMs).toISOString(),
+    };
+    run.approvalDecision = null;
+    const recommended = `\`lanes approve ${lane} ${requestId}\` runs the call; \`lanes deny ${lane} ${requestId} --reason "..."\` refuses it`;
+    run.setState('awaiting_approval', 'lane.approval.requested', `tool call ${ask.tool} needs approval (${requestId}): ${oneLine(ask.call)}`, { ...run.pendingApproval, recommended });
+    await run.flush();
+    const decided = await condition(() => run.approvalDecision !== null, timeoutMs);
+    run.pendingApproval = null;
+    if (decided) {
+      const d = run.approvalDecision as unknown as ApprovalDecision;
+      const by = d.by ? ` by ${d.by}` : '';
+      if (d.decision === 'approve') run.setState('running', 'lane.approval.granted', `${requestId} approved${by}${d.text ? `: ${d.text}` : ''}`, { requestId, tool: ask.tool, by: d.by ?? null, note: d.text ?? null });
+      else run.setState('running', 'lane.approval.denied', `${requestId} denied${by}${d.text ? `: ${d.text}` : ''}`, { requestId, tool: ask.tool, by: d.by ?? null, reason: d.text ?? null });
+      return d;
+    }
+    run.emit('lane.approval.timed_out', `${requestId} (${ask.tool}) was not decided within ${timeoutMs} ms`, { requestId, tool: ask.tool, timeoutMs }, 'manifest');
+    const r = await escalate(run, 'manifest', `approval ${requestId} for tool call ${ask.tool} was not decided within ${timeoutMs} ms`, {
+      approvable: true,
+      recommended: '`lanes resolve <lane> --retry` asks for approval again, `--approve` runs the call, `--abort` ends the lane',
+      data: { requestId, tool: ask.tool, call: ask.call },
+    });
+    if (r.action === 'approve') {
+      run.emit('lane.approval.granted', `${requestId} approved through lanes resolve${r.note ? `: ${r.note}` : ''}`, { requestId, tool: ask.tool, by: null, note: r.note ?? null });
+      return { requestId, decision: 'approve', ...(r.note ? { text: r.note } : {}) };
+    }
+    // retry: ask again (abort has already ended the lane inside escalate).
+  }
+}
+
+function oneLine(text: string, max = 200): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
