@@ -7,6 +7,9 @@ import { decide, withRecovery } from './escalation.js';
 import type { LaneRun } from './run.js';
 import { runTests } from './tests.js';
 
+/** Patch marker: advanceTarget returns the landed commits (older runs called landedCommits after it). */
+export const LANDED_COMMITS_IN_ADVANCE_PATCH = 'lanes-landed-commits-in-advance';
+
 /** The review class: blocks until `--approve` (the lane goes on) or `--abort`; a `--retry` asks again. */
 async function review(run: LaneRun, why: string, recommended: string): Promise<void> {
   for (;;) {
@@ -101,7 +104,11 @@ export async function land(run: LaneRun): Promise<string> {
     if (adv.landed) {
       run.landed = true;
       run.mergeCommit = candidate.candidateHead;
-      run.landedCommits = await run.acts.git.landedCommits({ repoPath, from: candidate.targetHead, to: candidate.candidateHead });
+      // advanceTarget lists what it landed (one round trip less); older runs asked separately.
+      run.landedCommits =
+        patched(LANDED_COMMITS_IN_ADVANCE_PATCH) && adv.landedCommits
+          ? adv.landedCommits
+          : await run.acts.git.landedCommits({ repoPath, from: candidate.targetHead, to: candidate.candidateHead });
       break;
     }
     if (adv.reason === 'target_moved') {
