@@ -4,7 +4,7 @@
 import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
 import { failureDetails } from '../../failures.js';
 import { DEFAULT_HISTORY_EVENT_LIMIT, type LaneInput, type LaneReport } from './api.js';
-import { escalate, withEscalation } from './escalation.js';
+import { decide, withRecovery } from './escalation.js';
 import type { LaneRun } from './run.js';
 import { awaitApproval, deliverMessages, joinPrompts } from './steering.js';
 
@@ -15,10 +15,11 @@ export async function runAgentPass(run: LaneRun, pass: number, extraPrompt?: str
     const turn = run.turn;
     // Operator messages (`lanes send`) join the prompt at this turn boundary.
     const prompt = joinPrompts(i === 0 ? extraPrompt : undefined, deliverMessages(run, turn));
-    const reply = await withEscalation(
+    const reply = await withRecovery(
       run,
+      'model_turn',
       `model turn ${turn}`,
-      () =>
+      ({ compact }) =>
         run.acts.model.modelTurn({
           laneId,
           turn,
@@ -29,6 +30,7 @@ export async function runAgentPass(run: LaneRun, pass: number, extraPrompt?: str
           extraPrompt: prompt,
           mcpServers: packet.mcp.servers,
           ...(run.transcriptFrom > 1 ? { transcriptFrom: run.transcriptFrom } : {}),
+          ...(compact ? { compact: 'all' as const } : {}),
         }),
       (cls, err) => {
         if (cls === 'context_window') {
@@ -75,11 +77,11 @@ export async function runAgentPass(run: LaneRun, pass: number, extraPrompt?: str
         ...(packet.agent.approvals ? { approvals: packet.agent.approvals } : {}),
       };
       const what = `tool call ${call.name} (turn ${turn})`;
-      let result = await withEscalation(run, what, () => run.acts.tools.executeToolCall(callInput));
+      let result = await withRecovery(run, 'tool_call', what, () => run.acts.tools.executeToolCall(callInput));
       if (result.needsApproval) {
         // The wait is here, in the workflow: it survives worker crashes and server restarts.
         const decision = await awaitApproval(run, result.needsApproval, { turn, callId: call.id, index: index + 1 });
-        result = await withEscalation(run, what, () => run.acts.tools.executeToolCall({ ...callInput, approval: decision }));
+        result = await withRecovery(run, 'tool_call', what, () => run.acts.tools.executeToolCall({ ...callInput, approval: decision }));
       }
       if (result.refused) {
         run.emit('lane.tool.refused', `tool ${call.name} refused: ${result.refused.reason}`, { turn, callId: call.id, tool: call.name }, result.refused.class);
@@ -98,13 +100,15 @@ export async function runAgentPass(run: LaneRun, pass: number, extraPrompt?: str
 /** Commits whatever the worktree holds as the lane step `step` (nothing to commit: no commit). */
 export async function checkpoint(run: LaneRun, step: string): Promise<void> {
   const { packet } = run;
-  const commit = await run.acts.git.commitWork({
-    laneId: run.laneId,
-    step,
-    worktreePath: run.worktreePath!,
-    message: packet.commit.message ?? `lanes: ${packet.objective.split('\n')[0]!.slice(0, 60)}`,
-    author: packet.commit.author,
-  });
+  const commit = await withRecovery(run, 'agent_pass', `checkpoint ${step}`, () =>
+    run.acts.git.commitWork({
+      laneId: run.laneId,
+      step,
+      worktreePath: run.worktreePath!,
+      message: packet.commit.message ?? `lanes: ${packet.objective.split('\n')[0]!.slice(0, 60)}`,
+      author: packet.commit.author,
+    }),
+  );
   if (commit.sha) {
     run.addCommit(commit.sha, step);
     run.emit('lane.commit.created', `commit ${commit.sha.slice(0, 10)} (${step})`, { sha: commit.sha, step, created: commit.created });
@@ -121,9 +125,10 @@ async function continueIfLong(run: LaneRun): Promise<void> {
 }
 
 /**
- * Budget gate after each model turn. block: `budget.block` and the lane blocks
- * (never merges); --retry lifts that limit for this lane, --abort ends it.
- * warn: `budget.warn` once per limit, and the lane goes on.
+ * Budget gate after each model turn: each limit crossed asks decideRecovery
+ * (step `budget`). warn mode: `budget.warn` once per limit, and the lane goes
+ * on. block mode: `budget.block` and the lane blocks (never merges); --retry
+ * lifts that limit for this lane, --abort ends it.
  */
 export async function checkBudget(run: LaneRun, atTurn: number): Promise<void> {
   const b = run.packet.budget;
@@ -135,14 +140,17 @@ export async function checkBudget(run: LaneRun, atTurn: number): Promise<void> {
   const elapsed = Date.now() - run.startedAt.getTime();
   if (b.wallTimeMs !== undefined && elapsed > b.wallTimeMs) over.push({ limit: 'wallTimeMs', used: elapsed, max: b.wallTimeMs });
   for (const o of over) {
+    // Warned about once, or lifted by an operator: this limit is decided for the lane.
+    if (run.budgetWarned.has(o.limit) || run.budgetLifted.has(o.limit)) continue;
     const text = `budget ${o.limit} exceeded at turn ${atTurn}: ${Math.round(o.used * 10_000) / 10_000} > ${o.max}`;
+    const data = { ...o, turn: atTurn };
     if (b.mode === 'warn') {
-      if (!run.budgetWarned.has(o.limit)) run.emit('budget.warn', text, { ...o, turn: atTurn }, 'budget');
-      run.budgetWarned.add(o.limit);
-    } else if (!run.budgetLifted.has(o.limit)) {
-      run.emit('budget.block', text, { ...o, turn: atTurn }, 'budget');
-      await escalate(run, 'budget', text);
-      run.budgetLifted.add(o.limit);
+      run.emit('budget.warn', text, data, 'budget');
+    } else {
+      run.emit('budget.block', text, data, 'budget');
     }
+    const next = await decide(run, { step: 'budget', cls: 'budget', attemptsUsed: 0 }, text);
+    if (next.do === 'warn') run.budgetWarned.add(o.limit);
+    else run.budgetLifted.add(o.limit);
   }
 }

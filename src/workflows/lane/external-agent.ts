@@ -2,7 +2,7 @@
 // pass is one activity (agentPass) running the agent as a process; its turns come
 // back in the summary and become lane.turn.completed events here. See docs/agents.md.
 import { checkBudget, checkpoint } from './agent.js';
-import { withEscalation } from './escalation.js';
+import { withRecovery } from './escalation.js';
 import type { LaneRun } from './run.js';
 import { deliverMessages, joinPrompts } from './steering.js';
 
@@ -11,7 +11,7 @@ export async function runExternalAgentPass(run: LaneRun, pass: number, extraProm
   const { kind, provider, model } = packet.agent;
   // Operator messages queued since the last pass start this one (an external agent runs a whole pass at once).
   const prompt = joinPrompts(extraPrompt, deliverMessages(run, run.turn + 1));
-  const summary = await withEscalation(run, `${kind} pass ${pass}`, () =>
+  const summary = await withRecovery(run, 'agent_pass', `${kind} pass ${pass}`, () =>
     run.acts.agent.agentPass({
       laneId,
       pass,
