@@ -27,10 +27,12 @@ import {
   type CloseoutResult,
   type PrepareWorktreeInput,
   type PrepareWorktreeResult,
+  type ResetWorktreeInput,
   type WorkspaceState,
   assertWorkspace,
   closeout,
   prepareWorktree,
+  resetWorktree,
 } from '../git/lane-worktree.js';
 import {
   type AdvanceTargetInput,
@@ -133,6 +135,12 @@ export function createGitActivities({ home, faults = NO_FAULTS }: GitActivitiesD
      * of the first problem's class, message and hint, never as a bare git error.
      * Failure semantics: read-only, retry-safe; a problem -> validator (not retried).
      */
+    /**
+     * `lanes restart`: the lane branch and worktree reset to a checkpoint commit or the base.
+     * Failure semantics: idempotent (a retry resets to the same commit); a foreign worktree -> workspace_mismatch.
+     */
+    resetWorktree: boundary('resetWorktree', (input: ResetWorktreeInput): Promise<{ head: string }> => resetWorktree(home, input)),
+
     preflightLane: boundary('preflightLane', async (input: PreflightInput): Promise<{ ok: true }> => {
       const problems = await preflightRepo(input);
       const first = problems[0];

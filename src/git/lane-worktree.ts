@@ -265,3 +265,21 @@ export async function closeout(home: string, input: CloseoutInput): Promise<Clos
   }
   return { worktreeRemoved, branchDeleted, ...(kept.length > 0 ? { keptReason: kept.join('; ') } : {}) };
 }
+
+export interface ResetWorktreeInput {
+  laneId: string;
+  worktreePath: string;
+  /** The commit the lane branch and its worktree go back to (a checkpoint, or the base). */
+  to: string;
+}
+
+/**
+ * `lanes restart`: the lane's worktree and branch back to `to`, uncommitted and untracked
+ * work dropped (ignored files such as node_modules stay). Idempotent: a retry resets again.
+ */
+export async function resetWorktree(home: string, input: ResetWorktreeInput): Promise<{ head: string }> {
+  const ws = await assertWorkspace(home, input);
+  await runGit(ws.worktreePath, ['reset', '--hard', '--quiet', input.to]);
+  await runGit(ws.worktreePath, ['clean', '-fd', '--quiet']);
+  return { head: (await runGit(ws.worktreePath, ['rev-parse', 'HEAD'])).trim() };
+}

@@ -79,7 +79,7 @@ describe('durable tool approvals', () => {
     expect(types).not.toContain('lane.tool.refused');
     const again = await stack.cli(['approve', laneId, 'apr-1-2', '--json']);
     expect(again.exitCode).toBe(2);
-  });
+  }, 240_000);
 
   it('a denied call returns a clear refusal to the agent, which goes on; nothing the call would have done happens', async () => {
     const repo = await stack.fixture('apr-deny');

@@ -94,7 +94,54 @@ describe('lanes send and lanes wait', () => {
     const endedEvent = await stack.cli(['wait', laneId, '--for', 'lane.merged', '--json']);
     expect(endedEvent.exitCode).toBe(0);
     expect(endedEvent.json().event).toMatchObject({ type: 'lane.merged' });
-  });
+  }, 240_000);
+
+  it('restart from the checkpoint after the environment is fixed: a new run (same lane id, events kept) with a fresh transcript lands without repeating the work', async () => {
+    const repo = await stack.fixture('steer-restart');
+    const laneId = 'steer-restart';
+    stack.mock.script('steer-restart', [{ text: 'Fixing.', toolCalls: [{ name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX } }] }, { text: 'Done.' }]);
+    // The tests need something only the worker's environment gives: "fix the environment" = restart the worker with it.
+    const targeted = [`node -e "process.exit(process.env.STEER_ENV_OK === '1' ? 0 : 1)"`, 'node --test test/'];
+    const packet = mockPacket(laneId, repo.path, 'steer-restart', { escalation: { recoveryAttempts: 0 }, secrets: ['STEER_ENV_OK'], acceptance: { targeted, requiredLevel: 'merge_ready', timeoutMs: 60_000 } });
+    expect((await stack.cli(['submit', stack.writePacket(laneId, packet)])).exitCode).toBe(0);
+    const blocked = await stack.cli(['wait', laneId, '--for', 'blocked', '--timeout', '120s', '--json'], { timeoutMs: 150_000 });
+    expect(blocked.exitCode, blocked.stdout).toBe(0);
+    const before = (await stack.cli(['events', laneId, '--json'])).json() as { type: string; runId: string; data: Record<string, unknown> }[];
+    const checkpoint = before.find((e) => e.type === 'lane.commit.created')!.data.sha as string;
+
+    // Refused on a lane that is not blocked is covered below (finished); bad flags are usage errors.
+    const both = await stack.cli(['restart', laneId, '--from-base', '--from-checkpoint', '--json']);
+    expect(both.exitCode).toBe(2);
+
+    await stack.stopWorker();
+    stack.env.STEER_ENV_OK = '1';
+    await stack.startWorker();
+    const requestsBefore = stack.mock.requests.filter((r) => r.scenario === 'steer-restart').length;
+    const restarted = await stack.cli(['restart', laneId, '--from-checkpoint', '--note', 'env fixed', '--json']);
+    expect(restarted.exitCode, restarted.stdout + restarted.stderr).toBe(0);
+    expect(restarted.json()).toMatchObject({ laneId, accepted: true, from: 'checkpoint', resetTo: checkpoint });
+
+    const closed = await stack.cli(['wait', laneId, '--for', 'ended', '--timeout', '120s', '--json'], { timeoutMs: 150_000 });
+    expect(closed.json()).toMatchObject({ reached: true, workflowStatus: 'COMPLETED', state: 'finished' });
+    expect(await repo.git('show', 'main:src/math.js')).toBe(CALCULATOR_FIX.trimEnd());
+
+    const events = expectWellFormedEvents(eventsFile(stack, laneId), laneId);
+    const restart = events.find((e) => e.type === 'lane.restarted')!;
+    expect(restart.data).toMatchObject({ from: 'checkpoint', head: checkpoint, note: 'env fixed' });
+    // Events kept: the first run's events are the start of the log; the new run has a new run id.
+    expect(events.slice(0, before.length).map((e) => e.type)).toEqual(before.map((e) => e.type));
+    const after = events.filter((e) => e.seq > restart.seq);
+    expect(after.every((e) => e.runId !== restart.runId)).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'lane.finished' });
+    // A fresh transcript: the first request after the restart carries no earlier assistant turn.
+    const fresh = stack.mock.requests.filter((r) => r.scenario === 'steer-restart').slice(requestsBefore);
+    expect(fresh[0]!.turn).toBe(0);
+    // Must not: the checkpointed work committed again (the rewrite is identical: no second work commit).
+    expect(events.filter((e) => e.type === 'lane.commit.created').map((e) => e.data.sha)).toEqual([checkpoint]);
+    const late = await stack.cli(['restart', laneId, '--json']);
+    expect(late.exitCode).toBe(2);
+    expect(late.json().error.message).toMatch(/has already ended/);
+  }, 300_000);
 
   it('refuses bad input with a usage error and does nothing: no message, an unknown --for, a bad duration', async () => {
     const none = await stack.cli(['send', 'whatever', '--json']);

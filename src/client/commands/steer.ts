@@ -2,9 +2,9 @@
 // approve or deny a tool call waiting for a person, restart a blocked or failed lane.
 import { readFileSync } from 'node:fs';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { LanesError } from '../../errors.js';
-import { approvalUpdate, MAX_MESSAGE_CHARS, sendUpdate } from '../../workflows/lane/api.js';
+import { approvalUpdate, MAX_MESSAGE_CHARS, restartUpdate, sendUpdate } from '../../workflows/lane/api.js';
 import { action, durationOption, intOption } from '../context.js';
 import { handleFor, laneIdFor, requireLane, requireOpenLane } from '../lanes.js';
 import { parseWaitTarget, WAIT_TARGETS_HELP, waitForLane, type WaitOutcome } from '../steering.js';
@@ -108,4 +108,24 @@ export function registerSteeringCommands(program: Command): void {
     .argument('<requestId>', 'the approval request id, e.g. apr-3-1')
     .option('--reason <text>', 'why (the agent reads it; recorded in the event)')
     .action(decide('deny'));
+
+  program
+    .command('restart')
+    .description('Restart a blocked lane under a new run (same lane id, events kept): its branch and worktree go back to the last checkpoint commit (or the base), and a fresh agent pass starts')
+    .argument('<lane>', 'lane id')
+    .addOption(new Option('--from-checkpoint', 'reset to the last checkpoint commit (default)').conflicts('fromBase'))
+    .addOption(new Option('--from-base', "reset to the base: the lane's commits are dropped").conflicts('fromCheckpoint'))
+    .option('--note <text>', 'why (recorded in the event)')
+    .action(
+      action(async ({ out, config }, lane: string, opts: { fromCheckpoint?: boolean; fromBase?: boolean; note?: string }) =>
+        withClient(config, async (client) => {
+          await requireOpenLane(client, lane, 'restart');
+          const from = opts.fromBase ? ('base' as const) : ('checkpoint' as const);
+          const r = await update(() =>
+            handleFor(client, lane).executeUpdate(restartUpdate, { args: [{ from, ...(opts.note ? { note: opts.note } : {}), ...(process.env.USER ? { by: process.env.USER } : {}) }] }),
+          );
+          out.result({ laneId: laneIdFor(lane), ...r }, (v) => `lane ${v.laneId}: restarting from ${v.from} (${v.resetTo.slice(0, 10)}) under a new run`);
+        }),
+      ),
+    );
 }

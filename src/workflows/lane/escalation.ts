@@ -7,7 +7,7 @@ import { assertNever, classifyFailure, type FailureClass, failureDetails } from 
 import { failureHint, innermostMessage } from '../failure-text.js';
 import { decideRecovery, type LaneStep, type RecoveryAction, type RecoverySettings } from '../recovery.js';
 import { recommendationFor } from '../summary.js';
-import { type Resolution, resolveUpdate, trustSignal } from './api.js';
+import { type Resolution, type RestartRequest, resolveUpdate, trustSignal } from './api.js';
 import type { LaneRun } from './run.js';
 
 /** A lane that ended without merging for a reason an operator must see. */
@@ -18,6 +18,20 @@ export class LaneStop extends Error {
     readonly hint?: string | null,
   ) {
     super(message);
+  }
+}
+
+/**
+ * `lanes restart` arrived while the lane was blocked: it leaves the phase it blocked in
+ * like a stop (whatever rethrows a LaneStop rethrows it), and the workflow restarts the
+ * lane instead of ending it (steering.ts restartInPlace).
+ */
+export class LaneRestart extends LaneStop {
+  constructor(
+    cls: FailureClass,
+    readonly request: RestartRequest,
+  ) {
+    super(cls, `restart from ${request.from} requested while blocked`);
   }
 }
 
@@ -121,8 +135,10 @@ export async function escalate(run: LaneRun, cls: FailureClass, why: string, gat
   run.resolution = null;
   run.setState('blocked', 'lane.blocked', why, { ...gate.data, recommended: gate.recommended ?? recommendationFor(cls), approvable: gate.approvable, hint: gate.hint ?? null }, cls);
   await run.flush();
-  const resolved = await condition(() => run.resolution !== null, packet.escalation.timeoutMs);
+  const resolved = await condition(() => run.resolution !== null || run.restartRequest !== null, packet.escalation.timeoutMs);
   if (!resolved) throw new LaneStop(cls, `blocked for ${packet.escalation.timeoutMs} ms without a resolution: ${why}`);
+  // `lanes restart` instead of a resolution: the workflow restarts the lane (steering.ts).
+  if (run.restartRequest) throw new LaneRestart(cls, run.restartRequest);
   const r = run.resolution as unknown as Resolution;
   run.failureClass = null;
   run.blockerApprovable = false;

@@ -66,7 +66,7 @@ export interface RestartRequest {
 export interface RestartAccepted {
   accepted: true;
   from: RestartFrom;
-  /** The commit the worktree is reset to. */
+  /** The commit the lane branch and worktree go back to. */
   resetTo: string;
 }
 /** Validated: only a blocked lane restarts in place (a failed one is started again by the client). */

@@ -2,9 +2,9 @@
 // until the agent's next turn boundary; a tool call the approval rules hold waits
 // here, in the workflow (durable across worker crashes), for `lanes approve` or
 // `lanes deny`. Both arrive only as validated updates through the control API.
-import { condition, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, setHandler } from '@temporalio/workflow';
 import { isTerminal } from '../state.js';
-import { type ApprovalDecision, approvalUpdate, MAX_MESSAGE_CHARS, sendUpdate } from './api.js';
+import { type ApprovalDecision, approvalUpdate, type LaneInput, type LaneReport, MAX_MESSAGE_CHARS, type RestartRequest, restartUpdate, sendUpdate } from './api.js';
 import { escalate } from './escalation.js';
 import type { LaneRun } from './run.js';
 
@@ -12,6 +12,7 @@ import type { LaneRun } from './run.js';
 const EVENT_TEXT_CHARS = 2_000;
 
 export function installSteeringHandlers(run: LaneRun): void {
+  installRestartHandler(run);
   setHandler(
     sendUpdate,
     (m) => {
@@ -50,6 +51,61 @@ export function installSteeringHandlers(run: LaneRun): void {
       },
     },
   );
+}
+
+/** The commit a restart goes back to: the last checkpoint commit (none yet: the base), or the base. */
+function restartTarget(run: LaneRun, from: RestartRequest['from']): string {
+  const base = run.events.find((e) => e.type === 'lane.ready')?.data.baseCommit;
+  const checkpoint = run.commits.at(-1)?.sha;
+  const sha = from === 'checkpoint' && checkpoint ? checkpoint : base;
+  if (typeof sha !== 'string') throw new Error(`lane ${run.laneId} has no worktree yet: nothing to restart from`);
+  return sha;
+}
+
+function installRestartHandler(run: LaneRun): void {
+  setHandler(
+    restartUpdate,
+    (r) => {
+      run.restartRequest = r;
+      return { accepted: true as const, from: r.from, resetTo: restartTarget(run, r.from) };
+    },
+    {
+      validator: (r) => {
+        if (run.state !== 'blocked') throw new Error(`lane ${run.laneId} is ${run.state}, not blocked: only a blocked lane restarts in place`);
+        if (r?.from !== 'checkpoint' && r?.from !== 'base') throw new Error(`from must be checkpoint or base, got ${JSON.stringify(r?.from)}`);
+        if (run.restartRequest) throw new Error(`lane ${run.laneId} is already restarting`);
+        restartTarget(run, r.from);
+      },
+    },
+  );
+}
+
+/**
+ * `lanes restart` of a blocked lane: the branch and worktree go back to the checkpoint (or
+ * the base), and a new run (continue-as-new, same workflow id and lane id, events kept)
+ * starts a fresh agent pass with a fresh transcript and fresh recovery attempts. Queued
+ * messages and usage carry over; a base restart drops the lane's commits from the record.
+ */
+export async function restartInPlace(run: LaneRun, r: RestartRequest): Promise<never> {
+  const to = restartTarget(run, r.from);
+  const { head } = await run.acts.git.resetWorktree({ laneId: run.laneId, worktreePath: run.worktreePath!, to });
+  if (r.from === 'base') run.commits = [];
+  run.failureClass = null;
+  run.greenLevel = 'none';
+  run.loop = { pass: run.loop.pass + 1, turnInPass: 0, recoveries: 0, extraPrompt: undefined };
+  run.transcriptFrom = run.turn + 1;
+  run.setState('running', 'lane.restarted', `restarted from ${r.from === 'base' ? 'the base' : 'the last checkpoint'} ${head.slice(0, 10)}${r.by ? ` by ${r.by}` : ''}${r.note ? `: ${r.note}` : ''}`, {
+    from: r.from,
+    head,
+    by: r.by ?? null,
+    note: r.note ?? null,
+    pass: run.loop.pass,
+    transcriptFrom: run.transcriptFrom,
+  });
+  run.restartRequest = null;
+  await run.flush();
+  await condition(allHandlersFinished);
+  return continueAsNew<(input: LaneInput) => Promise<LaneReport>>({ ...run.input, resume: run.toResume() });
 }
 
 /**

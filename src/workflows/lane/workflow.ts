@@ -11,12 +11,12 @@ import { runAgentPass } from './agent.js';
 import { runExternalAgentPass } from './external-agent.js';
 import { eventsQuery, type LaneInput, type LaneReport, stateQuery, summaryQuery } from './api.js';
 import { closeLane, type LaneEnd } from './closeout.js';
-import { decide, installGateHandlers, LaneStop } from './escalation.js';
+import { decide, installGateHandlers, LaneRestart, LaneStop } from './escalation.js';
 import { bindHost, claimHost } from './hosts.js';
 import { land } from './land.js';
 import { prepareLane } from './prepare.js';
 import { LaneRun } from './run.js';
-import { installSteeringHandlers } from './steering.js';
+import { installSteeringHandlers, restartInPlace } from './steering.js';
 import { runWorktreeTests } from './tests.js';
 
 export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
@@ -69,6 +69,7 @@ async function runToEnd(run: LaneRun): Promise<LaneEnd> {
     return { failure: null, cancelled: false, finishText: await land(run) };
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
+    if (err instanceof LaneRestart) return restartInPlace(run, err.request);
     if (isCancellation(err)) return { failure: { cls: 'cancelled', message: 'lane cancelled on request', hint: null }, cancelled: true, finishText: '' };
     if (err instanceof LaneStop) return { failure: { cls: err.failureClass, message: err.message, hint: err.hint ?? null }, cancelled: false, finishText: '' };
     // The cause's own words and hint, never the wrapper's "Activity task failed".
