@@ -3,7 +3,6 @@
 // reads one fully-populated shape. Imports only zod: workflows may import this file directly.
 import { z } from 'zod';
 import { gitRefNameProblem } from './git-ref-name.js';
-import { APPROVAL_DECISIONS } from '../tools/approvals.js';
 import { isToolName, TOOL_NAMES } from '../tools/specs.js';
 
 export const GREEN_LEVELS = ['none', 'targeted', 'package', 'workspace', 'merge_ready'] as const;
@@ -221,6 +220,9 @@ const CommandAgentSchema = z
     format: z.enum(['claude_stream_json', 'codex_json']).default('claude_stream_json').describe('The JSON-lines dialect the command prints on stdout.'),
   })
   .strict();
+
+/** What an `agent.approvals` rule does with a matching tool call (src/tools/approvals.ts decides). */
+export const APPROVAL_DECISIONS = ['allow', 'ask', 'deny'] as const;
 
 const ApprovalRuleSchema = z
   .object({

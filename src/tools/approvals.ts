@@ -1,8 +1,8 @@
 // Tool-call approval rules (packet `agent.approvals`): tool name + argument pattern ->
 // allow | ask | deny. The first matching rule decides; no match takes the default.
 // Pure: the tool-call activity decides, the workflow waits for a person on `ask`.
+import type { APPROVAL_DECISIONS } from '../packet/schema.js';
 
-export const APPROVAL_DECISIONS = ['allow', 'ask', 'deny'] as const;
 export type ApprovalDecisionKind = (typeof APPROVAL_DECISIONS)[number];
 
 export interface ApprovalRule {
