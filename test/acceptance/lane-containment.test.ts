@@ -131,7 +131,7 @@ describe('lane containment', () => {
     expect(await repo.head()).toBe(baseHead);
   });
 
-  it('a new executable trips the screen in block mode: the lane blocks with class manifest and the approve advice, `lanes resolve --approve` lands it exactly once', async () => {
+  it('a new executable trips the screen in block mode: the lane blocks with class review and the approve advice, `lanes resolve --approve` lands it exactly once', async () => {
     const repo = await stack.fixture('screen-exec');
     const laneId = 'screen-exec';
     stack.mock.script('screen-exec', [
@@ -149,7 +149,8 @@ describe('lane containment', () => {
     const waiting = stack.cli(['submit', stack.writePacket(laneId, mockPacket(laneId, repo.path, 'screen-exec')), '--wait', '--json'], { timeoutMs: 240_000 });
     const blocked = await waitForStatus(stack, laneId, (s) => s.phase === 'blocked' || s.phase === 'finished' || s.phase === 'failed', 180_000);
     expect(blocked.phase, JSON.stringify(blocked)).toBe('blocked');
-    expect(blocked.blocker.class).toBe('manifest');
+    // A person's judgement is the gate: the review class (docs/policy.md), approvable.
+    expect(blocked.blocker.class).toBe('review');
     expect(blocked.blocker.detail).toMatch(/landing screen: .*tool\.sh.*need\(s\) approval/);
     expect(blocked.recommendedAction).toContain(`lanes resolve ${laneId} --approve`);
     // Must not: anything on the target while the lane waits for a person.
@@ -160,7 +161,7 @@ describe('lane containment', () => {
     const r = await waiting;
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     const lines = r.jsonLines();
-    expect(lines[0]).toMatchObject({ event: 'blocked', laneId, failureClass: 'manifest' });
+    expect(lines[0]).toMatchObject({ event: 'blocked', laneId, failureClass: 'review' });
     expect(lines[0].next).toContain(`lanes resolve ${laneId} --approve`);
     expect(lines.at(-1)).toMatchObject({ laneId, state: 'finished', landed: true });
     expect(lines.slice(1, -1).every((l) => l.event === 'blocked')).toBe(true);
@@ -170,7 +171,7 @@ describe('lane containment', () => {
     expect(await landedLanes(repo, 'main')).toEqual([laneId]);
     expect(await repo.git('rev-list', '--count', '--merges', `${baseHead}..main`)).toBe('1');
     const events = readFileSync(join(laneDir(stack, laneId), 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(events.filter((e) => e.type === 'lane.blocked').map((e) => e.failureClass)).toEqual(['manifest']);
+    expect(events.filter((e) => e.type === 'lane.blocked').map((e) => e.failureClass)).toEqual(['review']);
     expect(events.filter((e) => e.type === 'lane.merged')).toHaveLength(1);
     // Must not: a second approve landing it again (the lane has ended).
     const again = await stack.cli(['resolve', laneId, '--approve', '--json']);
