@@ -63,7 +63,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createArtifactActivities({ home: deps.home }),
     ...tools,
     ...model,
-    ...createAgentPassActivities({ store }),
+    ...createAgentPassActivities({ store, allowHostNetwork }),
     ...createToolCallActivities({ store, tools, mcp }),
     ...createChaosActivities({ home: deps.home, store, allowChaos: deps.allowChaos ?? false }),
     ...createWebhookActivities(),

@@ -18,6 +18,7 @@ export async function runExternalAgentPass(run: LaneRun, pass: number, extraProm
       scopePaths: packet.scope.paths,
       extraPrompt,
       mcpServers: packet.mcp.servers,
+      sandbox: packet.sandbox,
     }),
   );
   run.scripted = provider === 'scripted';
