@@ -18,7 +18,9 @@ import { runSandboxed, SandboxRefused, shellQuote } from '../sandbox/index.js';
 import type { SandboxSettings } from '../sandbox/plan.js';
 import { agentNetwork } from '../agents/network.js';
 import { type FailureClass, laneFailure } from '../failures.js';
-import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
+import type { Client } from '@temporalio/client';
+import { agentTurnSignal, type AgentTurnNotice } from '../workflows/lane/api.js';
+import { activityCancellationSignal, currentActivity, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
 import type { ArtifactStore } from './artifacts.js';
 import { initialPrompt } from './model.js';
 import { faultPoint } from '../faults/index.js';
@@ -103,6 +105,41 @@ function fail(cls: FailureClass, message: string, details: Record<string, unknow
 
 type RunTurn = AgentTurn & { run: number };
 
+/**
+ * Sends each turn to the lane workflow as the agentTurn signal, in order, while the pass runs
+ * (the lane shows lane.turn.completed before the pass ends). Best effort: after a failed send
+ * nothing more is sent (no gaps), and the summary fills in the rest. Outside an activity (unit
+ * tests, the CLI) there is no workflow to tell.
+ */
+function liveTurns(laneId: string): { send(notice: AgentTurnNotice): void; drain(): Promise<void> } {
+  const ctx = currentActivity();
+  let client: Client | undefined;
+  try {
+    client = ctx?.client;
+  } catch {
+    client = undefined; // a test's activity environment has no client
+  }
+  const workflowId = ctx?.info.workflowExecution?.workflowId;
+  if (!ctx || !client || !workflowId) return { send() {}, drain: async () => {} };
+  const handle = client.workflow.getHandle(workflowId);
+  let chain = Promise.resolve();
+  let broken = false;
+  return {
+    send(notice) {
+      chain = chain.then(async () => {
+        if (broken) return;
+        try {
+          await handle.signal(agentTurnSignal, notice);
+        } catch (err) {
+          broken = true;
+          ctx.log.warn(`agentPass ${laneId}: live turn events stop here (${(err as Error).message}); the pass summary carries the rest`);
+        }
+      });
+    },
+    drain: () => chain,
+  };
+}
+
 function readTurns(store: ArtifactStore, laneId: string, pass: number): RunTurn[] {
   const text = store.readText(laneId, turnsFile(pass)) ?? '';
   const out: RunTurn[] = [];
@@ -168,6 +205,9 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
       const mcpServers = packetMcpServers(input.mcpServers, env);
 
       const runOnce = async () => {
+        // Turns of earlier runs of this pass come first in its numbering.
+        const offset = readTurns(store, laneId, pass).filter((t) => t.run < record.runs).length;
+        const live = liveTurns(laneId);
         const parser = parserFor(agent, {
           onSession(id) {
             if (record.sessionId) return;
@@ -177,6 +217,7 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
           },
           onTurn(turn) {
             store.appendLine(laneId, turnsFile(pass), JSON.stringify({ run: record.runs, ...turn }));
+            live.send({ pass, index: offset + turn.index, run: record.runs, sessionId: record.sessionId ?? null, turn: { ...turn, toolUses: turn.toolUses.slice(0, MAX_TOOL_USES_PER_TURN) } });
             // Drills kill the worker here, mid-pass, with the session saved and the agent running.
             if (turn.index === 2) void faultPoint('mid_agent_pass', { home: store.home, laneId, pass, run: record.runs });
           },
@@ -231,6 +272,7 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
           });
           lines.flush();
           parser.end();
+          await live.drain();
           return { res, state: parser.state, stalled: stall.signal.aborted, stderrTail };
         } finally {
           clearTimeout(stallTimer);
@@ -274,12 +316,13 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
       // A resumed session prints only its own turns: the turns of the runs a crash cut short
       // come from the turns file, and their usage (as the agent reported it) is added.
       const earlierRuns = readTurns(store, laneId, pass).filter((t) => t.run < record.runs);
+      // Replies read back from the transcript go last: the turns before them keep the index their live signal carried.
       const earlier: AgentTurn[] = [...earlierRuns.map(({ run: _run, ...t }) => t), ...lostTurns(agent, stateDir, record, [...earlierRuns, ...state.turns])];
       const usage = {
         inputTokens: final.usage.inputTokens + sumUsage(earlier).inputTokens,
         outputTokens: final.usage.outputTokens + sumUsage(earlier).outputTokens,
       };
-      const turns: AgentTurn[] = [...earlier, ...state.turns].map((t, i) => ({ ...t, index: i + 1 }));
+      const turns: AgentTurn[] = [...earlier.filter((t) => !t.recovered), ...state.turns, ...earlier.filter((t) => t.recovered)].map((t, i) => ({ ...t, index: i + 1 }));
       const costUsd = (final.costUsd ?? estimateCostUsd(agent.model, final.usage, agent.provider)) + estimateCostUsd(agent.model, sumUsage(earlier), agent.provider);
       const summary: AgentPassSummary = {
         pass,
