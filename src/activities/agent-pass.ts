@@ -23,7 +23,7 @@ import { agentTurnSignal, type AgentTurnNotice } from '../workflows/lane/api.js'
 import { activityCancellationSignal, currentActivity, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
 import type { ArtifactStore } from './artifacts.js';
 import { initialPrompt } from './model.js';
-import { faultPoint } from '../faults/index.js';
+import { type FaultInjector, NO_FAULTS } from '../faults/index.js';
 
 export interface AgentPassInput {
   laneId: string;
@@ -83,6 +83,8 @@ export interface AgentPassDeps {
   heartbeatMs?: number;
   /** Whether this worker lets lane commands have the host network (config sandbox.allowHostNetwork). */
   allowHostNetwork?: boolean;
+  /** Kill points for drills and chaos (default NO_FAULTS: nothing fires). */
+  faults?: FaultInjector;
 }
 
 function packetMcpServers(entries: Record<string, unknown> | undefined, env: NodeJS.ProcessEnv): Record<string, McpServerConfig> {
@@ -173,6 +175,7 @@ function lostTurns(agent: AgentSettings, stateDir: string, record: PassRecord, s
 
 export function createAgentPassActivities(deps: AgentPassDeps) {
   const env = deps.env ?? process.env;
+  const faults = deps.faults ?? NO_FAULTS;
   return {
     /**
      * One external agent pass in the worktree.
@@ -219,7 +222,7 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
             store.appendLine(laneId, turnsFile(pass), JSON.stringify({ run: record.runs, ...turn }));
             live.send({ pass, index: offset + turn.index, run: record.runs, sessionId: record.sessionId ?? null, turn: { ...turn, toolUses: turn.toolUses.slice(0, MAX_TOOL_USES_PER_TURN) } });
             // Drills kill the worker here, mid-pass, with the session saved and the agent running.
-            if (turn.index === 2) void faultPoint('mid_agent_pass', { home: store.home, laneId, pass, run: record.runs });
+            if (turn.index === 2) void faults.point('mid_agent_pass', { home: store.home, laneId, pass, run: record.runs });
           },
           onFatal: () => fatal.abort(),
         });

@@ -10,7 +10,7 @@ import { toolResultFile } from './tools.js';
 import { laneFailure } from '../failures.js';
 import { startHeartbeat, activityCancellationSignal } from './activity-context.js';
 import type { ArtifactStore } from './artifacts.js';
-import { faultPoint } from '../faults/index.js';
+import { type FaultInjector, NO_FAULTS } from '../faults/index.js';
 
 export type AgentConfig = TaskPacket['agent'];
 
@@ -26,6 +26,8 @@ export interface ModelTurnInput {
   extraPrompt?: string;
   /** The packet's MCP servers: their tools are offered to the agent too. */
   mcpServers?: Record<string, unknown>;
+  /** The lane's compact_transcript recovery: every tool output is elided before the request is sized. */
+  compact?: 'all';
 }
 
 export interface ModelTurnSummary {
@@ -106,11 +108,14 @@ export const COMPACTED_RESULT_CHARS = 2_000;
  * marker, and the latest ones are cut to head + tail. Text and tool calls stay,
  * so the model keeps the thread of what it did.
  */
-export function compactMessages(messages: ChatMessage[]): ChatMessage[] {
-  let lastAssistant = -1;
-  messages.forEach((m, i) => {
-    if (m.role === 'assistant') lastAssistant = i;
-  });
+export function compactMessages(messages: ChatMessage[], mode: 'older' | 'all' = 'older'): ChatMessage[] {
+  // 'all' (the lane's compact_transcript recovery) treats the latest outputs as old too.
+  let lastAssistant = mode === 'all' ? messages.length : -1;
+  if (mode === 'older') {
+    messages.forEach((m, i) => {
+      if (m.role === 'assistant') lastAssistant = i;
+    });
+  }
   const cut = (text: string) =>
     text.length <= COMPACTED_RESULT_CHARS ? text : `${text.slice(0, COMPACTED_RESULT_CHARS / 2)}\n[${text.length - COMPACTED_RESULT_CHARS} chars elided by compaction]\n${text.slice(-COMPACTED_RESULT_CHARS / 2)}`;
   return messages.map((m, i) => ({
@@ -131,6 +136,8 @@ export interface ModelDeps {
   provider?(agent: AgentConfig): ModelProvider;
   /** Context window override by model name (config), else the registry's. */
   contextWindow?(model: string): number | undefined;
+  /** Kill points for drills and chaos (default NO_FAULTS: nothing fires). */
+  faults?: FaultInjector;
 }
 
 function summaryOf(saved: SavedTurn, replayed: boolean): ModelTurnSummary {
@@ -156,6 +163,7 @@ function summaryOf(saved: SavedTurn, replayed: boolean): ModelTurnSummary {
 }
 
 export function createModelActivities(deps: ModelDeps) {
+  const faults = deps.faults ?? NO_FAULTS;
   const makeProvider = deps.provider ?? ((agent: AgentConfig) => createProvider(agent.provider, { script: agent.script } as ProviderOptions));
   return {
     /**
@@ -173,12 +181,13 @@ export function createModelActivities(deps: ModelDeps) {
       }
       const tools = await deps.toolSpecs(input);
       let messages = buildMessages(store, input);
+      if (input.compact === 'all') messages = compactMessages(messages, 'all');
       // The packet's system text adds to the default rules; it does not replace them.
       const system = input.agent.system ? `${DEFAULT_SYSTEM}\n\n${input.agent.system}` : DEFAULT_SYSTEM;
       const window = deps.contextWindow?.(input.agent.model) ?? contextWindowFor(input.agent.model);
       const budget = window - input.agent.maxTokens;
       let estimated = estimateRequestTokens({ system, messages, tools });
-      let compacted = false;
+      let compacted = input.compact === 'all';
       if (estimated > budget) {
         messages = compactMessages(messages);
         compacted = true;
@@ -202,12 +211,12 @@ export function createModelActivities(deps: ModelDeps) {
       } finally {
         stop();
       }
-      await faultPoint('mid_model_turn', { home: store.home, laneId: input.laneId, turn: input.turn });
+      await faults.point('mid_model_turn', { home: store.home, laneId: input.laneId, turn: input.turn });
       const record: SavedTurn = { turn: input.turn, reply, costUsd: estimateCostUsd(reply.model, reply.usage, reply.provider), compacted, estimatedInputTokens: estimated };
       store.writeJson(input.laneId, turnFile(input.turn), record);
       // Human-readable transcript, derived (rewritten whole, so retries never duplicate).
       store.writeJson(input.laneId, 'transcript.json', { system, provider: reply.provider, scripted: reply.scripted, messages: [...messages, { role: 'assistant', content: reply.content }] });
-      await faultPoint('after_reply_saved', { home: store.home, laneId: input.laneId, turn: input.turn });
+      await faults.point('after_reply_saved', { home: store.home, laneId: input.laneId, turn: input.turn });
       return summaryOf(record, false);
     },
   };

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AGENT_FIX_SCRIPTS, CLAUDE_CODE_FIX_SCRIPT, COMMAND_AGENT_FIX_SCRIPT } from '../../src/testkit/agent-scripts.js';
+import { AGENT_FIX_SCRIPTS, CLAUDE_CODE_FIX_SCRIPT, COMMAND_AGENT_FIX_SCRIPT } from '../../src/fixtures/agent-scripts.js';
 import type { FixtureRepo } from '../../src/demo/fixture-repo.js';
 import { eventsFile, expectWellFormedEvents, laneDir, mergeCount, waitForStatus } from '../support/lane-assertions.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';

@@ -8,7 +8,7 @@ import { setHandler } from '@temporalio/workflow';
 import type { AgentTurn } from '../../agents/stream.js';
 import { checkBudget, checkpoint } from './agent.js';
 import { agentTurnSignal } from './api.js';
-import { withEscalation } from './escalation.js';
+import { withRecovery } from './escalation.js';
 import type { LaneRun } from './run.js';
 
 function emitAgentTurn(run: LaneRun, pass: number, t: AgentTurn, sessionId: string | null, resumed: boolean): void {
@@ -45,7 +45,7 @@ export async function runExternalAgentPass(run: LaneRun, pass: number, extraProm
   const { kind, provider } = packet.agent;
   run.scripted = provider === 'scripted';
   run.liveAgentPass = { pass, emitted: 0, open: true };
-  const summary = await withEscalation(run, `${kind} pass ${pass}`, () =>
+  const summary = await withRecovery(run, 'agent_pass', `${kind} pass ${pass}`, () =>
     run.acts.agent.agentPass({
       laneId,
       pass,
