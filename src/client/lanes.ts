@@ -31,11 +31,11 @@ export function laneIdFor(laneIdOrWorkflowId: string): string {
  * names the packet in errors, like the parser's messages.
  */
 export function normalizePacket(packet: TaskPacket, baseDir: string, source = 'packet'): LanePacket {
-  if (packet.repo.url !== undefined) {
-    throw new LanesError('validation', `${source}: repo.url: remote repositories are not supported by this version of lanes`, 'Clone the repository locally and set repo.path instead.');
-  }
+  const id = packet.id ?? `p-${randomUUID().slice(0, 12)}`;
+  // A remote is the same URL on every host: nothing to resolve (the schema checked its form).
+  if (packet.repo.url !== undefined) return { ...packet, id };
   const repoPath = isAbsolute(packet.repo.path!) ? packet.repo.path! : resolve(baseDir, packet.repo.path!);
-  return { ...packet, id: packet.id ?? `p-${randomUUID().slice(0, 12)}`, repo: { ...packet.repo, path: repoPath } };
+  return { ...packet, id, repo: { ...packet.repo, path: repoPath } };
 }
 
 export interface SubmitResult {
@@ -74,7 +74,7 @@ export function laneStaticDetails(packet: LanePacket, boardUrl?: string): string
   const target = packet.merge.target ?? packet.repo.baseBranch;
   // Three lines at most: the Web UI's frame does not grow with the paragraph's margins.
   const lines = [
-    `repo ${markdownText(packet.repo.path ?? '', 300)}`,
+    `repo ${markdownText(packet.repo.path ?? packet.repo.url ?? '', 300)}`,
     `branch ${markdownText(packet.branch.name ?? `lanes/${packet.id}`)} from ${markdownText(packet.repo.baseBranch)}${target !== packet.repo.baseBranch ? ` into ${markdownText(target)}` : ''} · provider ${markdownText(provider)}`,
   ];
   if (boardUrl) lines.push(`[lane page on the board](${boardLaneUrl(boardUrl, packet.id)})`);
@@ -109,7 +109,7 @@ export async function submitLane(client: Client, taskQueue: string, packet: Lane
       typedSearchAttributes: [
         { key: LANE_PACKET_ID, value: laneId },
         { key: LANE_STATE, value: 'spawning' },
-        { key: LANE_REPO, value: packet.repo.path! },
+        { key: LANE_REPO, value: packet.repo.path ?? packet.repo.url! },
         { key: LANE_BRANCH, value: packet.branch.name ?? `lanes/${laneId}` },
       ],
       staticSummary: `lane ${laneId}: ${packet.objective.split('\n')[0]!.slice(0, 120)}`,
