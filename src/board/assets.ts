@@ -49,6 +49,13 @@ dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
 table.events td { font-size: 12px; }
 tr.failed-event td { background: #fffbfa; }
 .landed { color: var(--green); font-weight: 600; }
+ul.run-lanes { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 4px 12px; }
+ul.run-lanes li { white-space: nowrap; }
+.task-status { font-size: 12px; color: var(--muted); }
+.task-landed, .task-reused { color: var(--green); } .task-failed { color: var(--red); font-weight: 600; } .task-running { color: var(--blue); }
+b.cls { color: var(--red); font-size: 12px; }
+tr[data-state="failed"] td, tr[data-state="cancelled"] td { background: #fffbfa; }
+table.runs { margin-bottom: 8px; }
 `;
 
 function fromPackage(specifier: string): Buffer {

@@ -1,8 +1,10 @@
 // The board: a table of lanes, blocked and awaiting first. The full table is in the
 // HTML (works without JavaScript); htmx's SSE extension swaps in fresh rows as they come.
-import { esc, formatDuration, formatTokens, page, shorten, stateBadge } from './html.js';
+import { esc, formatDuration, formatTokens, LANES_HEAD, page, shorten, stateBadge } from './html.js';
 import { type BoardFilters, FILTER_NAMES, type LaneRow } from './lane-rows.js';
 import { webUiBlockedListUrl, webUiLaneUrl } from './links.js';
+import type { RunRow } from './run-rows.js';
+import { renderRunsSection } from './run-section.js';
 
 export interface BoardContext {
   webUiUrl: string | null;
@@ -59,27 +61,32 @@ export function filterQuery(filters: BoardFilters): string {
   return s ? `?${s}` : '';
 }
 
-function filterForm(filters: BoardFilters): string {
+function filterForm(filters: BoardFilters, runIds: readonly string[]): string {
   const options = ['', ...STATES].map((s) => `<option value="${s}"${filters.state === s ? ' selected' : ''}>${s || 'any state'}</option>`).join('');
+  // The runs the board knows, plus the one asked for (it may be older than the listing).
+  const runs = ['', ...new Set([...runIds, ...(filters.run ? [filters.run] : [])])];
+  const runOptions = runs.map((r) => `<option value="${esc(r)}"${(filters.run ?? '') === r ? ' selected' : ''}>${esc(r || 'any run')}</option>`).join('');
   return `<form class="filters" method="get" action="/">
 <label>state <select name="state">${options}</select></label>
 <label>repo <input name="repo" value="${esc(filters.repo ?? '')}" placeholder="/path/to/repo" size="28"></label>
-<label>run <input name="run" value="${esc(filters.run ?? '')}" placeholder="run id" size="16"></label>
+<label>run <select name="run">${runOptions}</select></label>
 <button type="submit">Filter</button> <a href="/">clear</a>
 </form>`;
 }
 
-export function renderBoard(rows: readonly LaneRow[], filters: BoardFilters, ctx: BoardContext, error: string | null = null, now = Date.now()): string {
+export function renderBoard(rows: readonly LaneRow[], runs: readonly RunRow[], filters: BoardFilters, ctx: BoardContext, error: string | null = null, now = Date.now()): string {
   const ui = ctx.webUiUrl
     ? `<a href="${esc(ctx.webUiUrl)}">Temporal Web UI</a> · <a href="${esc(webUiBlockedListUrl(ctx.webUiUrl, ctx.namespace))}">blocked lanes in the Web UI</a>`
     : '<span class="muted">Temporal Web UI: not known to this board</span>';
   const body = `<header><h1>Lanes</h1><nav>${ui} · <a href="/api/lanes${esc(filterQuery(filters))}">JSON</a></nav></header>
-${filterForm(filters)}
+${filterForm(filters, runs.map((r) => r.runId))}
 ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
 <div hx-ext="sse" sse-connect="/events${esc(filterQuery(filters))}">
 <p class="counts"><span id="counts" sse-swap="counts">${renderCounts(rows)}</span> <span class="muted">· <span id="updated" sse-swap="updated">updated ${esc(new Date(now).toISOString().slice(11, 19))} UTC</span> · read-only</span></p>
+${runs.length > 0 || filters.run ? renderRunsSection(runs, rows, now) : ''}
+<h2>Lanes</h2>
 <table class="lanes">
-<thead><tr><th>lane</th><th>objective</th><th>state</th><th>green</th><th>blocker · next action</th><th>elapsed</th><th>turns · tokens · cost</th><th>host</th></tr></thead>
+${LANES_HEAD}
 <tbody id="lane-rows" sse-swap="rows">${renderRows(rows, ctx, now)}</tbody>
 </table>
 </div>`;

@@ -2,13 +2,18 @@
 // browsers watch it; rows are sent only when they changed, the clock on every tick.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { esc } from './html.js';
-import { type BoardFilters, FILTER_NAMES, type LaneRow, type LaneRowSource } from './lane-rows.js';
+import { type BoardFilters, FILTER_NAMES } from './lane-rows.js';
 
 export interface FeedFragments {
   rows: string;
+  /** The runs table's body. */
+  runs: string;
   counts: string;
   updated: string;
 }
+
+/** Fresh fragments for a filter set (the board's lanes and runs, rendered). */
+export type FeedRenderer = (filters: BoardFilters, now: number) => Promise<FeedFragments>;
 
 interface Feed {
   filters: BoardFilters;
@@ -32,9 +37,8 @@ export class BoardFeeds {
   private readonly feeds = new Map<string, Feed>();
 
   constructor(
-    private readonly source: LaneRowSource,
     private readonly intervalMs: number,
-    private readonly render: (rows: LaneRow[], now: number) => FeedFragments,
+    private readonly render: FeedRenderer,
   ) {}
 
   subscribe(filters: BoardFilters, req: IncomingMessage, res: ServerResponse, headers: Record<string, string>, redact: (s: string) => string): void {
@@ -66,6 +70,7 @@ export class BoardFeeds {
   private messages(next: FeedFragments, prev: FeedFragments | null, redact: (s: string) => string): string {
     let out = '';
     if (!prev || prev.rows !== next.rows) out += sseMessage('rows', redact(next.rows));
+    if (!prev || prev.runs !== next.runs) out += sseMessage('runs', redact(next.runs));
     if (!prev || prev.counts !== next.counts) out += sseMessage('counts', redact(next.counts));
     return out + sseMessage('updated', next.updated);
   }
@@ -77,7 +82,7 @@ export class BoardFeeds {
       const now = Date.now();
       let text: string;
       try {
-        const next = this.render(await this.source.rows(feed.filters, now), now);
+        const next = await this.render(feed.filters, now);
         text = this.messages(next, feed.last, redact);
         feed.last = next;
       } catch (e) {

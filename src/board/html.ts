@@ -63,3 +63,6 @@ ${body}
 export function stateBadge(state: string): string {
   return `<span class="state state-${esc(state.replace(/[^a-z_]/g, ''))}">${esc(state)}</span>`;
 }
+
+/** The lanes table's header, shared by the board and a run's page. */
+export const LANES_HEAD = '<thead><tr><th>lane</th><th>objective</th><th>state</th><th>green</th><th>blocker · next action</th><th>elapsed</th><th>turns · tokens · cost</th><th>host</th></tr></thead>';

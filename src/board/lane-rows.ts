@@ -4,6 +4,7 @@ import { type Client, type WorkflowExecutionInfo, WorkflowNotFoundError } from '
 import { LanesError } from '../errors.js';
 import { summaryQuery, stateQuery, type LaneStatus } from '../workflows/lane/api.js';
 import type { LaneSummary } from '../workflows/summary.js';
+import { type ExecutionInfo, type Queried, QueryCache } from './query-cache.js';
 
 export interface LaneUsage {
   turns: number;
@@ -56,24 +57,31 @@ export function compareRows(a: LaneRow, b: LaneRow): number {
 // Values reach a visibility query: allow what lane ids, states, paths and run ids use.
 const SAFE_VALUE = /^[\w./@:+~ -]{1,300}$/;
 
-/** The visibility query for the filters; a value that could break out of its quotes is refused. */
-export function visibilityQuery(filters: BoardFilters): string {
-  const parts = [`WorkflowType = 'laneWorkflow'`];
-  const attr: Record<keyof BoardFilters, string> = { state: 'LaneState', repo: 'LaneRepo', run: 'LaneRunId' };
+const FILTER_ATTRIBUTES: Record<keyof BoardFilters, string> = { state: 'LaneState', repo: 'LaneRepo', run: 'LaneRunId' };
+
+/**
+ * The visibility query for a workflow type and the filters (those in `names`); a value that
+ * could break out of its quotes is refused.
+ */
+export function filteredQuery(workflowType: string, filters: BoardFilters, names: readonly (keyof BoardFilters)[] = FILTER_NAMES): string {
+  const parts = [`WorkflowType = '${workflowType}'`];
   for (const name of FILTER_NAMES) {
     const v = filters[name]?.trim();
     if (!v) continue;
     if (!SAFE_VALUE.test(v)) throw new LanesError('validation', `filter ${name}="${v.slice(0, 60)}" has characters a lane ${name} never has`, 'Use letters, digits and . / _ - @ : + ~ only.');
-    parts.push(`${attr[name]} = '${v}'`);
+    if (names.includes(name)) parts.push(`${FILTER_ATTRIBUTES[name]} = '${v}'`);
   }
   return parts.join(' AND ');
 }
 
+/** The lanes' visibility query for the filters. */
+export function visibilityQuery(filters: BoardFilters): string {
+  return filteredQuery('laneWorkflow', filters);
+}
+
 interface Detail {
-  summary: LaneSummary | null;
-  status: LaneStatus | null;
-  error: string | null;
-  fetchedAt: number;
+  summary: LaneSummary;
+  status: LaneStatus;
 }
 
 export interface LaneRowSourceOptions {
@@ -85,7 +93,7 @@ export interface LaneRowSourceOptions {
   queryTimeoutMs?: number;
 }
 
-const first = (sa: Record<string, unknown[] | undefined>, key: string): string | null => {
+export const first = (sa: Record<string, unknown[] | undefined>, key: string): string | null => {
   const v = sa[key]?.[0];
   return typeof v === 'string' ? v : null;
 };
@@ -95,18 +103,15 @@ const first = (sa: Record<string, unknown[] | undefined>, key: string): string |
  * a running lane's is re-queried when its history grows or the TTL passes.
  */
 export class LaneRowSource {
-  private readonly details = new Map<string, Detail & { key: string }>();
+  private readonly details: QueryCache<Detail>;
   private readonly limit: number;
-  private readonly runningTtlMs: number;
-  private readonly queryTimeoutMs: number;
 
   constructor(
     private readonly client: Client,
     opts: LaneRowSourceOptions = {},
   ) {
     this.limit = opts.limit ?? 200;
-    this.runningTtlMs = opts.runningTtlMs ?? 2_000;
-    this.queryTimeoutMs = opts.queryTimeoutMs ?? 3_000;
+    this.details = new QueryCache(client, "the lane's queries", opts.runningTtlMs ?? 2_000, opts.queryTimeoutMs ?? 3_000);
   }
 
   async rows(filters: BoardFilters = {}, now = Date.now()): Promise<LaneRow[]> {
@@ -121,7 +126,7 @@ export class LaneRowSource {
 
   /** One lane's row, or null when no such lane exists. */
   async row(workflowId: string, now = Date.now()): Promise<LaneRow | null> {
-    let info: Omit<WorkflowExecutionInfo, 'raw'>;
+    let info: ExecutionInfo;
     try {
       info = await this.client.workflow.getHandle(workflowId).describe();
     } catch (e) {
@@ -132,29 +137,21 @@ export class LaneRowSource {
     return toRow(info, await this.detailFor(info, now), now);
   }
 
-  private async detailFor(info: Omit<WorkflowExecutionInfo, 'raw'>, now: number): Promise<Detail> {
-    const running = info.status.name === 'RUNNING';
-    const key = `${info.runId}:${running ? info.historyLength : 'closed'}`;
-    const cached = this.details.get(info.workflowId);
-    // A closed lane whose queries failed (no worker then) is asked again after the TTL.
-    if (cached && cached.key === key) {
-      const settled = !running && cached.error === null;
-      if (settled || now - cached.fetchedAt < this.runningTtlMs) return cached;
-    }
-    const handle = this.client.workflow.getHandle(info.workflowId, info.runId);
-    let detail: Detail;
-    try {
-      const [summary, status] = await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => Promise.all([handle.query(summaryQuery), handle.query(stateQuery)]));
-      detail = { summary, status, error: null, fetchedAt: now };
-    } catch (e) {
-      detail = { summary: null, status: null, error: `no worker answered the lane's queries (${(e as Error).message.split('\n')[0]!.slice(0, 120)})`, fetchedAt: now };
-    }
-    this.details.set(info.workflowId, { ...detail, key });
-    return detail;
+  private detailFor(info: ExecutionInfo, now: number): Promise<Queried<Detail>> {
+    return this.details.get(
+      info,
+      async (i) => {
+        const handle = this.client.workflow.getHandle(i.workflowId, i.runId);
+        const [summary, status] = await Promise.all([handle.query(summaryQuery), handle.query(stateQuery)]);
+        return { summary, status };
+      },
+      now,
+    );
   }
 }
 
-function toRow(info: Omit<WorkflowExecutionInfo, 'raw'>, d: Detail, now: number): LaneRow {
+function toRow(info: ExecutionInfo, q: Queried<Detail>, now: number): LaneRow {
+  const d = { summary: q.value?.summary ?? null, status: q.value?.status ?? null, error: q.error };
   const sa = info.searchAttributes as Record<string, unknown[] | undefined>;
   const memo = (info.memo ?? {}) as { objective?: unknown };
   const started = info.startTime.getTime();

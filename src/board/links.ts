@@ -1,9 +1,7 @@
 // Where a lane can be seen: its page on the web board and in the Temporal Web UI.
 // Pure URL building, shared by the board, `lanes open` and the Details a lane is started with.
 
-export function boardLaneUrl(boardUrl: string, laneId: string): string {
-  return `${boardUrl.replace(/\/+$/, '')}/lanes/${encodeURIComponent(laneId)}`;
-}
+export { boardLaneUrl, boardRunUrl } from '../shared/board-links.js';
 
 /** The Web UI page of a lane's workflow (its latest run when runId is omitted). */
 export function webUiLaneUrl(webUiUrl: string, namespace: string, workflowId: string, runId?: string): string {

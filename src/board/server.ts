@@ -1,6 +1,6 @@
 // The web board's HTTP server (Node's http module: a handful of read-only routes need
 // no framework). Every request passes the access policy first; pages are complete HTML,
-// /events streams fresh rows (server-sent events) that htmx swaps into the table.
+// /events streams fresh rows of lanes and runs (server-sent events) that htmx swaps in.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
@@ -13,6 +13,8 @@ import { esc, page } from './html.js';
 import { type BoardFilters, FILTER_NAMES, LaneRowSource, visibilityQuery } from './lane-rows.js';
 import { renderLanePage, renderNotFound } from './lane-page.js';
 import { laneView } from './lane-view.js';
+import { RunRowSource } from './run-rows.js';
+import { renderRunNotFound, renderRunPage, renderRunRows } from './run-section.js';
 
 export interface BoardServerOptions {
   client: Client;
@@ -69,11 +71,17 @@ export async function startBoardServer(opts: BoardServerOptions): Promise<BoardS
   const redact = opts.redact ?? ((s: string) => s);
   const ctx: BoardContext = { webUiUrl: opts.webUiUrl, namespace: opts.namespace };
   const rows = new LaneRowSource(opts.client);
-  const feeds = new BoardFeeds(rows, opts.refreshMs ?? 2_000, (list, now) => ({
-    rows: redact(renderRows(list, ctx, now)),
-    counts: redact(renderCounts(list)),
-    updated: `updated ${new Date(now).toISOString().slice(11, 19)} UTC`,
-  }));
+  const runs = new RunRowSource(opts.client);
+  const listing = (filters: BoardFilters, now = Date.now()) => Promise.all([rows.rows(filters, now), runs.rows(filters, now)]);
+  const feeds = new BoardFeeds(opts.refreshMs ?? 2_000, async (filters, now) => {
+    const [lanes, runList] = await listing(filters, now);
+    return {
+      rows: redact(renderRows(lanes, ctx, now)),
+      runs: redact(renderRunRows(runList, lanes, now)),
+      counts: redact(renderCounts(lanes)),
+      updated: `updated ${new Date(now).toISOString().slice(11, 19)} UTC`,
+    };
+  });
   const html = (res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}) => send(res, status, 'text/html; charset=utf-8', redact(body), extra);
   const json = (res: ServerResponse, status: number, value: unknown) => send(res, status, 'application/json; charset=utf-8', redact(JSON.stringify(value, null, 2)));
 
@@ -81,16 +89,25 @@ export async function startBoardServer(opts: BoardServerOptions): Promise<BoardS
     const path = url.pathname;
     const asset = boardAssets().get(path);
     if (asset) return send(res, 200, asset.type, asset.body, { 'cache-control': 'max-age=3600' });
-    if (path === '/' || path === '/api/lanes') {
+    if (path === '/' || path === '/api/lanes' || path === '/api/runs') {
       const filters = filtersOf(url);
       try {
         visibilityQuery(filters);
       } catch (e) {
-        if (e instanceof LanesError) return path === '/' ? html(res, 400, renderBoard([], filters, ctx, e.message), cookie) : json(res, 400, { error: { code: e.code, message: e.message, hint: e.hint ?? null } });
+        if (e instanceof LanesError) return path === '/' ? html(res, 400, renderBoard([], [], filters, ctx, e.message), cookie) : json(res, 400, { error: { code: e.code, message: e.message, hint: e.hint ?? null } });
         throw e;
       }
-      const list = await rows.rows(filters);
-      return path === '/' ? html(res, 200, renderBoard(list, filters, ctx), cookie) : json(res, 200, list);
+      if (path === '/api/runs') return json(res, 200, await runs.rows(filters));
+      const [list, runList] = path === '/' ? await listing(filters) : [await rows.rows(filters), []];
+      return path === '/' ? html(res, 200, renderBoard(list, runList, filters, ctx), cookie) : json(res, 200, list);
+    }
+    const run = /^\/(api\/)?runs\/([^/]+)$/.exec(path);
+    if (run) {
+      const runId = decodeURIComponent(run[2]!).replace(/^run-/, '');
+      const row = await runs.row(runId);
+      const lanes = row ? await rows.rows({ run: row.runId }) : [];
+      if (run[1]) return row ? json(res, 200, { run: row, lanes }) : json(res, 404, { error: { code: 'not_found', message: `no run ${runId}` } });
+      return row ? html(res, 200, renderRunPage(row, lanes, renderRows(lanes, ctx), ctx), cookie) : html(res, 404, renderRunNotFound(runId), cookie);
     }
     if (path === '/events') return feeds.subscribe(filtersOf(url), req, res, SECURITY_HEADERS, redact);
     const lane = /^\/(api\/)?lanes\/([^/]+)$/.exec(path);

@@ -3,7 +3,6 @@
 import { randomUUID } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { CancelledFailure, type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { boardLaneUrl } from '../board/links.js';
 import { LanesError } from '../errors.js';
 import { failureHint, innermostMessage } from '../workflows/failure-text.js';
 import { classifyFailure } from '../failures.js';
@@ -11,9 +10,9 @@ import { packetFingerprint } from '../packet/fingerprint.js';
 import type { TaskPacket } from '../packet/schema.js';
 import { LANE_BRANCH, LANE_PACKET_ID, LANE_REPO, LANE_STATE } from '../shared/search-attributes.js';
 import type { LaneEvent } from '../workflows/events.js';
+import { laneStaticDetails } from '../workflows/lane/details.js';
 import { eventsQuery, LANE_WORKFLOW_TYPE, type LaneReport, type LaneWorkflow, stateQuery } from '../workflows/lane/api.js';
 import { isTerminal } from '../workflows/state.js';
-import { markdownText } from '../workflows/summary.js';
 
 export type LanePacket = TaskPacket & { id: string };
 
@@ -62,23 +61,6 @@ export interface SubmitOptions {
   preflight?: () => Promise<unknown>;
   /** The web board's base URL: the lane's Details link to its page there. */
   boardUrl?: string;
-}
-
-/**
- * The Details the Temporal Web UI shows for a lane: markdown with hard line breaks
- * (a plain newline renders as a space), each fact once, and the board link.
- */
-export function laneStaticDetails(packet: LanePacket, boardUrl?: string): string {
-  const a = packet.agent;
-  const provider = a.provider === 'scripted' ? `scripted (offline${a.model && a.model !== 'scripted' ? `, ${a.model}` : ''})` : `${a.provider} ${a.model}`;
-  const target = packet.merge.target ?? packet.repo.baseBranch;
-  // Three lines at most: the Web UI's frame does not grow with the paragraph's margins.
-  const lines = [
-    `repo ${markdownText(packet.repo.path ?? packet.repo.url ?? '', 300)}`,
-    `branch ${markdownText(packet.branch.name ?? `lanes/${packet.id}`)} from ${markdownText(packet.repo.baseBranch)}${target !== packet.repo.baseBranch ? ` into ${markdownText(target)}` : ''} · provider ${markdownText(provider)}`,
-  ];
-  if (boardUrl) lines.push(`[lane page on the board](${boardLaneUrl(boardUrl, packet.id)})`);
-  return lines.join('\\\n');
 }
 
 export async function submitLane(client: Client, taskQueue: string, packet: LanePacket, opts: SubmitOptions = {}): Promise<SubmitResult> {

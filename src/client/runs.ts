@@ -5,10 +5,12 @@ import { CancelledFailure, type Client, WorkflowExecutionAlreadyStartedError, Wo
 import { LanesError } from '../errors.js';
 import { canonicalJson } from '../packet/fingerprint.js';
 import type { ResolvedPlan } from '../packet/plan-parse.js';
-import { LANE_RUN_ID } from '../shared/search-attributes.js';
+import { boardRunUrl } from '../shared/board-links.js';
+import { LANE_REPO, LANE_RUN_ID } from '../shared/search-attributes.js';
 import { type ReusedTask, type RunReport, runEventsQuery, runStateQuery } from '../workflows/run/api.js';
 import type { RunEvent } from '../workflows/run/events.js';
 import { runWorkflow } from '../workflows/run/workflow.js';
+import { markdownText } from '../workflows/summary.js';
 
 export function runWorkflowId(run: string): string {
   return run.startsWith('run-') ? run : `run-${run}`;
@@ -32,7 +34,7 @@ export async function startRun(
   client: Client,
   taskQueue: string,
   plan: ResolvedPlan,
-  opts: { runId?: string; reuse?: ReusedTask[]; resumedFrom?: string; historyEventLimit?: number; rehomeAfterMs?: number } = {},
+  opts: { runId?: string; reuse?: ReusedTask[]; resumedFrom?: string; historyEventLimit?: number; rehomeAfterMs?: number; boardUrl?: string } = {},
 ): Promise<StartRunResult> {
   const runId = opts.runId ?? plan.id;
   const workflowId = runWorkflowId(runId);
@@ -56,14 +58,18 @@ export async function startRun(
     await client.workflow.start(runWorkflow, {
       taskQueue,
       workflowId,
-      args: [{ runId, plan, ...(opts.reuse ? { reuse: opts.reuse } : {}), ...(opts.resumedFrom ? { resumedFrom: opts.resumedFrom } : {}), ...(opts.historyEventLimit ? { historyEventLimit: opts.historyEventLimit } : {}), ...(opts.rehomeAfterMs ? { rehomeAfterMs: opts.rehomeAfterMs } : {}) }],
+      args: [{ runId, plan, ...(opts.reuse ? { reuse: opts.reuse } : {}), ...(opts.resumedFrom ? { resumedFrom: opts.resumedFrom } : {}), ...(opts.historyEventLimit ? { historyEventLimit: opts.historyEventLimit } : {}), ...(opts.rehomeAfterMs ? { rehomeAfterMs: opts.rehomeAfterMs } : {}), ...(opts.boardUrl ? { boardUrl: opts.boardUrl } : {}) }],
       // A run id is used once: never re-run a closed run, attach to a running one.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       workflowIdConflictPolicy: 'FAIL',
       memo: { fingerprint, planId: plan.id, tasks: plan.tasks.length },
-      typedSearchAttributes: [{ key: LANE_RUN_ID, value: runId }],
+      // LaneRepo too, so the board's repo filter finds runs as it finds lanes.
+      typedSearchAttributes: [
+        { key: LANE_RUN_ID, value: runId },
+        { key: LANE_REPO, value: plan.repoPath },
+      ],
       staticSummary: `run ${runId}: ${plan.tasks.length} task(s), ${plan.integrationBranch} -> ${plan.target}`,
-      staticDetails: `repo: ${plan.repoPath}\ntarget: ${plan.target}\nintegration: ${plan.integrationBranch}\nmaxParallel: ${plan.maxParallel}${opts.resumedFrom ? `\nresumes: ${opts.resumedFrom}` : ''}`,
+      staticDetails: runStaticDetails(runId, plan, opts),
     });
     return { runId, workflowId, attached: false };
   } catch (e) {
@@ -73,6 +79,16 @@ export async function startRun(
     }
     throw e;
   }
+}
+
+/** The run's Web UI Details: markdown with hard line breaks, and the run's board page. */
+export function runStaticDetails(runId: string, plan: ResolvedPlan, opts: { resumedFrom?: string; boardUrl?: string } = {}): string {
+  const lines = [
+    `repo ${markdownText(plan.repoPath, 300)}`,
+    `${markdownText(plan.integrationBranch)} into ${markdownText(plan.target)} · maxParallel ${plan.maxParallel}${opts.resumedFrom ? ` · resumes ${markdownText(opts.resumedFrom)}` : ''}`,
+  ];
+  if (opts.boardUrl) lines.push(`[run page on the board](${boardRunUrl(opts.boardUrl, runId)})`);
+  return lines.join('\\\n');
 }
 
 /** The run's workflow status; an unknown run is `not_found` with a hint. */

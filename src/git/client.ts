@@ -98,6 +98,10 @@ export function git(dir: string, identity?: GitIdentity): SimpleGit {
     config: [NO_HOOKS_CONFIG],
     // simple-git refuses any core.hooksPath unless allowed; ours disables hooks, it cannot enable one.
     unsafe: { allowUnsafeHooksPath: true },
+    // Done means stdout and stderr are closed, not "exited 50 ms ago" (simple-git's default):
+    // on a loaded host a git's output can arrive after that, and a truncated `rev-parse` read
+    // as "no such branch" or "not a worktree" failed lanes (steveukx/git-js#608).
+    completion: { onClose: true, onExit: false },
     // simple-git only rejects when a failing command also printed to stderr; exit codes
     // carry meaning here (merge-base --is-ancestor, rev-parse --verify), so keep them all.
     errors: (error, result) =>

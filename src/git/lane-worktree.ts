@@ -1,7 +1,7 @@
 // A lane's worktree lifecycle (DESIGN.md §3 "Worktree safety"): create or find it,
 // prove a path is this lane's worktree before acting, and remove it at closeout
 // without ever losing uncommitted work or unlanded commits.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rmdir } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { laneFailure } from '../failures.js';
@@ -20,7 +20,14 @@ import {
 } from './worktrees.js';
 
 async function assertRepository(repoPath: string): Promise<void> {
-  const ok = existsSync(repoPath) && (await gitTest(repoPath, ['rev-parse', '--git-dir']).catch(() => false));
+  // Only git's own "not a git repository" (exit 128) means that; a git that could not run is infra (retried).
+  const ok =
+    existsSync(repoPath) &&
+    statSync(repoPath).isDirectory() &&
+    (await gitTest(repoPath, ['rev-parse', '--git-dir']).catch((err: unknown) => {
+      if (err instanceof GitCommandError && err.exitStatus === 128) return false;
+      throw err;
+    }));
   if (!ok) {
     throw laneFailure('validator', `${repoPath} is not a git repository`, { hint: 'set repo.path in the task packet to a local git checkout' });
   }

@@ -1,6 +1,6 @@
 // The web board in a real browser (Chromium via playwright-core) against a real
 // `lanes board --web` process, a real worker and real lanes: one finished, one blocked
-// by red tests, one blocked at the review gate.
+// by red tests, one blocked at the review gate, and a run of two lanes.
 import { copyFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import type { ResultPromise } from 'execa';
@@ -9,6 +9,7 @@ import { CALCULATOR_FIX } from '../../src/demo/fixture-repo.js';
 import { browserAvailable, launchBrowser, screenshotPaths } from '../support/browser.js';
 import { spawnCli } from '../support/cli.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';
+import { basePlan, runFixture, runPlan, writeTask } from '../support/run-assertions.js';
 
 // The wrong fix also commits the worker's provider key (stack env): the board must not show it.
 const SECRET = 'test-key-not-secret';
@@ -35,6 +36,7 @@ async function screenshot(page: Page, name: string): Promise<void> {
 
 // The suite shares one dev server, so the board also lists other test files' lanes: look at this file's own rows.
 const OWN_ROWS = ['b-done', 'b-red', 'b-review'].map((id) => `#lane-rows tr[data-lane="${id}"]`).join(', ');
+const RUN_LANES = ['b-run.a', 'b-run.b'];
 
 describe.runIf(browserAvailable('web board browser tests'))('web board in Chromium', () => {
   let stack: LaneStack;
@@ -64,7 +66,14 @@ describe.runIf(browserAvailable('web board browser tests'))('web board in Chromi
     await submit('b-done', done.path);
     await submit('b-red', red.path);
     await submit('b-review', review.path, { merge: { requireReview: true } });
-    await Promise.all([waitForPhase(stack, 'b-done', 'finished'), waitForPhase(stack, 'b-red', 'blocked'), waitForPhase(stack, 'b-review', 'blocked')]);
+    // A run of two scripted lanes, started while the board runs: its lanes link to the board too.
+    const runRepo = await runFixture(stack, 'b-run');
+    const plan = basePlan('b-run', runRepo, [
+      { id: 'a', packet: writeTask('notes/a.txt', 'ok a') },
+      { id: 'b', packet: writeTask('notes/b.txt', 'ok b'), dependsOn: ['a'] },
+    ]);
+    const [ran] = await Promise.all([runPlan(stack, 'b-run-plan', plan), waitForPhase(stack, 'b-done', 'finished'), waitForPhase(stack, 'b-red', 'blocked'), waitForPhase(stack, 'b-review', 'blocked')]);
+    expect(ran.report.state, ran.report.detail).toBe('finished');
     browser = await launchBrowser();
   });
 
@@ -161,6 +170,60 @@ describe.runIf(browserAvailable('web board browser tests'))('web board in Chromi
     expect(await page.locator('#landing').textContent()).toMatch(/landed on main at [0-9a-f]{10}/);
     expect(await page.locator('#failing-log').count()).toBe(0);
     await page.close();
+  });
+
+  it('shows a run as its own row with its lanes grouped; the run page links its lanes, and the run filter keeps only them', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    await page.goto(board.ready.url);
+    const run = page.locator('#run-rows tr[data-run="b-run"]');
+    await expect.poll(() => run.getAttribute('data-state')).toBe('finished');
+    // The run's lanes, grouped in its row, each linking to its lane page.
+    const grouped = await run.locator('ul.run-lanes li').evaluateAll((lis) => lis.map((li) => [li.getAttribute('data-lane'), li.getAttribute('data-status'), li.querySelector('a')?.getAttribute('href')]));
+    expect(grouped).toEqual(RUN_LANES.map((id) => [id, 'landed', `/lanes/${id}`]));
+    expect(await run.textContent()).toContain('2 landed');
+    expect(await run.textContent()).toContain('lanes-run/b-run → main');
+    // Must not: a lane submitted on its own listed under the run.
+    expect(await run.locator('li[data-lane="b-red"]').count()).toBe(0);
+    await screenshot(page, 'board-runs');
+
+    await run.locator('a[href="/runs/b-run"]').click();
+    await page.waitForURL(/\/runs\/b-run$/);
+    expect(await page.locator('#run-state').textContent()).toContain('finished');
+    const tasks = await page.locator('#run-tasks tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-task'), tr.getAttribute('data-status'), tr.querySelector('a')?.getAttribute('href')]));
+    expect(tasks).toEqual([['a', 'landed', '/lanes/b-run.a'], ['b', 'landed', '/lanes/b-run.b']]);
+    expect((await page.locator('#lane-rows tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-lane')))).sort()).toEqual(RUN_LANES);
+    await screenshot(page, 'board-run');
+    // A run's lane page links back to the run's lanes, and says it landed on the integration branch.
+    await page.click('#run-tasks a[href="/lanes/b-run.a"]');
+    await page.waitForURL(/\/lanes\/b-run\.a$/);
+    expect(await page.locator('#landing').textContent()).toMatch(/landed on lanes-run\/b-run at [0-9a-f]{10}/);
+    expect(await page.locator('a[href="/?run=b-run"]').count()).toBe(1);
+    await page.close();
+
+    // The run filter (a select of the runs the board knows), with JavaScript off.
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const plain = await context.newPage();
+    await plain.goto(board.ready.url);
+    await plain.selectOption('select[name=run]', 'b-run');
+    await plain.click('button[type=submit]');
+    await plain.waitForURL(/run=b-run/);
+    const shown = await plain.locator('#lane-rows tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-lane')));
+    expect(shown.sort()).toEqual(RUN_LANES);
+    expect(await plain.locator('#run-rows tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run')))).toEqual(['b-run']);
+    // Must not: lanes of no run (or another run) past the filter.
+    expect(shown).not.toContain('b-red');
+    await context.close();
+  });
+
+  it('a lane started by a run links to its board page from its Web UI Details, and the run to its run page', async () => {
+    const lane = await stack.client.workflow.getHandle('lane-b-run.a').describe();
+    const details = await lane.staticDetails();
+    expect(details).toContain(`[lane page on the board](${board.ready.url}/lanes/b-run.a)`);
+    // Markdown hard breaks, no repetition of the branch.
+    expect(details!.split('\\\n')).toHaveLength(3);
+    expect(details!.split('branch ')).toHaveLength(2);
+    const run = await stack.client.workflow.getHandle('run-b-run').describe();
+    expect(await run.staticDetails()).toContain(`[run page on the board](${board.ready.url}/runs/b-run)`);
   });
 
   it('`lanes open <lane>` prints the lane\'s Web UI and board URLs; an unknown lane is an error', async () => {

@@ -167,11 +167,11 @@ describe('lane refusals', () => {
 
     const waited = await stack.cli(['submit', file, '--wait', '--json']);
     expect(waited.exitCode).toBe(1);
-    // --wait --json is a JSON-lines stream: a blocked announcement may come first (the lane was
-    // still blocked while the cancel was being delivered); the last line is the lane's end.
-    const lines = waited.stdout.trim().split('\n');
-    const end = lines.lastIndexOf('{') >= 0 ? lines.slice(lines.lastIndexOf('{')).join('\n') : lines.at(-1)!;
-    expect(JSON.parse(end)).toMatchObject({ laneId, state: 'failed', failureClass: 'cancelled', landed: false });
+    // --wait --json is JSON Lines: a blocked announcement may come first (the lane was still
+    // blocked while the cancel was being delivered); every line is one document, the last the end.
+    const lines = waited.jsonLines();
+    expect(lines.slice(0, -1).every((l) => l.event === 'blocked'), waited.stdout).toBe(true);
+    expect(lines.at(-1)).toMatchObject({ laneId, state: 'failed', failureClass: 'cancelled', landed: false });
 
     const desc = await stack.client.workflow.getHandle(`lane-${laneId}`).describe();
     expect(desc.status.name).toBe('CANCELLED');

@@ -8,7 +8,24 @@ export interface CliResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** stdout as exactly one JSON document (JSON mode prints each on one line). */
   json<T = any>(): T;
+  /** stdout as JSON Lines: every line must be one JSON document (strict: a non-JSON line throws). */
+  jsonLines<T = any>(): T[];
+}
+
+/** Parses JSON Lines strictly, naming the line that is not a JSON document. */
+export function parseJsonLines<T = any>(stdout: string): T[] {
+  return stdout
+    .split('\n')
+    .filter((l, i, all) => l !== '' || i < all.length - 1)
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as T;
+      } catch {
+        throw new Error(`stdout line ${i + 1} is not one JSON document: ${l.slice(0, 200)}`);
+      }
+    });
 }
 
 export async function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
@@ -23,6 +40,7 @@ export async function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; ti
     stdout: String(r.stdout),
     stderr: String(r.stderr),
     json: () => JSON.parse(String(r.stdout)),
+    jsonLines: () => parseJsonLines(String(r.stdout)),
   };
 }
 

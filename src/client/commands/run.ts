@@ -1,5 +1,6 @@
 // `lanes run <plan>` and `lanes run status|list|cancel|resume`: many packets as one run.
 import { type Command, Option } from 'commander';
+import { boardUrlFor } from '../../board/discovery.js';
 import { LanesError } from '../../errors.js';
 import { isLanded } from '../../git/landing.js';
 import { loadPlanFile } from '../../packet/plan-parse.js';
@@ -62,7 +63,7 @@ export function registerRunCommands(program: Command): void {
     action(async ({ out, config }, file: string, opts: { wait?: boolean; follow?: boolean }) => {
       const plan = await loadPlanFile(file);
       return withClient(config, async (client) => {
-        const sub = await startRun(client, config.taskQueue, plan, { historyEventLimit: config.historyEventLimit, rehomeAfterMs: config.rehomeAfterMs });
+        const sub = await startRun(client, config.taskQueue, plan, { historyEventLimit: config.historyEventLimit, rehomeAfterMs: config.rehomeAfterMs, boardUrl: boardUrlFor(config.home) });
         return attachOrWait(out, client, sub, opts);
       });
     }),
@@ -134,7 +135,7 @@ export function registerRunCommands(program: Command): void {
           throw new LanesError('validation', `${opts.plan ?? 'plan'}: a resume keeps the repository and integration branch of run ${previous.runId} (${previous.repo}, ${previous.integrationBranch})`, 'Keep repo.path and integrationBranch as they were.');
         }
         const reuse = await reusableTasks(previous, async (laneId) => (await isLanded({ laneId, repoPath: plan.repoPath, target: plan.integrationBranch }).catch(() => ({ landed: false }))).landed);
-        const sub = await startRun(client, config.taskQueue, plan, { runId: resumeRunId(plan.id, previous.runId), reuse, resumedFrom: previous.runId, historyEventLimit: config.historyEventLimit, rehomeAfterMs: config.rehomeAfterMs });
+        const sub = await startRun(client, config.taskQueue, plan, { runId: resumeRunId(plan.id, previous.runId), reuse, resumedFrom: previous.runId, historyEventLimit: config.historyEventLimit, rehomeAfterMs: config.rehomeAfterMs, boardUrl: boardUrlFor(config.home) });
         out.info(`resuming ${previous.runId} as ${sub.runId}: ${reuse.length} landed task(s) reused`);
         return attachOrWait(out, client, sub, opts);
       }),

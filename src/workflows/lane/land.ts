@@ -7,8 +7,13 @@ import { escalate, LaneStop } from './escalation.js';
 import type { LaneRun } from './run.js';
 import { runTests } from './tests.js';
 
-/** Attempts at building a candidate when the target keeps moving under the lane. */
-export const MAX_LANDING_ATTEMPTS = 3;
+/**
+ * Attempts at building a candidate when the target keeps moving under the lane, before it
+ * blocks (branch_divergence; `--retry` gives it as many again). Eight: with many lanes on one
+ * target, lanes on one host take turns (src/git/landing-slot.ts) and lose a race only to a
+ * landing from another host, so a lane among ten on two hosts loses at most about five.
+ */
+export const MAX_LANDING_ATTEMPTS = 8;
 
 /** Returns the finish text; throws LaneStop when the lane may not or could not land. */
 export async function land(run: LaneRun): Promise<string> {

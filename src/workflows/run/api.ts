@@ -22,6 +22,8 @@ export interface RunInput {
   /** Set by `lanes run resume`: landed tasks of the earlier run, by packet fingerprint. */
   reuse?: ReusedTask[];
   resumedFrom?: string;
+  /** The web board's base URL (from the client that started the run): each lane's Web UI Details link to its page there. */
+  boardUrl?: string;
   /** Passed on to every lane (see LaneInput). */
   historyEventLimit?: number;
   rehomeAfterMs?: number;

@@ -18,6 +18,7 @@ import { LANE_BRANCH, LANE_PACKET_ID, LANE_REPO, LANE_RUN_ID, LANE_STATE } from 
 import type { LanesActivities } from '../../worker/activities.js';
 import { classifyFailure, type FailureClass, failureDetails, laneFailure } from '../../failures.js';
 import type { LaneReport } from '../lane/api.js';
+import { laneStaticDetails } from '../lane/details.js';
 import { laneWorkflow } from '../lane/workflow.js';
 import type { ReusedTask, RunInput, RunReport, RunState, RunTaskState } from './api.js';
 import { runEventsQuery, runPlanQuery, runStateQuery } from './api.js';
@@ -190,6 +191,7 @@ export async function runWorkflow(input: RunInput): Promise<RunReport> {
           { key: LANE_BRANCH, value: branch },
         ],
         staticSummary: `run ${runId} task ${t.taskId}: ${planned.packet.objective.split('\n')[0]!.slice(0, 100)}`,
+        staticDetails: laneStaticDetails(packet, input.boardUrl),
       });
     } catch (err) {
       const details = failureDetails(err) as { report?: LaneReport };
