@@ -1,6 +1,22 @@
-// Lint: typescript-eslint recommended, plus determinism guards on workflow code.
+// Lint: typescript-eslint recommended, determinism guards on workflow code, and the
+// import boundaries between layers (DESIGN.md §2; the rule is lint/import-boundaries.js).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import lanes from './lint/import-boundaries.js';
+
+// Modules a workflow may import values from: deterministic, no I/O (zod and Temporal's
+// workflow-safe packages only). Add a module here only if it is pure itself; the same
+// zone applies to these modules, so a stray import in one of them fails too.
+const PURE_FOR_WORKFLOWS = [
+  'src/workflows/**',
+  'src/failures.ts',
+  'src/packet/schema.ts',
+  'src/packet/plan-schema.ts',
+  'src/packet/git-ref-name.ts',
+  'src/tools/specs.ts',
+  'src/mcp/report.ts',
+  'src/shared/**',
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
@@ -29,6 +45,34 @@ export default tseslint.config(
             // mcp/report.ts is pure (zod only) and shared with workflows on purpose.
             { group: ['../activities/*', '../providers/*', '../mcp/*', '!../mcp/report.js'], allowTypeImports: true, message: 'Import activities with `import type` only.' },
           ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.ts', '**/*.js', '**/*.mjs'],
+    plugins: { lanes },
+    rules: {
+      'lanes/import-boundaries': [
+        'error',
+        {
+          // The libraries activities stand on know nothing of who calls them.
+          from: ['src/failures.ts', 'src/packet/**', 'src/git/**', 'src/tools/**', 'src/shell/**', 'src/providers/**', 'src/mcp/**', 'src/sandbox/**'],
+          forbid: ['src/activities/**', 'src/worker/**', 'src/client/**', 'src/workflows/**'],
+          message: 'libraries (packet, git, tools, shell, providers, mcp, sandbox) never import activities, worker, client or workflows; move the shared piece down.',
+        },
+        {
+          from: PURE_FOR_WORKFLOWS,
+          allowOnly: PURE_FOR_WORKFLOWS,
+          packages: ['@temporalio/workflow', '@temporalio/common', 'zod'],
+          allowTypeImports: true,
+          message: 'workflow code imports values only from pure modules (PURE_FOR_WORKFLOWS in eslint.config.js); activities and I/O libraries only with `import type`.',
+        },
+        {
+          from: ['src/**', 'bench/**', 'scripts/**', 'bin/**', 'lint/**'],
+          except: ['src/testkit/**'],
+          forbid: ['src/testkit/**'],
+          message: 'src/testkit is test-only; fixtures production commands need live in src/fixtures/ (or src/demo/).',
         },
       ],
     },

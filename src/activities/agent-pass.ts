@@ -18,7 +18,7 @@ import { type FailureClass, laneFailure } from '../failures.js';
 import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
 import type { ArtifactStore } from './artifacts.js';
 import { initialPrompt } from './model.js';
-import { faultPoint } from '../faults/index.js';
+import { type FaultInjector, NO_FAULTS } from '../faults/index.js';
 
 export interface AgentPassInput {
   laneId: string;
@@ -74,6 +74,8 @@ export interface AgentPassDeps {
   env?: NodeJS.ProcessEnv;
   /** Heartbeat interval in ms (default 5000). */
   heartbeatMs?: number;
+  /** Kill points for drills and chaos (default NO_FAULTS: nothing fires). */
+  faults?: FaultInjector;
 }
 
 function packetMcpServers(entries: Record<string, unknown> | undefined, env: NodeJS.ProcessEnv): Record<string, McpServerConfig> {
@@ -116,6 +118,7 @@ function sumUsage(turns: readonly AgentTurn[]): { inputTokens: number; outputTok
 
 export function createAgentPassActivities(deps: AgentPassDeps) {
   const env = deps.env ?? process.env;
+  const faults = deps.faults ?? NO_FAULTS;
   return {
     /**
      * One external agent pass in the worktree.
@@ -155,7 +158,7 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
           onTurn(turn) {
             store.appendLine(laneId, turnsFile(pass), JSON.stringify({ run: record.runs, ...turn }));
             // Drills kill the worker here, mid-pass, with the session saved and the agent running.
-            if (turn.index === 2) void faultPoint('mid_agent_pass', { home: store.home, laneId, pass, run: record.runs });
+            if (turn.index === 2) void faults.point('mid_agent_pass', { home: store.home, laneId, pass, run: record.runs });
           },
           onFatal: () => fatal.abort(),
         });

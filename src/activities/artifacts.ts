@@ -5,7 +5,6 @@
 // The store is synchronous on purpose: an append is read-last-seq-then-write, and
 // keeping it on one tick means two activities of the same worker can never interleave
 // it. The files are small (events, JSON records), so blocking I/O costs little.
-import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -16,11 +15,10 @@ import {
   openSync,
   readFileSync,
   readSync,
-  renameSync,
-  rmSync,
   writeSync,
 } from 'node:fs';
-import { basename, dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { writeFileAtomic } from '../atomic-file.js';
 import { laneFailure } from '../failures.js';
 import { redact, redactDeep } from '../redact/secrets.js';
 
@@ -74,47 +72,6 @@ export function assertSafeSegment(kind: string, value: string): void {
     throw laneFailure('workspace_mismatch', `${kind} ${JSON.stringify(value)} is not a safe path segment`, {
       hint: 'Use letters, digits, ".", "_" and "-" only (starting with a letter or digit, no "..").',
     });
-  }
-}
-
-/**
- * Writes a file so readers see the old content or the new, never a torn one: temp file in
- * the same directory, fsync, rename, fsync of the directory. Creates parent directories.
- */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'wx', 0o644);
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, path);
-  } catch (err) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw laneFailure('infra', `could not write ${path}: ${(err as Error).message}`, {
-      hint: 'Check that $LANES_HOME is on a writable disk with free space.',
-    }, err as Error);
-  }
-  fsyncDir(dir);
-}
-
-function fsyncDir(dir: string): void {
-  // Makes the rename itself durable; some platforms cannot fsync a directory, which is fine.
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    /* best effort */
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -14,7 +14,8 @@ import { demoPacket } from '../demo/scenario.js';
 import type { FaultSpec } from '../faults/plan.js';
 import { chaosPlanPath } from '../faults/inject.js';
 import { laneFailure } from '../failures.js';
-import { type ArtifactStore, assertSafeSegment, writeFileAtomic } from './artifacts.js';
+import { type ArtifactStore, assertSafeSegment } from './artifacts.js';
+import { writeFileAtomic } from '../atomic-file.js';
 
 export interface ChaosLane {
   laneId: string;

@@ -10,13 +10,13 @@ import { ensureMirror, freshMirror, mirrorOfWorktree, pushLaneBranch, syncMirror
 import { preflightBranches } from '../git/preflight.js';
 import { advanceRemoteTarget } from '../git/remote.js';
 import { isRemoteUrl } from '../shared/repo-url.js';
-import { faultPoint } from '../faults/index.js';
+import { type FaultInjector, NO_FAULTS } from '../faults/index.js';
 import { boundary, type GitActivities, refuseProblems } from './git.js';
 
 type Act<K extends keyof GitActivities> = GitActivities[K];
 type In<K extends keyof GitActivities> = Parameters<Act<K>>[0];
 
-export function withRemoteRepos(home: string, local: GitActivities): GitActivities {
+export function withRemoteRepos(home: string, local: GitActivities, faults: FaultInjector = NO_FAULTS): GitActivities {
   /** Pushes the lane branch checked out in `worktreePath` when the worktree comes from a mirror. */
   const pushFrom = async (worktreePath: string): Promise<void> => {
     const mirror = await mirrorOfWorktree(home, worktreePath);
@@ -90,7 +90,7 @@ export function withRemoteRepos(home: string, local: GitActivities): GitActiviti
       const mirror = await ensureMirror(home, input.repoPath);
       try {
         const r = await advanceRemoteTarget(home, input.repoPath, input);
-        if (r.landed) await faultPoint('after_merge', { home, laneId: input.laneId, repoPath: mirror });
+        if (r.landed) await faults.point('after_merge', { home, laneId: input.laneId, repoPath: mirror });
         return r;
       } finally {
         releaseLandingSlot(landingSlotKey(mirror, input.target), input.laneId);

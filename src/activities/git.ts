@@ -58,7 +58,7 @@ export interface ScreenDiffInput {
   /** The packet's `screen` section; absent = defaults. */
   settings?: Partial<ScreenSettings>;
 }
-import { faultPoint } from '../faults/index.js';
+import { type FaultInjector, NO_FAULTS } from '../faults/index.js';
 
 export { assertLanePath } from '../git/worktrees.js';
 export type { GitIdentity } from '../git/client.js';
@@ -90,6 +90,8 @@ export type {
 export interface GitActivitiesDeps {
   /** $LANES_HOME: lane worktrees live in `${home}/worktrees/<laneId>`. */
   home: string;
+  /** Kill points for drills and chaos (default NO_FAULTS: nothing fires). */
+  faults?: FaultInjector;
 }
 
 /** Errors leave an activity as laneFailures, keeping the innermost failure class. */
@@ -123,7 +125,7 @@ export function refuseProblems(problems: PreflightProblem[]): { ok: true } {
   return { ok: true };
 }
 
-export function createGitActivities({ home }: GitActivitiesDeps) {
+export function createGitActivities({ home, faults = NO_FAULTS }: GitActivitiesDeps) {
   return {
     /**
      * Creates (or finds) the lane worktree `${home}/worktrees/<laneId>` on `branch`, creating
@@ -133,7 +135,7 @@ export function createGitActivities({ home }: GitActivitiesDeps) {
      */
     prepareWorktree: boundary('prepareWorktree', async (input: PrepareWorktreeInput): Promise<PrepareWorktreeResult> => {
       const r = await prepareWorktree(home, input);
-      await faultPoint('after_worktree', { home, laneId: input.laneId, repoPath: input.repoPath });
+      await faults.point('after_worktree', { home, laneId: input.laneId, repoPath: input.repoPath });
       return r;
     }),
 
@@ -158,7 +160,7 @@ export function createGitActivities({ home }: GitActivitiesDeps) {
      */
     commitWork: boundary('commitWork', async (input: CommitWorkInput): Promise<CommitWorkResult> => {
       const r = await commitWork(home, input);
-      if (r.sha) await faultPoint('after_commit', { home, laneId: input.laneId, step: input.step });
+      if (r.sha) await faults.point('after_commit', { home, laneId: input.laneId, step: input.step });
       return r;
     }),
 
@@ -207,7 +209,7 @@ export function createGitActivities({ home }: GitActivitiesDeps) {
      */
     prepareCandidate: boundary('prepareCandidate', async (input: PrepareCandidateInput): Promise<PrepareCandidateResult> => {
       const r = await prepareCandidate(home, input);
-      if (!r.alreadyLanded && !r.conflict) await faultPoint('mid_merge', { home, laneId: input.laneId, repoPath: input.repoPath });
+      if (!r.alreadyLanded && !r.conflict) await faults.point('mid_merge', { home, laneId: input.laneId, repoPath: input.repoPath });
       return r;
     }),
 
@@ -218,7 +220,7 @@ export function createGitActivities({ home }: GitActivitiesDeps) {
      */
     advanceTarget: boundary('advanceTarget', async (input: AdvanceTargetInput): Promise<AdvanceTargetResult> => {
       const r = await advanceTarget(home, input);
-      if (r.landed) await faultPoint('after_merge', { home, laneId: input.laneId, repoPath: input.repoPath });
+      if (r.landed) await faults.point('after_merge', { home, laneId: input.laneId, repoPath: input.repoPath });
       return r;
     }),
 

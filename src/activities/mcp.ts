@@ -12,7 +12,7 @@ import { capText } from '../tools/output-cap.js';
 import { laneFailure } from '../failures.js';
 import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
 import { assertSafeSegment, createArtifactStore } from './artifacts.js';
-import { faultPoint } from '../faults/index.js';
+import { type FaultInjector, NO_FAULTS } from '../faults/index.js';
 
 export const MCP_REPORT_FILE = 'mcp-report.json';
 export const MCP_STDERR_LOG = 'mcp-stderr.log';
@@ -26,6 +26,8 @@ export interface McpActivityDeps {
   home: string;
   /** The worker process's registry; one per worker. */
   registry: McpRegistry;
+  /** Kill points for drills and chaos (default NO_FAULTS: nothing fires). */
+  faults?: FaultInjector;
 }
 
 export interface StartMcpInput {
@@ -55,7 +57,7 @@ interface CallRecord {
   result: McpToolCallResult;
 }
 
-export function createMcpActivities({ home, registry }: McpActivityDeps) {
+export function createMcpActivities({ home, registry, faults = NO_FAULTS }: McpActivityDeps) {
   const store = createArtifactStore({ home });
 
   const sessionOptions = (laneId: string, cwd: string | undefined): McpSessionOptions => {
@@ -91,7 +93,7 @@ export function createMcpActivities({ home, registry }: McpActivityDeps) {
       assertSafeSegment('lane id', laneId);
       const { report } = await ensure(laneId, servers, cwd);
       store.writeJson(laneId, MCP_REPORT_FILE, report);
-      await faultPoint('after_mcp_startup', { home, laneId });
+      await faults.point('after_mcp_startup', { home, laneId });
       return report;
     },
 

@@ -10,7 +10,7 @@ import { toolResultFile } from './tools.js';
 import { laneFailure } from '../failures.js';
 import { startHeartbeat, activityCancellationSignal } from './activity-context.js';
 import type { ArtifactStore } from './artifacts.js';
-import { faultPoint } from '../faults/index.js';
+import { type FaultInjector, NO_FAULTS } from '../faults/index.js';
 
 export type AgentConfig = TaskPacket['agent'];
 
@@ -131,6 +131,8 @@ export interface ModelDeps {
   provider?(agent: AgentConfig): ModelProvider;
   /** Context window override by model name (config), else the registry's. */
   contextWindow?(model: string): number | undefined;
+  /** Kill points for drills and chaos (default NO_FAULTS: nothing fires). */
+  faults?: FaultInjector;
 }
 
 function summaryOf(saved: SavedTurn, replayed: boolean): ModelTurnSummary {
@@ -156,6 +158,7 @@ function summaryOf(saved: SavedTurn, replayed: boolean): ModelTurnSummary {
 }
 
 export function createModelActivities(deps: ModelDeps) {
+  const faults = deps.faults ?? NO_FAULTS;
   const makeProvider = deps.provider ?? ((agent: AgentConfig) => createProvider(agent.provider, { script: agent.script } as ProviderOptions));
   return {
     /**
@@ -202,12 +205,12 @@ export function createModelActivities(deps: ModelDeps) {
       } finally {
         stop();
       }
-      await faultPoint('mid_model_turn', { home: store.home, laneId: input.laneId, turn: input.turn });
+      await faults.point('mid_model_turn', { home: store.home, laneId: input.laneId, turn: input.turn });
       const record: SavedTurn = { turn: input.turn, reply, costUsd: estimateCostUsd(reply.model, reply.usage, reply.provider), compacted, estimatedInputTokens: estimated };
       store.writeJson(input.laneId, turnFile(input.turn), record);
       // Human-readable transcript, derived (rewritten whole, so retries never duplicate).
       store.writeJson(input.laneId, 'transcript.json', { system, provider: reply.provider, scripted: reply.scripted, messages: [...messages, { role: 'assistant', content: reply.content }] });
-      await faultPoint('after_reply_saved', { home: store.home, laneId: input.laneId, turn: input.turn });
+      await faults.point('after_reply_saved', { home: store.home, laneId: input.laneId, turn: input.turn });
       return summaryOf(record, false);
     },
   };

@@ -16,7 +16,7 @@ import { laneFailure } from '../failures.js';
 import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
 import { assertSafeSegment, createArtifactStore, type ArtifactStore } from './artifacts.js';
 import { assertLaneWorktree } from './lane-worktree.js';
-import { faultPoint } from '../faults/index.js';
+import { type FaultInjector, NO_FAULTS } from '../faults/index.js';
 
 /** Characters of output kept in the result (the full log is on disk). */
 export const TEST_TAIL_CHARS = 2_000;
@@ -77,6 +77,8 @@ export interface TestActivitiesOptions {
   allowHostNetwork?: boolean;
   /** Per-command log cap in characters (default TEST_LOG_LIMIT_CHARS). */
   logLimitChars?: number;
+  /** Kill points for drills and chaos (default NO_FAULTS: nothing fires). */
+  faults?: FaultInjector;
 }
 
 function summarize(level: GreenLevel, commands: AcceptanceCommand[], results: CommandResult[]): string {
@@ -89,7 +91,7 @@ function summarize(level: GreenLevel, commands: AcceptanceCommand[], results: Co
   return `${level}: ${results.length}/${commands.length} commands passed`;
 }
 
-export function createTestActivities({ home, artifacts, heartbeatIntervalMs = 5_000, allowHostNetwork = false, logLimitChars = TEST_LOG_LIMIT_CHARS }: TestActivitiesOptions): TestActivities {
+export function createTestActivities({ home, artifacts, heartbeatIntervalMs = 5_000, allowHostNetwork = false, logLimitChars = TEST_LOG_LIMIT_CHARS, faults = NO_FAULTS }: TestActivitiesOptions): TestActivities {
   const store = artifacts ?? createArtifactStore({ home });
 
   async function runOne(input: AcceptanceInput, cwd: string, logRel: string, cmd: AcceptanceCommand): Promise<CommandResult> {
@@ -193,7 +195,7 @@ export function createTestActivities({ home, artifacts, heartbeatIntervalMs = 5_
           if (index === 0) {
             // Kill point: the first command's process group is spawned and running.
             try {
-              await faultPoint('mid_tests', { home, laneId, level, attemptKey });
+              await faults.point('mid_tests', { home, laneId, level, attemptKey });
             } catch (err) {
               await running.catch(() => undefined);
               throw err;

@@ -11,7 +11,7 @@ import type { ArtifactStore } from './artifacts.js';
 import type { McpActivities } from './mcp.js';
 import { type SavedTurn, turnFile } from './model.js';
 import { type ToolActivities, toolResultFile } from './tools.js';
-import { faultPoint } from '../faults/index.js';
+import { type FaultInjector, NO_FAULTS } from '../faults/index.js';
 
 export interface ExecuteToolCallInput {
   laneId: string;
@@ -38,7 +38,8 @@ export interface ToolCallSummary {
 
 const summarize = (r: ToolResult): ToolCallSummary => ({ callId: r.callId, name: r.name, ok: r.ok, ...(r.refused ? { refused: r.refused } : {}), outputChars: r.output.length });
 
-export function createToolCallActivities(deps: { store: ArtifactStore; tools: ToolActivities; mcp: McpActivities }) {
+export function createToolCallActivities(deps: { store: ArtifactStore; tools: ToolActivities; mcp: McpActivities; faults?: FaultInjector }) {
+  const faults = deps.faults ?? NO_FAULTS;
   return {
     /**
      * Runs one tool call of a saved turn.
@@ -78,7 +79,7 @@ export function createToolCallActivities(deps: { store: ArtifactStore; tools: To
         const r = await deps.mcp.callMcpTool({ laneId: input.laneId, servers: input.mcpServers, qualifiedName: call.name, args: call.input, callId: `${input.turn}-${call.id}`.replace(/[^A-Za-z0-9._-]/g, '_'), cwd: input.worktreePath });
         result = { callId: call.id, name: call.name, ok: r.ok, output: r.ok ? r.output : `[${r.class ?? 'tool_runtime'}] ${r.output}`, durationMs: Date.now() - started };
       }
-      await faultPoint('mid_tool', { home: store.home, laneId: input.laneId, turn: input.turn, tool: call.name, callId: call.id });
+      await faults.point('mid_tool', { home: store.home, laneId: input.laneId, turn: input.turn, tool: call.name, callId: call.id });
       store.writeJson(input.laneId, path, result);
       return summarize(result);
     },

@@ -11,7 +11,7 @@ import { createArtifactStore, type ArtifactStore } from './artifacts.js';
 import { assertLaneWorktree } from './lane-worktree.js';
 import { resolveInWorktree as confine } from '../tools/confine.js';
 import { declareSecretNames } from '../redact/secrets.js';
-import { faultPoint } from '../faults/index.js';
+import { type FaultInjector, NO_FAULTS } from '../faults/index.js';
 
 // The tool surface other modules (model loop, agent activities) use, exported at this boundary.
 export { runTool, type RunToolOptions, type ToolCall, type ToolResult } from '../tools/run-tool.js';
@@ -60,6 +60,8 @@ export interface ToolActivitiesOptions {
   heartbeatIntervalMs?: number;
   /** Worker config: packets may ask for `sandbox.network: host`. */
   allowHostNetwork?: boolean;
+  /** Kill points for drills and chaos (default NO_FAULTS: nothing fires). */
+  faults?: FaultInjector;
 }
 
 /** Provider call ids are usually file-name safe; anything else is hashed into one. */
@@ -87,7 +89,7 @@ function fileHash(root: string, rel: string): string | null {
   }
 }
 
-export function createToolActivities({ home, artifacts, heartbeatIntervalMs = 5_000, allowHostNetwork = false }: ToolActivitiesOptions): ToolActivities {
+export function createToolActivities({ home, artifacts, heartbeatIntervalMs = 5_000, allowHostNetwork = false, faults = NO_FAULTS }: ToolActivitiesOptions): ToolActivities {
   const store = artifacts ?? createArtifactStore({ home });
 
   const logRefusal = (laneId: string, turn: number, result: ToolResult): void => {
@@ -168,7 +170,7 @@ export function createToolActivities({ home, artifacts, heartbeatIntervalMs = 5_
       }
       // A cancelled call is not a result to replay: record nothing.
       throwIfActivityCancelled();
-      await faultPoint('mid_tool', { home, laneId, turn, tool: call.name, callId: call.id });
+      await faults.point('mid_tool', { home, laneId, turn, tool: call.name, callId: call.id });
       store.writeJson(laneId, relPath, result);
       logRefusal(laneId, turn, result);
       return result;

@@ -11,7 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { execa, type ResultPromise } from 'execa';
 import { requireTemporalBinary } from '../devserver/provision.js';
 import { type DevServer, freePort, startDevServer } from '../devserver/server.js';
-import { type MockModelServer, startMockModelServer } from '../testkit/mock-model-server.js';
+import { type MockModelServer, startMockModelServer } from '../fixtures/mock-model-server.js';
 
 export const LANES_BIN = fileURLToPath(new URL('../../bin/lanes.js', import.meta.url));
 

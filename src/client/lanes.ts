@@ -26,10 +26,9 @@ export function laneIdFor(laneIdOrWorkflowId: string): string {
 
 /**
  * Gives the packet its id and absolute repo path (relative paths are relative to
- * the packet file), so the fingerprint and the worker see the same thing. `source`
- * names the packet in errors, like the parser's messages.
+ * the packet file), so the fingerprint and the worker see the same thing.
  */
-export function normalizePacket(packet: TaskPacket, baseDir: string, source = 'packet'): LanePacket {
+export function normalizePacket(packet: TaskPacket, baseDir: string): LanePacket {
   const id = packet.id ?? `p-${randomUUID().slice(0, 12)}`;
   // A remote is the same URL on every host: nothing to resolve (the schema checked its form).
   if (packet.repo.url !== undefined) return { ...packet, id };

@@ -15,7 +15,7 @@ import { type DevServer, freePort, isServerReachable, startDevServer } from '../
 import { TaskPacketSchema } from '../packet/schema.js';
 import { type FaultKind, type FaultPlanInput, FAULT_PLAN_ENV, faultRecordPath, type FaultFiringRecord, type KillPoint } from '../faults/index.js';
 import { createFixtureRepo } from '../demo/fixture-repo.js';
-import { type MockModelServer, startMockModelServer } from '../testkit/mock-model-server.js';
+import { type MockModelServer, startMockModelServer } from '../fixtures/mock-model-server.js';
 import { eventsQuery, type LaneReport } from '../workflows/lane/api.js';
 import { passFile } from '../activities/agent-pass.js';
 import { checkDrillInvariants, type DrillObservation, type InvariantResult } from '../faults/invariants.js';

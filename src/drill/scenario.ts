@@ -5,8 +5,8 @@
 // codex the real CLI does the agent's part against the mock.
 import type { ScriptedTurn } from '../providers/scripted.js';
 import type { TaskPacketInput } from '../packet/schema.js';
-import { fixtureServerCommand } from '../testkit/mcp/fixture-servers.js';
-import { CLAUDE_CODE_FIX_SCRIPT, CODEX_FIX_SCRIPT } from '../testkit/agent-scripts.js';
+import { fixtureServerCommand } from '../fixtures/mcp/fixture-servers.js';
+import { CLAUDE_CODE_FIX_SCRIPT, CODEX_FIX_SCRIPT } from '../fixtures/agent-scripts.js';
 
 /** The mock model's script (same shape as CALCULATOR_SCRIPT, plus one MCP call). */
 export const DRILL_SCRIPT: ScriptedTurn[] = [

@@ -1,4 +1,5 @@
-// Fault injection for drills and tests: kill points, plans, and the point hook.
+// Fault injection for drills, chaos and tests: kill points, plans, and the injector
+// the worker hands to the activity factories.
 export { KILL_POINTS, KILL_POINT_DESCRIPTIONS, type KillPoint, isKillPoint } from './points.js';
 export {
   FAULT_KINDS,
@@ -14,14 +15,14 @@ export {
   readFaultPlanFile,
 } from './plan.js';
 export {
-  allowChaosPlans,
   chaosPlanPath,
+  createFaultInjector,
   type FaultContext,
   type FaultFiring,
   type FaultFiringRecord,
-  faultPoint,
+  type FaultInjector,
+  type FaultInjectorOptions,
   faultRecordPath,
-  installFaultPlan,
-  installedFaultPlan,
+  NO_FAULTS,
   readFaultFirings,
 } from './inject.js';

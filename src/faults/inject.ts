@@ -1,5 +1,7 @@
-// Firing faults at kill points. Off unless a worker installed a plan (see plan.ts):
-// without one, faultPoint() returns at once and touches nothing.
+// Firing faults at kill points. A FaultInjector is built once by whoever starts the
+// worker (the `lanes worker` command from --fault-plan / --allow-chaos, or a test) and
+// handed to the activity factories; there is no process-wide plan. NO_FAULTS, the
+// default everywhere, returns at once and touches nothing.
 //
 // Every firing is recorded in $LANES_HOME/faults/<laneId>/<point>.json, atomically
 // and BEFORE the fault acts, so a crash at a point is counted even though the
@@ -9,7 +11,8 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startHeartbeat } from '../activities/activity-context.js';
-import { assertSafeSegment, writeFileAtomic } from '../activities/artifacts.js';
+import { assertSafeSegment } from '../activities/artifacts.js';
+import { writeFileAtomic } from '../atomic-file.js';
 import { readPidFile } from '../mcp/pid-file.js';
 import { isAlive, processStartTime } from '../shell/processes.js';
 import { laneFailure } from '../failures.js';
@@ -42,24 +45,6 @@ export interface FaultFiringRecord {
   firings: FaultFiring[];
 }
 
-let installed: FaultPlan | null = null;
-
-/** Arms a plan in this process (the worker command or a test harness); null disarms. */
-export function installFaultPlan(plan: FaultPlan | null): void {
-  installed = plan && plan.length > 0 ? plan : null;
-}
-
-let chaosPlansAllowed = false;
-
-/**
- * `lanes worker --allow-chaos`: honour per-lane plans that a chaos run wrote to
- * $LANES_HOME/faults/plans/<laneId>.json. Off by default, so no lane (and no
- * packet) can arm a fault on an ordinary worker.
- */
-export function allowChaosPlans(allowed: boolean): void {
-  chaosPlansAllowed = allowed;
-}
-
 export function chaosPlanPath(home: string, laneId: string): string {
   return join(home, 'faults', '.plans', `${laneId}.json`);
 }
@@ -72,10 +57,6 @@ function readLanePlan(home: string, laneId: string): FaultPlan | null {
     return null;
   }
   return parseFaultPlan(JSON.parse(raw), chaosPlanPath(home, laneId));
-}
-
-export function installedFaultPlan(): FaultPlan | null {
-  return installed;
 }
 
 export function faultRecordPath(home: string, laneId: string, point: KillPoint): string {
@@ -127,8 +108,39 @@ function applies(spec: FaultSpec, point: KillPoint, ctx: FaultContext): boolean 
   return Object.entries(spec.match ?? {}).every(([k, v]) => ctx[k] === v);
 }
 
+/** What activity factories receive: `point()` marks a kill point (see createFaultInjector). */
+export interface FaultInjector {
+  point(point: KillPoint, ctx: FaultContext): Promise<void>;
+}
+
+/** The injector of every ordinary worker: no plan, nothing fires, nothing is read. */
+export const NO_FAULTS: FaultInjector = { point: () => Promise.resolve() };
+
+export interface FaultInjectorOptions {
+  /** A plan armed for every lane on this worker (`lanes worker --fault-plan`, drills). */
+  plan?: FaultPlan | null;
+  /**
+   * `lanes worker --allow-chaos`: honour per-lane plans that a chaos run wrote to
+   * $LANES_HOME/faults/.plans/<laneId>.json. Off by default, so no lane (and no
+   * packet) can arm a fault on an ordinary worker.
+   */
+  chaosPlans?: boolean;
+}
+
+/** NO_FAULTS unless a plan is given or chaos plans are allowed. */
+export function createFaultInjector({ plan = null, chaosPlans = false }: FaultInjectorOptions): FaultInjector {
+  const armed = plan && plan.length > 0 ? plan : null;
+  if (!armed && !chaosPlans) return NO_FAULTS;
+  return {
+    point(point, ctx) {
+      assertSafeSegment('lane id', ctx.laneId);
+      return firePoint(armed ?? readLanePlan(ctx.home, ctx.laneId), point, ctx);
+    },
+  };
+}
+
 /**
- * Marks a kill point. With no plan installed this is a no-op. Otherwise the first
+ * Marks a kill point under `plan` (null: a no-op). The first
  * plan entry for this point (and lane, and `match`) that has fired fewer than
  * `times` times for this lane is recorded and then acts:
  * crash = SIGKILL this process; exit = exit(1); throw = a laneFailure of the entry's
@@ -136,10 +148,8 @@ function applies(spec: FaultSpec, point: KillPoint, ctx: FaultContext): boolean 
  * failure with code ENOSPC; index_lock = a stale .git/index.lock in ctx.repoPath;
  * mcp_crash / mcp_hang = SIGKILL / SIGSTOP the lane's MCP server processes.
  */
-export async function faultPoint(point: KillPoint, ctx: FaultContext): Promise<void> {
-  const plan = installed ?? (chaosPlansAllowed ? readLanePlan(ctx.home, ctx.laneId) : null);
+async function firePoint(plan: FaultPlan | null, point: KillPoint, ctx: FaultContext): Promise<void> {
   if (!plan) return;
-  assertSafeSegment('lane id', ctx.laneId);
   const path = faultRecordPath(ctx.home, ctx.laneId, point);
   const record: FaultFiringRecord = readRecord(path) ?? { point, laneId: ctx.laneId, firings: [] };
   const index = plan.findIndex((spec, i) => applies(spec, point, ctx) && record.firings.filter((f) => f.spec === i).length < spec.times);

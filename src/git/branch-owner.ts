@@ -4,7 +4,7 @@
 // carries this lane's Lane-Id trailer (a branch kept from an earlier run of the same id).
 // Anything else — a user's WIP branch, another lane's branch, the target — is foreign:
 // never adopted, never merged, never deleted.
-import { gitTest, runGit } from './client.js';
+import { GitCommandError, runGit } from './client.js';
 import { branchHead, laneCommitsIn } from './refs.js';
 
 export type BranchOwnership =
@@ -18,9 +18,13 @@ function markerKey(branch: string): string {
 
 /** The lane id recorded on `branch` when a lane created it, or null. */
 export async function branchMarker(repoPath: string, branch: string): Promise<string | null> {
-  const key = markerKey(branch);
-  if (!(await gitTest(repoPath, ['config', '--local', '--get', key]))) return null;
-  return (await runGit(repoPath, ['config', '--local', '--get', key])).trim() || null;
+  // One process: `config --get` exits 1 when the key is not set.
+  try {
+    return (await runGit(repoPath, ['config', '--local', '--get', markerKey(branch)])).trim() || null;
+  } catch (err) {
+    if (err instanceof GitCommandError && err.exitStatus === 1) return null;
+    throw err;
+  }
 }
 
 /**

@@ -7,9 +7,9 @@ import { dirname } from 'node:path';
 import { laneFailure } from '../failures.js';
 import { GitCommandError, type GitIdentity, gitTest, runGit, withMessageFile } from './client.js';
 import { mergeOrAbort } from './merge.js';
-import { assertBranchName, branchHead, findLaneCommit, isAncestor } from './refs.js';
-import { LAND_STEP, withLaneTrailers } from './trailers.js';
-import { assertLaneId, candidateWorktreePath, findWorktree, listWorktrees, uncommittedPaths } from './worktrees.js';
+import { assertBranchName, branchHead, branchHeads, findLaneCommit, isAncestor, laneCommitsIn } from './refs.js';
+import { LAND_STEP, type LaneCommit, withLaneTrailers } from './trailers.js';
+import { assertLaneId, candidateWorktreePath, listLiveWorktrees, listWorktrees, uncommittedPaths, worktreeAt, type WorktreeEntry } from './worktrees.js';
 
 export type LandingMode = 'merge' | 'squash' | 'ff_only';
 
@@ -17,15 +17,15 @@ export function candidateBranchName(laneId: string): string {
   return `lanes-candidate/${laneId}`;
 }
 
+function missingBranch(repoPath: string, branch: string, field: string): never {
+  throw laneFailure('validator', `${field} branch "${branch}" does not exist in ${repoPath}`, {
+    hint: `create the branch or correct ${field} in the task packet`,
+  });
+}
+
 async function requireBranch(repoPath: string, branch: string, field: string): Promise<string> {
   await assertBranchName(repoPath, branch, field);
-  const head = await branchHead(repoPath, branch);
-  if (!head) {
-    throw laneFailure('validator', `${field} branch "${branch}" does not exist in ${repoPath}`, {
-      hint: `create the branch or correct ${field} in the task packet`,
-    });
-  }
-  return head;
+  return (await branchHead(repoPath, branch)) ?? missingBranch(repoPath, branch, field);
 }
 
 export interface IsLandedInput {
@@ -44,12 +44,18 @@ export interface IsLandedResult {
   via: 'land_commit' | 'contains_lane_head' | null;
 }
 
-export async function isLanded({ laneId, repoPath, target, branch }: IsLandedInput): Promise<IsLandedResult> {
-  const targetHead = await requireBranch(repoPath, target, 'target');
+/** Heads the caller already read (null: no such branch), so they are not read twice. */
+interface KnownHeads {
+  targetHead?: string;
+  laneHead?: string | null;
+}
+
+export async function isLanded({ laneId, repoPath, target, branch }: IsLandedInput, known: KnownHeads = {}): Promise<IsLandedResult> {
+  const targetHead = known.targetHead ?? (await requireBranch(repoPath, target, 'target'));
   const landCommit = await findLaneCommit(repoPath, targetHead, laneId, LAND_STEP);
   if (landCommit) return { landed: true, landCommit, via: 'land_commit' };
   if (branch !== undefined) {
-    const laneHead = await branchHead(repoPath, branch);
+    const laneHead = known.laneHead !== undefined ? known.laneHead : await branchHead(repoPath, branch);
     if (laneHead && (await isAncestor(repoPath, laneHead, targetHead))) return { landed: true, landCommit: null, via: 'contains_lane_head' };
   }
   return { landed: false, landCommit: null, via: null };
@@ -60,13 +66,20 @@ export interface RemoveCandidateInput {
   repoPath: string;
 }
 
-export async function removeCandidate(home: string, { laneId, repoPath }: RemoveCandidateInput): Promise<{ removed: boolean }> {
+/** What the caller already read, so removing the candidate need not read it again. */
+interface KnownRepoState {
+  /** The live worktree registry (listLiveWorktrees). */
+  worktrees?: WorktreeEntry[];
+  /** The candidate branch head (null: no such branch). */
+  candidateHead?: string | null;
+}
+
+export async function removeCandidate(home: string, { laneId, repoPath }: RemoveCandidateInput, known: KnownRepoState = {}): Promise<{ removed: boolean }> {
   assertLaneId(laneId);
   const path = candidateWorktreePath(home, laneId);
   const branch = candidateBranchName(laneId);
   let removed = false;
-  await runGit(repoPath, ['worktree', 'prune']);
-  if (await findWorktree(repoPath, path)) {
+  if (worktreeAt(known.worktrees ?? (await listLiveWorktrees(repoPath)), path)) {
     // The candidate is disposable (built from refs, only tests ran in it): force is safe here.
     await runGit(repoPath, ['worktree', 'remove', '--force', '--force', path]);
     removed = true;
@@ -76,7 +89,8 @@ export async function removeCandidate(home: string, { laneId, repoPath }: Remove
     await rm(path, { recursive: true, force: true });
     removed = true;
   }
-  if (await branchHead(repoPath, branch)) {
+  const head = known.candidateHead !== undefined ? known.candidateHead : await branchHead(repoPath, branch);
+  if (head) {
     await runGit(repoPath, ['branch', '-D', branch]);
     removed = true;
   }
@@ -112,13 +126,17 @@ export async function prepareCandidate(home: string, input: PrepareCandidateInpu
   if (mode !== 'merge' && mode !== 'squash' && mode !== 'ff_only') {
     throw laneFailure('validator', `landing mode "${String(mode)}" is not one of merge, squash, ff_only`, { hint: 'set merge.mode in the task packet' });
   }
-  const targetHead = await requireBranch(repoPath, target, 'target');
-  const laneHead = await requireBranch(repoPath, branch, 'branch');
   const candidatePath = candidateWorktreePath(home, laneId);
   const candidateBranch = candidateBranchName(laneId);
+  // Names checked one by one (git's rules), heads read together in one process.
+  await assertBranchName(repoPath, target, 'target');
+  await assertBranchName(repoPath, branch, 'branch');
+  const heads = await branchHeads(repoPath, [target, branch, candidateBranch]);
+  const targetHead = heads.get(target) ?? missingBranch(repoPath, target, 'target');
+  const laneHead = heads.get(branch) ?? missingBranch(repoPath, branch, 'branch');
   const base = { candidatePath, candidateBranch, targetHead };
 
-  if ((await isLanded({ laneId, repoPath, target, branch })).landed) {
+  if ((await isLanded({ laneId, repoPath, target, branch }, { targetHead, laneHead })).landed) {
     return { ...base, candidateHead: targetHead, alreadyLanded: true, conflict: false };
   }
   if (mode === 'ff_only' && !(await isAncestor(repoPath, targetHead, laneHead))) {
@@ -129,7 +147,7 @@ export async function prepareCandidate(home: string, input: PrepareCandidateInpu
     });
   }
 
-  await removeCandidate(home, { laneId, repoPath });
+  await removeCandidate(home, { laneId, repoPath }, { candidateHead: heads.get(candidateBranch) ?? null });
   await mkdir(dirname(candidatePath), { recursive: true });
   const start = mode === 'ff_only' ? laneHead : targetHead;
   await runGit(repoPath, ['worktree', 'add', '-B', candidateBranch, candidatePath, start]);
@@ -168,6 +186,8 @@ export interface AdvanceTargetInput {
 export interface AdvanceTargetResult {
   landed: boolean;
   targetHead: string;
+  /** landed: the commits the landing brought (expectedTargetHead..candidateHead), oldest first. */
+  landedCommits?: LaneCommit[];
   reason?: 'target_moved' | 'target_dirty';
   dirtyPaths?: string[];
   /** target_dirty: the checkout of the target whose changes stop the fast-forward. */
@@ -189,9 +209,19 @@ export async function advanceTarget(_home: string, input: AdvanceTargetInput): P
   const current = await requireBranch(repoPath, target, 'target');
   const landedAlready = (head: string) => candidateLandedIn(repoPath, laneId, candidateHead, head);
 
-  if (await landedAlready(current)) return { landed: true, targetHead: current };
+  // Landed (now or by an earlier attempt): the report lists what the landing brought.
+  const landed = async (targetHead: string): Promise<AdvanceTargetResult> => ({
+    landed: true,
+    targetHead,
+    landedCommits: await laneCommitsIn(repoPath, `${expectedTargetHead}..${candidateHead}`),
+  });
+  if (current === candidateHead) return landed(current);
+  // The usual case: target still where the candidate was built, candidate strictly ahead of
+  // it. Then the candidate cannot be in target yet; only a land commit could be.
+  const ahead = current === expectedTargetHead && (await isAncestor(repoPath, expectedTargetHead, candidateHead));
+  if (ahead ? (await findLaneCommit(repoPath, current, laneId, LAND_STEP)) !== null : await landedAlready(current)) return landed(current);
   if (current !== expectedTargetHead) return { landed: false, targetHead: current, reason: 'target_moved' };
-  if (!(await isAncestor(repoPath, expectedTargetHead, candidateHead))) {
+  if (!ahead) {
     throw laneFailure('branch_divergence', `candidate ${candidateHead.slice(0, 12)} does not descend from ${target} at ${expectedTargetHead.slice(0, 12)}; refusing a non-fast-forward`, {
       hint: 'prepare the candidate again from the current target head',
     });
@@ -200,7 +230,7 @@ export async function advanceTarget(_home: string, input: AdvanceTargetInput): P
   // Re-read after a failed move: distinguishes "someone moved it" from a real git error.
   const afterFailure = async (err: unknown): Promise<AdvanceTargetResult> => {
     const now = await requireBranch(repoPath, target, 'target');
-    if (await landedAlready(now)) return { landed: true, targetHead: now };
+    if (await landedAlready(now)) return landed(now);
     if (now !== expectedTargetHead) return { landed: false, targetHead: now, reason: 'target_moved' };
     throw err;
   };
@@ -226,5 +256,6 @@ export async function advanceTarget(_home: string, input: AdvanceTargetInput): P
       return afterFailure(err);
     }
   }
-  return { landed: true, targetHead: (await requireBranch(repoPath, target, 'target')) };
+  // Both moves leave the target exactly at the candidate.
+  return landed(candidateHead);
 }

@@ -49,6 +49,8 @@ export async function commitWork(home: string, input: CommitWorkInput): Promise<
   const ws = await onLaneBranch(home, laneId, input.worktreePath);
   const done = await findLaneCommit(ws.worktreePath, 'HEAD', laneId, step);
   if (done) return { sha: done, created: false };
+  // A clean checkout (status counts untracked files) has nothing to stage.
+  if (!ws.dirty) return { sha: null, created: false };
 
   await runGit(ws.worktreePath, ['add', '-A']);
   if (await gitTest(ws.worktreePath, ['diff', '--cached', '--quiet'])) return { sha: null, created: false };

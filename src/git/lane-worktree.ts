@@ -6,17 +6,18 @@ import { mkdir, rmdir } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { laneFailure } from '../failures.js';
 import { GitCommandError, gitTest, runGit } from './client.js';
-import { isLanded, removeCandidate } from './landing.js';
+import { candidateBranchName, isLanded, removeCandidate } from './landing.js';
 import { branchMarker, branchOwnership, foreignBranchRefusal, markBranch } from './branch-owner.js';
-import { assertBranchName, branchHead, isAncestor, resolveCommit } from './refs.js';
+import { assertBranchName, branchHeads, isAncestor, resolveCommit } from './refs.js';
 import {
   assertLaneId,
   assertLanePath,
   canonicalPath,
-  findWorktree,
+  checkoutState,
   laneWorktreePath,
-  listWorktrees,
+  listLiveWorktrees,
   uncommittedPaths,
+  worktreeAt,
 } from './worktrees.js';
 
 async function assertRepository(repoPath: string): Promise<void> {
@@ -82,14 +83,15 @@ export async function prepareWorktree(home: string, input: PrepareWorktreeInput)
     });
   }
   // A worktree folder deleted by hand stays registered until pruned and would block recreation.
-  await runGit(repoPath, ['worktree', 'prune']);
+  let worktrees = await listLiveWorktrees(repoPath);
   const path = laneWorktreePath(home, laneId);
 
-  let existing = await findWorktree(repoPath, path);
+  let existing = worktreeAt(worktrees, path);
   if (existing?.locked === 'initializing') {
     // `git worktree add` was killed before its checkout finished: the tree is partial, so
     // reusing it would read as mass deletions. Its branch and commits are refs; redo it.
     await runGit(repoPath, ['worktree', 'remove', '--force', '--force', path]);
+    worktrees = worktrees.filter((w) => w !== existing);
     existing = undefined;
   }
   if (existing) {
@@ -117,7 +119,7 @@ export async function prepareWorktree(home: string, input: PrepareWorktreeInput)
     const { message, hint } = foreignBranchRefusal(branch, owner.reason);
     throw laneFailure('validator', message, { reason: 'foreign_branch', hint });
   }
-  const holder = (await listWorktrees(repoPath)).find((w) => w.branch === branch);
+  const holder = worktrees.find((w) => w.branch === branch);
   // Re-homed from another host (its own LANES_HOME, same repository): the old host's worktree
   // of this very lane still holds the branch. The lane moved on; check the branch out here too.
   const movedFromOtherHost = holder !== undefined && basename(holder.path) === laneId && basename(dirname(holder.path)) === 'worktrees' && owner.state === 'own';
@@ -137,6 +139,8 @@ export async function prepareWorktree(home: string, input: PrepareWorktreeInput)
   } else {
     await markBranch(repoPath, branch, laneId);
     await runGit(repoPath, ['worktree', 'add', '--no-track', '-b', branch, path, baseHead]);
+    // A branch created at baseHead forks there: no merge-base to ask for.
+    return { worktreePath: canonicalPath(path), branch, baseCommit: baseHead, created: true };
   }
   return { worktreePath: canonicalPath(path), branch, baseCommit: await forkPoint(repoPath, baseHead, `refs/heads/${branch}`), created: true };
 }
@@ -174,16 +178,11 @@ export async function assertWorkspace(home: string, { laneId, worktreePath }: As
       hint: `move the folder away, then ${recreate}`,
     });
   }
-  // Exit 1 (quietly) on a detached HEAD.
-  const branch = await runGit(path, ['symbolic-ref', '--quiet', '--short', 'HEAD']).then(
-    (out) => out.trim(),
-    (err: unknown) => {
-      if (err instanceof GitCommandError && err.exitStatus === 1) return null;
-      throw err;
-    },
-  );
-  const head = (await runGit(path, ['rev-parse', 'HEAD'])).trim();
-  const dirty = (await uncommittedPaths(path)).length > 0;
+  // Branch, head and dirtiness from one `git status` (was three processes).
+  const { branch, head, dirty } = await checkoutState(path);
+  if (!head) {
+    throw laneFailure('workspace_mismatch', `worktree ${path} has no commit checked out`, { reason: 'foreign', hint: `move the folder away, then ${recreate}` });
+  }
   return { worktreePath: path, branch, head, dirty };
 }
 
@@ -210,11 +209,11 @@ export async function closeout(home: string, input: CloseoutInput): Promise<Clos
   const { laneId, repoPath, branch, target, force = false } = input;
   const path = assertLanePath(home, laneId, input.worktreePath);
   await assertRepository(repoPath);
-  await runGit(repoPath, ['worktree', 'prune']);
+  const worktrees = await listLiveWorktrees(repoPath);
   const kept: string[] = [];
 
   let worktreeRemoved = false;
-  const entry = await findWorktree(repoPath, path);
+  const entry = worktreeAt(worktrees, path);
   if (entry) {
     const dirty = await uncommittedPaths(path);
     if (dirty.length > 0 && !force) {
@@ -229,10 +228,13 @@ export async function closeout(home: string, input: CloseoutInput): Promise<Clos
   } else {
     worktreeRemoved = true;
   }
-  await removeCandidate(home, { laneId, repoPath });
+  // Lane, candidate and target heads in one read; branch names were checked when the lane made them.
+  const candidateBranch = candidateBranchName(laneId);
+  const heads = await branchHeads(repoPath, [branch, target, candidateBranch]);
+  await removeCandidate(home, { laneId, repoPath }, { worktrees, candidateHead: heads.get(candidateBranch) ?? null });
 
   let branchDeleted = false;
-  const tip = await branchHead(repoPath, branch);
+  const tip = heads.get(branch);
   if (!tip) {
     branchDeleted = true;
   } else if (branch === target) {
@@ -240,7 +242,7 @@ export async function closeout(home: string, input: CloseoutInput): Promise<Clos
   } else if ((await branchMarker(repoPath, branch)) !== laneId) {
     kept.push(`branch ${branch} was not created by lane ${laneId}; never deleted`);
   } else if (worktreeRemoved) {
-    const targetHead = await branchHead(repoPath, target);
+    const targetHead = heads.get(target);
     if (!targetHead) {
       kept.push(`target ${target} not found, so branch ${branch} cannot be proven landed; kept`);
     } else if (await isAncestor(repoPath, tip, targetHead)) {

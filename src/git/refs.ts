@@ -30,6 +30,23 @@ export function branchHead(dir: string, branch: string): Promise<string | null> 
   return resolveCommit(dir, `refs/heads/${branch}`);
 }
 
+/**
+ * Heads of several local branches in one git process (for-each-ref); a branch that does
+ * not exist is absent from the map. Names must be valid branch names (assertBranchName).
+ */
+export async function branchHeads(dir: string, branches: string[]): Promise<Map<string, string>> {
+  const wanted = new Set(branches.map((b) => `refs/heads/${b}`));
+  const out = await runGit(dir, ['for-each-ref', '--format=%(objectname) %(refname)', ...wanted]);
+  const heads = new Map<string, string>();
+  for (const line of out.split('\n')) {
+    const space = line.indexOf(' ');
+    const ref = line.slice(space + 1);
+    // for-each-ref also matches refs below a pattern (refs/heads/main/x): keep exact names only.
+    if (space > 0 && wanted.has(ref)) heads.set(ref.slice('refs/heads/'.length), line.slice(0, space));
+  }
+  return heads;
+}
+
 /** Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor). */
 export function isAncestor(dir: string, ancestor: string, descendant: string): Promise<boolean> {
   return gitTest(dir, ['merge-base', '--is-ancestor', ancestor, descendant]);

@@ -8,7 +8,7 @@ import { laneFailure } from '../failures.js';
 import { GitCommandError } from './client.js';
 import { type AdvanceTargetInput, type AdvanceTargetResult, candidateLandedIn } from './landing.js';
 import { ensureMirror, remoteGit, syncMirror, withMirrorLock } from './mirror.js';
-import { branchHead, isAncestor } from './refs.js';
+import { branchHead, isAncestor, laneCommitsIn } from './refs.js';
 import { assertLaneId } from './worktrees.js';
 import { redactUrls } from '../shared/repo-url.js';
 
@@ -23,8 +23,14 @@ export async function advanceRemoteTarget(home: string, url: string, input: Adva
       if (!head) throw laneFailure('validator', `target branch "${target}" does not exist on ${redactUrls(url)}`, { hint: 'create the branch on the remote or correct merge.target in the task packet' });
       return head;
     };
+    // Landed (now or by an earlier attempt): the report lists what the landing brought.
+    const landed = async (head: string): Promise<AdvanceTargetResult> => ({
+      landed: true,
+      targetHead: head,
+      landedCommits: await laneCommitsIn(mirror, `${expectedTargetHead}..${candidateHead}`),
+    });
     const decide = async (head: string): Promise<AdvanceTargetResult | null> => {
-      if (await candidateLandedIn(mirror, laneId, candidateHead, head)) return { landed: true, targetHead: head };
+      if (await candidateLandedIn(mirror, laneId, candidateHead, head)) return landed(head);
       if (head !== expectedTargetHead) return { landed: false, targetHead: head, reason: 'target_moved' };
       return null;
     };
@@ -45,7 +51,7 @@ export async function advanceRemoteTarget(home: string, url: string, input: Adva
       throw err;
     }
     await syncMirror(mirror, { branches: [target] });
-    return { landed: true, targetHead: (await branchHead(mirror, target)) ?? candidateHead };
+    return landed((await branchHead(mirror, target)) ?? candidateHead);
   });
 }
 

@@ -70,6 +70,8 @@ export interface WorktreeEntry {
   bare: boolean;
   /** Lock reason ('' when locked without one), null when unlocked. */
   locked: string | null;
+  /** Its folder is gone: `git worktree prune` would drop it from the registry. */
+  prunable: boolean;
 }
 
 /** git's worktree registry for the repository at `repoPath`; the main worktree comes first. */
@@ -89,15 +91,33 @@ export async function listWorktrees(repoPath: string): Promise<WorktreeEntry[]> 
       branch: ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null,
       bare: lines.includes('bare'),
       locked: lockLine === undefined ? null : lockLine.slice('locked'.length).trim(),
+      prunable: lines.some((l) => l === 'prunable' || l.startsWith('prunable ')),
     });
   }
   return entries;
 }
 
+/**
+ * The registry after dropping entries whose folder is gone (deleted by hand, or a crash):
+ * they would block recreating a worktree there. Prunes only when git lists one as
+ * prunable, so the common case costs one git process, not two.
+ */
+export async function listLiveWorktrees(repoPath: string): Promise<WorktreeEntry[]> {
+  const entries = await listWorktrees(repoPath);
+  if (!entries.some((w) => w.prunable)) return entries;
+  await runGit(repoPath, ['worktree', 'prune']);
+  return listWorktrees(repoPath);
+}
+
+/** The entry of `entries` registered at `path`, if any. */
+export function worktreeAt(entries: WorktreeEntry[], path: string): WorktreeEntry | undefined {
+  const want = canonicalPath(path);
+  return entries.find((w) => canonicalPath(w.path) === want);
+}
+
 /** The registered worktree of `repoPath` at `path`, if any. */
 export async function findWorktree(repoPath: string, path: string): Promise<WorktreeEntry | undefined> {
-  const want = canonicalPath(path);
-  return (await listWorktrees(repoPath)).find((w) => canonicalPath(w.path) === want);
+  return worktreeAt(await listWorktrees(repoPath), path);
 }
 
 /** Paths with uncommitted changes, untracked files included (they are work too); ignored files are not. */
@@ -113,6 +133,23 @@ export async function uncommittedPaths(dir: string, options: { untracked?: boole
     if (record[0] === 'R' || record[0] === 'C') i++;
   }
   return paths;
+}
+
+/**
+ * Branch, head and dirtiness of the checkout at `dir` in one git process
+ * (`status --porcelain=v2 --branch`): branch null when HEAD is detached, head null
+ * before the first commit; dirty counts untracked files (they are work too).
+ */
+export async function checkoutState(dir: string): Promise<{ branch: string | null; head: string | null; dirty: boolean }> {
+  const records = (await runGit(dir, ['status', '--porcelain=v2', '--branch', '-z', '--untracked-files=all'])).split('\0');
+  const header = (key: string) => records.find((r) => r.startsWith(`# ${key} `))?.slice(key.length + 3);
+  const head = header('branch.oid');
+  const branch = header('branch.head');
+  return {
+    branch: branch === undefined || branch === '(detached)' ? null : branch,
+    head: head === undefined || head === '(initial)' ? null : head,
+    dirty: records.some((r) => r.length > 0 && !r.startsWith('# ')),
+  };
 }
 
 /** The git top-level of `dir`, or null when it is not inside a work tree. */

@@ -2,7 +2,7 @@
 // that restarts after a crash can kill the servers its predecessor left behind.
 // The start time guards against killing an unrelated process that reused a pid.
 import { readFileSync, rmSync } from 'node:fs';
-import { writeFileAtomic } from '../activities/artifacts.js';
+import { writeFileAtomic } from '../atomic-file.js';
 import { descendantPids, isAlive, processStartTime, terminateProcesses } from '../shell/processes.js';
 
 export interface McpProcessRecord {

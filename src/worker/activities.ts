@@ -13,14 +13,17 @@ import { createTestActivities } from '../activities/tests.js';
 import { createToolCallActivities } from '../activities/tool-calls.js';
 import { createToolActivities, toolsFor } from '../activities/tools.js';
 import { createWorkerInfoActivities } from '../activities/worker-info.js';
+import { type FaultInjector, NO_FAULTS } from '../faults/index.js';
 import { contextWindowOverrides, sandboxAllowsHostNetwork } from '../config.js';
 import { McpRegistry } from '../mcp/registry.js';
 import { contextWindowFor } from '../providers/registry.js';
 import type { ModelProvider } from '../providers/types.js';
 
 export interface ActivityDeps {
-  /** Chaos fault plans fire only on workers started with --allow-chaos. */
+  /** Registers the chaos activity that writes per-lane fault plans (--allow-chaos). */
   allowChaos?: boolean;
+  /** Kill points for drills and chaos, handed to every activity factory that has one (default NO_FAULTS). */
+  faults?: FaultInjector;
   home: string;
   /** This host's queue for host-bound activities (see src/activities/host.ts). */
   hostQueue: string;
@@ -38,14 +41,16 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const store = createArtifactStore({ home: deps.home });
+  const faults = deps.faults ?? NO_FAULTS;
   const allowHostNetwork = deps.allowHostNetwork ?? sandboxAllowsHostNetwork(deps.home);
-  const tools = createToolActivities({ home: deps.home, artifacts: store, allowHostNetwork });
-  const mcp = createMcpActivities({ home: deps.home, registry: deps.mcpRegistry });
+  const tools = createToolActivities({ home: deps.home, artifacts: store, allowHostNetwork, faults });
+  const mcp = createMcpActivities({ home: deps.home, registry: deps.mcpRegistry, faults });
   // Read once at worker start: a malformed override fails the worker, not a lane.
   const contextWindows = deps.contextWindows ?? contextWindowOverrides(deps.home);
   const model = createModelActivities({
     store,
     provider: deps.provider,
+    faults,
     contextWindow: (model) => contextWindowFor(model, contextWindows),
     async toolSpecs(input: ModelTurnInput & { mcpServers?: Record<string, unknown> }) {
       const builtin = toolsFor(input.agent.permissionMode, input.agent.tools);
@@ -59,13 +64,13 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createWorkerInfoActivities(),
     ...createHostActivities({ hostQueue: deps.hostQueue, hostId: deps.hostId, trustedRoots: deps.trustedRoots }),
-    ...withRemoteRepos(deps.home, createGitActivities({ home: deps.home })),
-    ...createTestActivities({ home: deps.home, artifacts: store, allowHostNetwork }),
+    ...withRemoteRepos(deps.home, createGitActivities({ home: deps.home, faults }), faults),
+    ...createTestActivities({ home: deps.home, artifacts: store, allowHostNetwork, faults }),
     ...createArtifactActivities({ home: deps.home }),
     ...tools,
     ...model,
-    ...createAgentPassActivities({ store }),
-    ...createToolCallActivities({ store, tools, mcp }),
+    ...createAgentPassActivities({ store, faults }),
+    ...createToolCallActivities({ store, tools, mcp, faults }),
     ...createChaosActivities({ home: deps.home, store, allowChaos: deps.allowChaos ?? false }),
     ...createWebhookActivities(),
     ...createRunActivities({ home: deps.home }),

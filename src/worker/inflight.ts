@@ -10,7 +10,7 @@ import { ActivityNotFoundError, AsyncCompletionClient, type ConnectionLike } fro
 import type { Context as ActivityContext } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import { writeFileAtomic } from '../activities/artifacts.js';
+import { writeFileAtomic } from '../atomic-file.js';
 import { isAlive, processStartTime } from '../shell/processes.js';
 import { laneFailure } from '../failures.js';
 

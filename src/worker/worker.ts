@@ -11,6 +11,7 @@ import type { ConnectionSettings } from '../connection/settings.js';
 import { LanesError } from '../errors.js';
 import { McpRegistry } from '../mcp/registry.js';
 import { reapOrphanedGroups, recordProcessGroupsIn } from '../shell/group-records.js';
+import type { FaultInjector } from '../faults/index.js';
 import type { ModelProvider } from '../providers/types.js';
 import { createActivities } from './activities.js';
 import { workflowCodeOptions } from './bundle.js';
@@ -19,8 +20,10 @@ import { livenessInterceptor } from './liveness.js';
 import { WORKER_TUNING } from './tuning.js';
 
 export interface LanesWorkerOptions {
-  /** Register the test-only chaos activity (fault plans themselves are armed in the faults module). */
+  /** Register the chaos activity that writes per-lane fault plans (chaos runs only). */
   allowChaos?: boolean;
+  /** Kill points armed on this worker (drills, chaos); default NO_FAULTS. */
+  faults?: FaultInjector;
   address: string;
   /** TLS / API key of the Temporal connection (plaintext when omitted). */
   connection?: ConnectionSettings;
@@ -95,6 +98,7 @@ export async function createLanesWorker(opts: LanesWorkerOptions): Promise<Runni
     mcpRegistry,
     provider: opts.provider,
     allowChaos: opts.allowChaos,
+    faults: opts.faults,
   });
   // Attempts a crashed predecessor left running are retried now, not after their timeouts.
   const inflight = inflightDir(opts.home, hostId);

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_FIX_SCRIPTS } from '../../src/testkit/agent-scripts.js';
+import { AGENT_FIX_SCRIPTS } from '../../src/fixtures/agent-scripts.js';
 import type { FixtureRepo } from '../../src/demo/fixture-repo.js';
 import { eventsFile, expectWellFormedEvents, laneDir, mergeCount } from '../support/lane-assertions.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';

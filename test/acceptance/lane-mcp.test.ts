@@ -11,7 +11,7 @@ import { readPidFile } from '../../src/mcp/pid-file.js';
 import { type McpReport, McpReportSchema } from '../../src/mcp/report.js';
 import type { ScriptedTurn } from '../../src/providers/scripted.js';
 import { CALCULATOR_FIX, type FixtureRepo } from '../../src/demo/fixture-repo.js';
-import { fixtureServerCommand, thirdPartyServerCommand } from '../../src/testkit/mcp/fixture-servers.js';
+import { fixtureServerCommand, thirdPartyServerCommand } from '../../src/fixtures/mcp/fixture-servers.js';
 import { type LaneEvent, LaneEventSchema } from '../../src/workflows/events.js';
 import { stateQuery } from '../../src/workflows/lane/api.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';

@@ -1,5 +1,5 @@
 // MCP lifecycle with real processes: third-party servers from npm, the fixture
-// servers in src/testkit/mcp (run from dist/, so build first), a real
+// servers in src/fixtures/mcp (run from dist/, so build first), a real
 // Streamable HTTP server. Every test checks that no spawned process survives.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { checkMcpServers, requiredFailed } from '../../src/mcp/check.js';
 import { McpRegistry } from '../../src/mcp/registry.js';
 import { McpReportSchema } from '../../src/mcp/report.js';
 import { McpSession } from '../../src/mcp/session.js';
-import { fixtureServerCommand, thirdPartyServerCommand } from '../../src/testkit/mcp/fixture-servers.js';
+import { fixtureServerCommand, thirdPartyServerCommand } from '../../src/fixtures/mcp/fixture-servers.js';
 
 let dir: string;
 const sessions: McpSession[] = [];

@@ -10,7 +10,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { ResultPromise } from 'execa';
 import { inject } from 'vitest';
 import { createFixtureRepo, type FixtureRepo } from '../../src/demo/fixture-repo.js';
-import { type MockModelServer, startMockModelServer } from '../../src/testkit/mock-model-server.js';
+import { type MockModelServer, startMockModelServer } from '../../src/fixtures/mock-model-server.js';
 import { uniqueTaskQueue } from './temporal.js';
 import { assertValidEvents } from './events.js';
 import { runCli, spawnCli, type CliResult } from './cli.js';

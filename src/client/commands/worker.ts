@@ -1,7 +1,7 @@
 // `lanes worker`: a worker process on the configured task queue, optionally
 // supervised (restarted after a crash) and, for drills only, with a fault plan.
 import type { Command } from 'commander';
-import { allowChaosPlans, FAULT_PLAN_ENV, installFaultPlan, loadWorkerFaultPlan } from '../../faults/index.js';
+import { createFaultInjector, FAULT_PLAN_ENV, loadWorkerFaultPlan } from '../../faults/index.js';
 import { EXIT_WITH_PARENT_ENV, exitWithParent } from '../../devserver/lifeline.js';
 import { forwardSignals, superviseWorker, type SupervisorEvent } from '../../worker/supervisor.js';
 import { createLanesWorker, installRuntime } from '../../worker/worker.js';
@@ -67,12 +67,12 @@ export function registerWorkerCommand(program: Command): void {
         if (opts.supervise) {
           return runSupervised(out, process.argv.slice(2).filter((a) => a !== '--supervise'));
         }
-        installFaultPlan(faults?.plan ?? null);
-        allowChaosPlans(opts.allowChaos ?? false);
         installRuntime(out.format === 'json' ? 'WARN' : 'INFO');
         // Supervised by `lanes up` / `worker --supervise`: orphaned means drain and stop (the SDK handles SIGTERM).
         exitWithParent(() => process.kill(process.pid, 'SIGTERM'));
-        const w = await createLanesWorker({ address: config.address, connection: config.connection, namespace: config.namespace, taskQueue: config.taskQueue, home: config.home, trustedRoots: config.trustedRoots, shutdownGraceMs: opts.shutdownGraceMs, allowChaos: opts.allowChaos ?? false });
+        const w = await createLanesWorker({ address: config.address, connection: config.connection, namespace: config.namespace, taskQueue: config.taskQueue, home: config.home, trustedRoots: config.trustedRoots, shutdownGraceMs: opts.shutdownGraceMs, allowChaos: opts.allowChaos ?? false,
+          // The drill's plan and chaos's per-lane plans reach the activities only through this injector.
+          faults: createFaultInjector({ plan: faults?.plan ?? null, chaosPlans: opts.allowChaos ?? false }) });
         out.line(
           {
             event: 'worker.ready',

@@ -16,6 +16,9 @@ export interface LaneEnd {
 /** Patch marker: the last events and the report file are written at once (older runs replay them in order). */
 export const FAST_CLOSEOUT_PATCH = 'lanes-fast-closeout';
 
+/** Patch marker: closeout's own candidate removal is the only one (older runs removed it in a step before). */
+export const CLOSEOUT_REMOVES_CANDIDATE_PATCH = 'lanes-closeout-removes-candidate';
+
 /** How long the lane's end waits for webhook deliveries still in flight. */
 const WEBHOOK_DRAIN = '30s';
 
@@ -57,7 +60,8 @@ async function closeout(run: LaneRun) {
   if (mcp) Object.assign(out, { mcpStopped: mcp.stopped, mcpSurvivors: mcp.survivors });
   // No worktree, no candidate: a lane refused by its preflight has nothing in the repo to clean.
   if (worktreePath) {
-    await run.acts.git.removeCandidate({ laneId, repoPath });
+    // The closeout activity removes the candidate too; older runs asked for it separately first.
+    if (!patched(CLOSEOUT_REMOVES_CANDIDATE_PATCH)) await run.acts.git.removeCandidate({ laneId, repoPath });
     const c = await run.acts.git.closeout({ laneId, repoPath, worktreePath, branch: run.branch, target: run.target, force: false });
     Object.assign(out, c);
   }

@@ -7,6 +7,9 @@ import { escalate, LaneStop } from './escalation.js';
 import type { LaneRun } from './run.js';
 import { runTests } from './tests.js';
 
+/** Patch marker: advanceTarget returns the landed commits (older runs called landedCommits after it). */
+export const LANDED_COMMITS_IN_ADVANCE_PATCH = 'lanes-landed-commits-in-advance';
+
 /**
  * Attempts at building a candidate when the target keeps moving under the lane, before it
  * blocks (branch_divergence; `--retry` gives it as many again). Eight: with many lanes on one
@@ -96,7 +99,11 @@ export async function land(run: LaneRun): Promise<string> {
     if (adv.landed) {
       run.landed = true;
       run.mergeCommit = candidate.candidateHead;
-      run.landedCommits = await run.acts.git.landedCommits({ repoPath, from: candidate.targetHead, to: candidate.candidateHead });
+      // advanceTarget lists what it landed (one round trip less); older runs asked separately.
+      run.landedCommits =
+        patched(LANDED_COMMITS_IN_ADVANCE_PATCH) && adv.landedCommits
+          ? adv.landedCommits
+          : await run.acts.git.landedCommits({ repoPath, from: candidate.targetHead, to: candidate.candidateHead });
       break;
     }
     if (adv.reason === 'target_moved' && attempt % MAX_LANDING_ATTEMPTS !== 0) {

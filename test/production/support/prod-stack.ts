@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { ResultPromise } from 'execa';
 import { inject } from 'vitest';
 import { createFixtureRepo, type FixtureRepo } from '../../../src/demo/fixture-repo.js';
-import { type MockModelServer, startMockModelServer } from '../../../src/testkit/mock-model-server.js';
+import { type MockModelServer, startMockModelServer } from '../../../src/fixtures/mock-model-server.js';
 import { runCli, spawnCli, type CliResult } from '../../support/cli.js';
 import { uniqueTaskQueue } from '../../support/temporal.js';
 import { assertValidEvents } from '../../support/events.js';

@@ -11,13 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentPassActivities, passFile } from '../../../src/activities/agent-pass.js';
 import { createArtifactStore } from '../../../src/activities/artifacts.js';
 import { TaskPacketSchema, type TaskPacketInput } from '../../../src/packet/schema.js';
-import { AGENT_FIX_SCRIPTS } from '../../../src/testkit/agent-scripts.js';
+import { AGENT_FIX_SCRIPTS } from '../../../src/fixtures/agent-scripts.js';
 import { CALCULATOR_FIX, createFixtureRepo } from '../../../src/demo/fixture-repo.js';
-import { type MockModelServer, startMockModelServer } from '../../../src/testkit/mock-model-server.js';
+import { type MockModelServer, startMockModelServer } from '../../../src/fixtures/mock-model-server.js';
 import { classifyFailure, failureDetails } from '../../../src/failures.js';
 import { isAlive } from '../../../src/shell/processes.js';
-import { MOCK_STALL_TURN } from '../../../src/testkit/mock-model-scenarios.js';
-import { fixtureServerCommand } from '../../../src/testkit/mcp/fixture-servers.js';
+import { MOCK_STALL_TURN } from '../../../src/fixtures/mock-model-scenarios.js';
+import { fixtureServerCommand } from '../../../src/fixtures/mcp/fixture-servers.js';
 import { codexConfig } from '../../../src/agents/invocation.js';
 
 // Long enough for a CLI to start on a loaded 2-core machine, short enough for a test.

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createArtifactActivities, createArtifactStore, writeFileAtomic, type ArtifactStore } from '../../../src/activities/artifacts.js';
+import { createArtifactActivities, createArtifactStore, type ArtifactStore } from '../../../src/activities/artifacts.js';
+import { writeFileAtomic } from '../../../src/atomic-file.js';
 
 let home: string;
 let store: ArtifactStore;

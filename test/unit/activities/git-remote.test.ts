@@ -116,7 +116,12 @@ describe.each(transports)('a lane on a remote over %s', (transport, serve) => {
     const fresh = await candidateOf(acts, url, laneId, lane.branch);
     expect(fresh.targetHead).toBe(other);
     const landed = await acts.advanceTarget({ laneId, repoPath: url, target: 'main', candidateHead: fresh.candidateHead, expectedTargetHead: fresh.targetHead });
-    expect(landed).toEqual({ landed: true, targetHead: fresh.candidateHead });
+    expect(landed).toMatchObject({ landed: true, targetHead: fresh.candidateHead });
+    // What the report lists as landed: the lane's checkpoint and its land commit, not the other work.
+    expect(landed.landedCommits?.map((c) => [c.laneId, c.step])).toEqual([
+      [laneId, 'agent-1'],
+      [laneId, 'land'],
+    ]);
     // A retried push (its answer lost) is recognised as landed, not pushed again.
     expect(await acts.advanceTarget({ laneId, repoPath: url, target: 'main', candidateHead: fresh.candidateHead, expectedTargetHead: fresh.targetHead })).toMatchObject({ landed: true });
 

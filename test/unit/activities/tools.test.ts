@@ -19,7 +19,7 @@ import {
   type ToolResult,
 } from '../../../src/activities/tools.js';
 import { sandboxAvailability } from '../../../src/sandbox/index.js';
-import { installFaultPlan, parseFaultPlan } from '../../../src/faults/index.js';
+import { createFaultInjector, parseFaultPlan } from '../../../src/faults/index.js';
 import { createHash } from 'node:crypto';
 
 let home: string;
@@ -384,12 +384,9 @@ describe('tools: runToolCall activity', () => {
     const acts = createToolActivities({ home });
     // An insertion after an anchor: the anchor still matches after the edit, so a blind re-run would insert twice.
     const edit = laneInput({ id: 'toolu_edit', name: 'edit_file', input: { path: 'src/a.ts', old_string: 'export const a = 1;\n', new_string: 'export const a = 1;\nexport const inserted = true;\n' } }, 3);
-    installFaultPlan(parseFaultPlan([{ point: 'mid_tool', fault: 'throw', times: 1 }]));
-    try {
-      await expect(acts.runToolCall(edit)).rejects.toThrow(/injected failure/);
-    } finally {
-      installFaultPlan(null);
-    }
+    // The crashed attempt ran on a worker with a fault plan; the retry on one without.
+    const faulty = createFaultInjector({ plan: parseFaultPlan([{ point: 'mid_tool', fault: 'throw', times: 1 }]) });
+    await expect(createToolActivities({ home, faults: faulty }).runToolCall(edit)).rejects.toThrow(/injected failure/);
     const retry = await acts.runToolCall(edit);
     expect(retry.ok).toBe(true);
     expect(retry.output).toMatch(/recovered after a worker restart/);

@@ -6,18 +6,22 @@ import { ApplicationFailure } from '@temporalio/common';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAlive, processStartTime } from '../../../src/shell/processes.js';
-import { faultPoint, faultRecordPath, FaultPlanSchema, installFaultPlan, readFaultFirings } from '../../../src/faults/index.js';
+import { chaosPlanPath, createFaultInjector, type FaultInjector, faultRecordPath, FaultPlanSchema, NO_FAULTS, readFaultFirings } from '../../../src/faults/index.js';
 
 let home: string;
+// The injector under test; each test arms its own (there is no process-wide plan).
+let faults: FaultInjector = NO_FAULTS;
 beforeEach(() => {
   home = mkdtempSync(join(tmpdir(), 'lanes-faults-'));
+  faults = NO_FAULTS;
 });
 afterEach(() => {
-  installFaultPlan(null);
   rmSync(home, { recursive: true, force: true });
 });
 
-const arm = (raw: unknown) => installFaultPlan(FaultPlanSchema.parse(raw));
+const arm = (raw: unknown) => {
+  faults = createFaultInjector({ plan: FaultPlanSchema.parse(raw) });
+};
 
 async function thrown(p: Promise<unknown>): Promise<unknown> {
   try {
@@ -29,38 +33,59 @@ async function thrown(p: Promise<unknown>): Promise<unknown> {
 }
 
 describe('faults/inject', () => {
-  it('does nothing and writes nothing without an installed plan', async () => {
-    await faultPoint('mid_tests', { home, laneId: 'l1' });
+  it('does nothing and writes nothing without a plan', async () => {
+    expect(createFaultInjector({})).toBe(NO_FAULTS);
+    expect(createFaultInjector({ plan: [] })).toBe(NO_FAULTS);
+    await createFaultInjector({}).point('mid_tests', { home, laneId: 'l1' });
     expect(existsSync(join(home, 'faults'))).toBe(false);
+  });
+
+  it('an armed injector does not arm any other: plans are handed to the activities, never global', async () => {
+    const armed = createFaultInjector({ plan: FaultPlanSchema.parse([{ point: 'mid_tool', fault: 'throw', times: 5 }]) });
+    const plain = createFaultInjector({});
+    expect(await thrown(armed.point('mid_tool', { home, laneId: 'l1' }))).toBeInstanceOf(ApplicationFailure);
+    // Must not: the unarmed injector (another worker in the same process) firing the plan.
+    expect(await thrown(plain.point('mid_tool', { home, laneId: 'l1' }))).toBeUndefined();
+    expect(readFaultFirings(home, 'l1')[0]?.firings).toHaveLength(1);
+  });
+
+  it('reads a chaos run\'s per-lane plan only when chaos plans are allowed', async () => {
+    mkdirSync(join(home, 'faults', '.plans'), { recursive: true });
+    writeFileSync(chaosPlanPath(home, 'c1'), JSON.stringify([{ point: 'after_commit', fault: 'throw' }]));
+    // Must not: an ordinary worker honouring a plan file it finds on disk.
+    expect(await thrown(createFaultInjector({}).point('after_commit', { home, laneId: 'c1' }))).toBeUndefined();
+    const chaos = createFaultInjector({ chaosPlans: true });
+    expect(await thrown(chaos.point('after_commit', { home, laneId: 'c1' }))).toBeInstanceOf(ApplicationFailure);
+    // A lane without a plan file passes.
+    expect(await thrown(chaos.point('after_commit', { home, laneId: 'c2' }))).toBeUndefined();
   });
 
   it('fires a throw fault `times` times per lane and point, then lets the point pass', async () => {
     arm([{ point: 'after_commit', fault: 'throw', class: 'provider_internal', times: 2 }]);
-    const errs = [await thrown(faultPoint('after_commit', { home, laneId: 'l1' })), await thrown(faultPoint('after_commit', { home, laneId: 'l1' }))];
+    const errs = [await thrown(faults.point('after_commit', { home, laneId: 'l1' })), await thrown(faults.point('after_commit', { home, laneId: 'l1' }))];
     for (const e of errs) {
       expect(e).toBeInstanceOf(ApplicationFailure);
       expect((e as ApplicationFailure).type).toBe('provider_internal');
     }
-    expect(await thrown(faultPoint('after_commit', { home, laneId: 'l1' }))).toBeUndefined();
+    expect(await thrown(faults.point('after_commit', { home, laneId: 'l1' }))).toBeUndefined();
     // Another lane has its own count.
-    expect(await thrown(faultPoint('after_commit', { home, laneId: 'l2' }))).toBeInstanceOf(ApplicationFailure);
+    expect(await thrown(faults.point('after_commit', { home, laneId: 'l2' }))).toBeInstanceOf(ApplicationFailure);
     expect(readFaultFirings(home, 'l1')[0]?.firings).toHaveLength(2);
   });
 
-  it('counts firings from disk, so a restarted worker (a fresh install) does not fire again', async () => {
+  it('counts firings from disk, so a restarted worker (a fresh injector) does not fire again', async () => {
     arm([{ point: 'mid_tool', fault: 'throw' }]);
-    expect(await thrown(faultPoint('mid_tool', { home, laneId: 'l1' }))).toBeInstanceOf(ApplicationFailure);
-    installFaultPlan(null);
+    expect(await thrown(faults.point('mid_tool', { home, laneId: 'l1' }))).toBeInstanceOf(ApplicationFailure);
     arm([{ point: 'mid_tool', fault: 'throw' }]);
-    expect(await thrown(faultPoint('mid_tool', { home, laneId: 'l1' }))).toBeUndefined();
+    expect(await thrown(faults.point('mid_tool', { home, laneId: 'l1' }))).toBeUndefined();
   });
 
   it('only fires for the plan lane and a matching context', async () => {
     arm([{ point: 'mid_tool', fault: 'throw', laneId: 'only', match: { tool: 'bash' } }]);
-    expect(await thrown(faultPoint('mid_tool', { home, laneId: 'other', tool: 'bash' }))).toBeUndefined();
-    expect(await thrown(faultPoint('mid_tool', { home, laneId: 'only', tool: 'read_file' }))).toBeUndefined();
-    expect(await thrown(faultPoint('mid_tests', { home, laneId: 'only', tool: 'bash' }))).toBeUndefined();
-    expect(await thrown(faultPoint('mid_tool', { home, laneId: 'only', tool: 'bash' }))).toBeInstanceOf(ApplicationFailure);
+    expect(await thrown(faults.point('mid_tool', { home, laneId: 'other', tool: 'bash' }))).toBeUndefined();
+    expect(await thrown(faults.point('mid_tool', { home, laneId: 'only', tool: 'read_file' }))).toBeUndefined();
+    expect(await thrown(faults.point('mid_tests', { home, laneId: 'only', tool: 'bash' }))).toBeUndefined();
+    expect(await thrown(faults.point('mid_tool', { home, laneId: 'only', tool: 'bash' }))).toBeInstanceOf(ApplicationFailure);
     expect(existsSync(faultRecordPath(home, 'other', 'mid_tool'))).toBe(false);
   });
 
@@ -72,12 +97,12 @@ describe('faults/inject', () => {
       { point: 'mid_merge', fault: 'index_lock' },
     ]);
     const t0 = Date.now();
-    await faultPoint('mid_tests', { home, laneId: 'l1' });
+    await faults.point('mid_tests', { home, laneId: 'l1' });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
-    const e = await thrown(faultPoint('after_reply_saved', { home, laneId: 'l1' }));
+    const e = await thrown(faults.point('after_reply_saved', { home, laneId: 'l1' }));
     expect((e as ApplicationFailure).type).toBe('infra');
     expect((e as ApplicationFailure).message).toMatch(/ENOSPC/);
-    await faultPoint('mid_merge', { home, laneId: 'l1', repoPath: repo });
+    await faults.point('mid_merge', { home, laneId: 'l1', repoPath: repo });
     expect(existsSync(join(repo, '.git', 'index.lock'))).toBe(true);
   });
 
@@ -90,12 +115,12 @@ describe('faults/inject', () => {
       mkdirSync(join(home, 'lanes', 'l1'), { recursive: true });
       writeFileSync(join(home, 'lanes', 'l1', 'mcp-pids.json'), JSON.stringify([{ server: 'echo', pid: a, startTime: processStartTime(a!) }]));
       arm([{ point: 'after_reply_saved', fault: 'mcp_hang' }, { point: 'mid_tool', fault: 'mcp_crash' }]);
-      await faultPoint('after_reply_saved', { home, laneId: 'l1' });
+      await faults.point('after_reply_saved', { home, laneId: 'l1' });
       // Signal delivery is asynchronous: give the kernel a moment.
       for (let i = 0; i < 50 && state(a!) !== 'T'; i++) await new Promise((r) => setTimeout(r, 20));
       expect(state(a!)).toBe('T');
       writeFileSync(join(home, 'lanes', 'l1', 'mcp-pids.json'), JSON.stringify([{ server: 'echo', pid: a, startTime: processStartTime(a!) }, { server: 'other', pid: b, startTime: processStartTime(b!) }]));
-      await faultPoint('mid_tool', { home, laneId: 'l1', tool: 'mcp__echo__echo' });
+      await faults.point('mid_tool', { home, laneId: 'l1', tool: 'mcp__echo__echo' });
       const [ra, rb] = await Promise.all(servers);
       expect([ra?.signal, rb?.signal]).toEqual(['SIGKILL', 'SIGKILL']);
       expect(isAlive(bystander.pid!)).toBe(true);
@@ -111,8 +136,8 @@ describe('faults/inject', () => {
     const mod = fileURLToPath(new URL('../../../dist/faults/index.js', import.meta.url));
     const script =
       `const f = await import(${JSON.stringify(mod)});` +
-      `f.installFaultPlan(f.loadWorkerFaultPlan({ flag: ${JSON.stringify(plan)} }).plan);` +
-      `await f.faultPoint('after_merge', { home: ${JSON.stringify(home)}, laneId: 'l1' });` +
+      `const faults = f.createFaultInjector({ plan: f.loadWorkerFaultPlan({ flag: ${JSON.stringify(plan)} }).plan });` +
+      `await faults.point('after_merge', { home: ${JSON.stringify(home)}, laneId: 'l1' });` +
       `console.log('passed');`;
     const first = await execa(process.execPath, ['--input-type=module', '-e', script], { reject: false });
     expect(first.signal).toBe('SIGKILL');

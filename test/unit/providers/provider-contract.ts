@@ -5,8 +5,8 @@ import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { failureDetails } from '../../../src/failures.js';
 import type { ChatMessage, ModelProvider, ModelRequest, ToolSpec } from '../../../src/providers/types.js';
 import { replyText, toolUses } from '../../../src/providers/types.js';
-import { MOCK_FIXED_USAGE } from '../../../src/testkit/mock-model-scenarios.js';
-import { type MockModelServer, startMockModelServer } from '../../../src/testkit/mock-model-server.js';
+import { MOCK_FIXED_USAGE } from '../../../src/fixtures/mock-model-scenarios.js';
+import { type MockModelServer, startMockModelServer } from '../../../src/fixtures/mock-model-server.js';
 
 export const ECHO_TOOL: ToolSpec = {
   name: 'echo',
