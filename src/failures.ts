@@ -20,6 +20,7 @@ export const FAILURE_CLASSES = [
   'provider_internal',
   'context_window',
   'budget',
+  'review',
   'validator',
   'manifest',
   'workspace_mismatch',
@@ -63,6 +64,7 @@ export function isRetryable(cls: FailureClass): boolean {
     case 'provider_auth':
     case 'context_window':
     case 'budget':
+    case 'review':
     case 'validator':
     case 'manifest':
     case 'workspace_mismatch':

@@ -26,6 +26,8 @@ export interface ModelTurnInput {
   extraPrompt?: string;
   /** The packet's MCP servers: their tools are offered to the agent too. */
   mcpServers?: Record<string, unknown>;
+  /** The lane's compact_transcript recovery: every tool output is elided before the request is sized. */
+  compact?: 'all';
 }
 
 export interface ModelTurnSummary {
@@ -106,11 +108,14 @@ export const COMPACTED_RESULT_CHARS = 2_000;
  * marker, and the latest ones are cut to head + tail. Text and tool calls stay,
  * so the model keeps the thread of what it did.
  */
-export function compactMessages(messages: ChatMessage[]): ChatMessage[] {
-  let lastAssistant = -1;
-  messages.forEach((m, i) => {
-    if (m.role === 'assistant') lastAssistant = i;
-  });
+export function compactMessages(messages: ChatMessage[], mode: 'older' | 'all' = 'older'): ChatMessage[] {
+  // 'all' (the lane's compact_transcript recovery) treats the latest outputs as old too.
+  let lastAssistant = mode === 'all' ? messages.length : -1;
+  if (mode === 'older') {
+    messages.forEach((m, i) => {
+      if (m.role === 'assistant') lastAssistant = i;
+    });
+  }
   const cut = (text: string) =>
     text.length <= COMPACTED_RESULT_CHARS ? text : `${text.slice(0, COMPACTED_RESULT_CHARS / 2)}\n[${text.length - COMPACTED_RESULT_CHARS} chars elided by compaction]\n${text.slice(-COMPACTED_RESULT_CHARS / 2)}`;
   return messages.map((m, i) => ({
@@ -176,12 +181,13 @@ export function createModelActivities(deps: ModelDeps) {
       }
       const tools = await deps.toolSpecs(input);
       let messages = buildMessages(store, input);
+      if (input.compact === 'all') messages = compactMessages(messages, 'all');
       // The packet's system text adds to the default rules; it does not replace them.
       const system = input.agent.system ? `${DEFAULT_SYSTEM}\n\n${input.agent.system}` : DEFAULT_SYSTEM;
       const window = deps.contextWindow?.(input.agent.model) ?? contextWindowFor(input.agent.model);
       const budget = window - input.agent.maxTokens;
       let estimated = estimateRequestTokens({ system, messages, tools });
-      let compacted = false;
+      let compacted = input.compact === 'all';
       if (estimated > budget) {
         messages = compactMessages(messages);
         compacted = true;

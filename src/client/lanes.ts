@@ -2,7 +2,10 @@
 // packet id), attach, follow events, wait for the report.
 import { randomUUID } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
-import { CancelledFailure, type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { temporalClient } from './temporal-sdk.js';
+
+const { CancelledFailure, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } = temporalClient;
 import { LanesError } from '../errors.js';
 import { failureHint, innermostMessage } from '../workflows/failure-text.js';
 import { classifyFailure } from '../failures.js';

@@ -6,10 +6,9 @@ import { gitRefNameProblem } from './git-ref-name.js';
 import { redactUrls, remoteUrlProblem } from '../shared/repo-url.js';
 import { isToolName, TOOL_NAMES } from '../tools/specs.js';
 
-export const GREEN_LEVELS = ['none', 'targeted', 'package', 'workspace', 'merge_ready'] as const;
-/** Ordered from weakest to strongest; `GREEN_LEVELS.indexOf` compares levels. */
-export const GreenLevelSchema = z.enum(GREEN_LEVELS);
-export type GreenLevel = z.infer<typeof GreenLevelSchema>;
+import { GreenLevelSchema } from './green-levels.js';
+
+export { GREEN_LEVELS, GreenLevelSchema, type GreenLevel } from './green-levels.js';
 
 export const MergeModeSchema = z.enum(['merge', 'squash', 'ff_only', 'none']);
 export type MergeMode = z.infer<typeof MergeModeSchema>;

@@ -38,13 +38,6 @@ export function worktreeGreen(acceptance: TaskPacket['acceptance'], reached: Gre
   return top === undefined || levelRank(reached) >= levelRank(top);
 }
 
-export type RedDecision = { action: 'recover'; recipe: 'fixup_turn' } | { action: 'escalate' };
-
-/** Recover once (or as many times as the packet allows), then escalate. */
-export function decideAfterRed(recoveriesUsed: number, recoveryAttempts: number): RedDecision {
-  return recoveriesUsed < recoveryAttempts ? { action: 'recover', recipe: 'fixup_turn' } : { action: 'escalate' };
-}
-
 export type LandingDecision = { land: true } | { land: false; reason: string };
 
 /** Whether the lane may try to land, before the candidate is built. */

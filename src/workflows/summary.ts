@@ -43,7 +43,9 @@ export function recommendationFor(cls: FailureClass): string {
     case 'tool_runtime':
       return 'inspect the tool output in the lane folder, then retry';
     case 'budget':
-      return 'raise the packet budget or `lanes resolve <lane> --approve` when the budget mode is warn';
+      return 'decide on the spend: `lanes resolve <lane> --retry` lifts the limit for this lane, or `--abort`';
+    case 'review':
+      return 'review the lane diff, then `lanes resolve <lane> --approve` (or `--abort`)';
     case 'validator':
     case 'manifest':
       return 'fix the packet (or the write manifest) and resubmit under a new id';

@@ -246,7 +246,7 @@ describe('lane policy through the real stack', () => {
     const packet = mockPacket('review', repo.path, 'review', { merge: { requireReview: true } });
     expect((await stack.cli(['submit', stack.writePacket('review', packet)])).exitCode).toBe(0);
     const status = await waitForStatus('review', 'blocked');
-    expect(status.blocker.class).toBe('validator');
+    expect(status.blocker.class).toBe('review');
     expect(status.greenLevel).toBe('targeted');
     // Must not: land before the review.
     expect(Number(await repo.git('rev-list', '--count', '--merges', 'main'))).toBe(0);

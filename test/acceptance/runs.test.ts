@@ -136,7 +136,7 @@ describe('lanes run: Tier-0 gates never integrate', () => {
     const byId = Object.fromEntries(report.tasks.map((t) => [t.taskId, t]));
     expect(byId.good!.status).toBe('landed');
     expect(byId.scoped).toMatchObject({ status: 'failed', failureClass: 'manifest' });
-    expect(byId.review).toMatchObject({ status: 'failed', failureClass: 'validator' });
+    expect(byId.review).toMatchObject({ status: 'failed', failureClass: 'review' });
     expect(byId.after).toMatchObject({ status: 'skipped', reason: 'dependency scoped failed' });
     // Nothing of the blocked lanes is on the integration branch or the target.
     const landed = await landedLanes(repo, 'lanes-run/gates');

@@ -39,6 +39,7 @@ const RETRYABLE: Record<FailureClass, boolean> = {
   provider_internal: true,
   context_window: false,
   budget: false,
+  review: false,
   validator: false,
   manifest: false,
   workspace_mismatch: false,

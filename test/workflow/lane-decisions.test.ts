@@ -1,9 +1,14 @@
 // Decision paths of laneWorkflow on the real dev server with stub activities
 // (test/support/lane-stubs.ts): each test drives one path the issue found broken.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { laneFailure } from '../../src/failures.js';
 import type { LaneEvent } from '../../src/workflows/events.js';
-import { resolveUpdate, stateQuery, trustSignal } from '../../src/workflows/lane/api.js';
+import { resolveUpdate, stateQuery, summaryQuery, trustSignal } from '../../src/workflows/lane/api.js';
+import type { LaneSummary } from '../../src/workflows/summary.js';
 import { happyStubs, lanePacket, runStubbedLane } from '../support/lane-stubs.js';
 import { connectTestTemporal, type TestTemporal, uniqueTaskQueue } from '../support/temporal.js';
 
@@ -106,5 +111,94 @@ describe('laneWorkflow decisions (stub activities)', () => {
     expect(runs.size).toBeGreaterThan(1);
     // Must not: the lifted limit blocks again in the continued run.
     expect(events.filter((e) => e.type === 'budget.block')).toHaveLength(1);
+  });
+
+  it('review: merge.requireReview blocks with class review and advises --approve in status, summary, webhook and Current Details', async () => {
+    const taskQueue = uniqueTaskQueue('lane-review-advice');
+    const laneId = taskQueue;
+    const events: LaneEvent[] = [];
+    const stubs = happyStubs(taskQueue, events);
+    const webhook: LaneSummary[] = [];
+    stubs.postLaneSummary = async (i: { summary: LaneSummary }) => {
+      webhook.push(i.summary);
+      return { delivered: true, attempts: 1 };
+    };
+    const packet = lanePacket(laneId, (p) => {
+      p.merge.requireReview = true;
+      p.report = { ...p.report, webhook: 'http://127.0.0.1:9/hook' };
+      p.escalation = { timeoutMs: 20_000 };
+    });
+    let seen: { status: unknown; summary: LaneSummary; details: string; retried: string } | null = null;
+    const end = await runStubbedLane(t, taskQueue, { laneId, packet, fingerprint: 'f' }, stubs, async (client, workflowId) => {
+      const handle = client.workflow.getHandle(workflowId);
+      const status = await waitForState(client, workflowId, 'blocked');
+      const summary = await handle.query(summaryQuery);
+      const meta = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
+      // --retry at a review asks again; only --approve lets it through.
+      const retried = await handle.executeUpdate(resolveUpdate, { args: [{ action: 'retry' }] }).then(() => 'accepted', (e: Error) => e.message);
+      await waitForState(client, workflowId, 'blocked');
+      seen = { status, summary, details: meta.currentDetails ?? '', retried };
+      await handle.executeUpdate(resolveUpdate, { args: [{ action: 'approve', note: 'reviewed' }] });
+    });
+    expect(end.error).toBeNull();
+    expect(end.report).toMatchObject({ state: 'finished', landed: true });
+    const { status, summary, details, retried } = seen!;
+    expect(retried).toBe('accepted');
+    expect(status).toMatchObject({ state: 'blocked', failureClass: 'review' });
+    expect(summary.blocker?.class).toBe('review');
+    expect(summary.recommendedAction).toContain(`lanes resolve ${laneId} --approve`);
+    expect(details).toContain(`lanes resolve ${laneId} --approve`);
+    const blockedHook = webhook.find((w) => w.phase === 'blocked');
+    expect(blockedHook?.blocker?.class).toBe('review');
+    expect(blockedHook?.recommendedAction).toContain('--approve');
+    // Must not: the advice of a packet error (validator) at a gate that waits for an approval.
+    for (const text of [summary.recommendedAction, details, blockedHook!.recommendedAction]) expect(text).not.toMatch(/resubmit|new id/);
+    expect(events.some((e) => e.failureClass === 'validator')).toBe(false);
+    expect(events.filter((e) => e.type === 'lane.blocked')).toHaveLength(2);
+  });
+
+  it('recreate_worktree: a worktree deleted under a running lane is recreated from the lane branch, the step re-runs, the lane lands', async () => {
+    const taskQueue = uniqueTaskQueue('lane-recreate-wt');
+    const laneId = taskQueue;
+    const events: LaneEvent[] = [];
+    const stubs = happyStubs(taskQueue, events);
+    const root = mkdtempSync(join(tmpdir(), 'lanes-recreate-'));
+    const wt = join(root, laneId);
+    const prepared: string[] = [];
+    const missing = (step: string) => laneFailure('workspace_mismatch', `worktree of lane ${laneId} is missing at ${wt} (${step})`, { reason: 'missing' });
+    stubs.prepareWorktree = async (i: { branch: string }) => {
+      prepared.push(existsSync(wt) ? 'existing' : 'created');
+      mkdirSync(wt, { recursive: true });
+      return { worktreePath: wt, branch: i.branch, baseCommit: 'a'.repeat(40), created: true };
+    };
+    stubs.modelTurn = async (i: { turn: number }) => {
+      // Someone removes the worktree while the first turn runs.
+      if (i.turn === 1) rmSync(wt, { recursive: true, force: true });
+      return { toolCalls: i.turn === 1 ? [{ id: 'c1', name: 'write_file', input: {} }] : [], usage: { inputTokens: 1, outputTokens: 1 }, costUsd: 0, scripted: true, provider: 'scripted', model: 'stub', compacted: false };
+    };
+    let toolRuns = 0;
+    stubs.executeToolCall = async () => {
+      toolRuns += 1;
+      if (!existsSync(wt)) throw missing('tool call');
+      return {};
+    };
+    stubs.runAcceptance = async () => {
+      if (!existsSync(wt)) throw missing('tests');
+      return { passed: true, results: [{ name: 'unit tests', exitCode: 0, timedOut: false, tail: '' }] };
+    };
+    try {
+      const end = await runStubbedLane(t, taskQueue, { laneId, packet: lanePacket(laneId, (p) => (p.escalation = { timeoutMs: 5_000 })), fingerprint: 'f' }, stubs);
+      expect(end.error).toBeNull();
+      expect(end.report).toMatchObject({ state: 'finished', landed: true });
+      expect(prepared).toEqual(['created', 'created']);
+      expect(toolRuns).toBe(2);
+      const recovery = events.find((e) => e.type === 'lane.recovery.attempted');
+      expect(recovery).toMatchObject({ failureClass: 'workspace_mismatch', data: { recipe: 'recreate_worktree', step: 'tool_call', attempt: 1 } });
+      expect(events.find((e) => e.type === 'branch.workspace_mismatch')?.detail).toContain('recreated');
+      // Must not: the lane blocks or fails on a worktree it can recreate from its own branch.
+      expect(events.some((e) => e.type === 'lane.blocked' || e.type === 'lane.failed')).toBe(false);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,6 @@
 // Lane commands: submit, status, events, trust, resolve, cancel, list.
 import { dirname } from 'node:path';
-import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { temporalClient } from '../temporal-sdk.js';
 import { type Command, Option } from 'commander';
 import { boardUrlFor } from '../../board/discovery.js';
 import { LanesError } from '../../errors.js';
@@ -25,6 +25,8 @@ import {
 import type { PreflightReport } from '../preflight.js';
 import type { Output } from '../output.js';
 import { withClient } from '../temporal.js';
+
+const { ServiceError, WorkflowUpdateFailedError } = temporalClient;
 
 export function renderEvent(e: LaneEvent): string {
   const cls = e.failureClass ? ` [${e.failureClass}]` : '';

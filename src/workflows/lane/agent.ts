@@ -4,7 +4,7 @@
 import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
 import { failureDetails } from '../../failures.js';
 import { DEFAULT_HISTORY_EVENT_LIMIT, type LaneInput, type LaneReport } from './api.js';
-import { escalate, withEscalation } from './escalation.js';
+import { decide, withRecovery } from './escalation.js';
 import type { LaneRun } from './run.js';
 
 export async function runAgentPass(run: LaneRun, pass: number, extraPrompt?: string): Promise<void> {
@@ -12,10 +12,11 @@ export async function runAgentPass(run: LaneRun, pass: number, extraPrompt?: str
   for (let i = run.loop.turnInPass; i < packet.agent.maxTurns; i++) {
     run.turn += 1;
     const turn = run.turn;
-    const reply = await withEscalation(
+    const reply = await withRecovery(
       run,
+      'model_turn',
       `model turn ${turn}`,
-      () =>
+      ({ compact }) =>
         run.acts.model.modelTurn({
           laneId,
           turn,
@@ -25,6 +26,7 @@ export async function runAgentPass(run: LaneRun, pass: number, extraPrompt?: str
           worktreePath: run.worktreePath!,
           extraPrompt: i === 0 ? extraPrompt : undefined,
           mcpServers: packet.mcp.servers,
+          ...(compact ? { compact: 'all' as const } : {}),
         }),
       (cls, err) => {
         if (cls === 'context_window') {
@@ -56,7 +58,7 @@ export async function runAgentPass(run: LaneRun, pass: number, extraPrompt?: str
     }
     if (reply.toolCalls.length === 0) break;
     for (const call of reply.toolCalls) {
-      const result = await withEscalation(run, `tool call ${call.name} (turn ${turn})`, () =>
+      const result = await withRecovery(run, 'tool_call', `tool call ${call.name} (turn ${turn})`, () =>
         run.acts.tools.executeToolCall({
           laneId,
           worktreePath: run.worktreePath!,
@@ -87,13 +89,15 @@ export async function runAgentPass(run: LaneRun, pass: number, extraPrompt?: str
 /** Commits whatever the worktree holds as the lane step `step` (nothing to commit: no commit). */
 export async function checkpoint(run: LaneRun, step: string): Promise<void> {
   const { packet } = run;
-  const commit = await run.acts.git.commitWork({
-    laneId: run.laneId,
-    step,
-    worktreePath: run.worktreePath!,
-    message: packet.commit.message ?? `lanes: ${packet.objective.split('\n')[0]!.slice(0, 60)}`,
-    author: packet.commit.author,
-  });
+  const commit = await withRecovery(run, 'agent_pass', `checkpoint ${step}`, () =>
+    run.acts.git.commitWork({
+      laneId: run.laneId,
+      step,
+      worktreePath: run.worktreePath!,
+      message: packet.commit.message ?? `lanes: ${packet.objective.split('\n')[0]!.slice(0, 60)}`,
+      author: packet.commit.author,
+    }),
+  );
   if (commit.sha) {
     run.addCommit(commit.sha, step);
     run.emit('lane.commit.created', `commit ${commit.sha.slice(0, 10)} (${step})`, { sha: commit.sha, step, created: commit.created });
@@ -110,9 +114,10 @@ async function continueIfLong(run: LaneRun): Promise<void> {
 }
 
 /**
- * Budget gate after each model turn. block: `budget.block` and the lane blocks
- * (never merges); --retry lifts that limit for this lane, --abort ends it.
- * warn: `budget.warn` once per limit, and the lane goes on.
+ * Budget gate after each model turn: each limit crossed asks decideRecovery
+ * (step `budget`). warn mode: `budget.warn` once per limit, and the lane goes
+ * on. block mode: `budget.block` and the lane blocks (never merges); --retry
+ * lifts that limit for this lane, --abort ends it.
  */
 export async function checkBudget(run: LaneRun, atTurn: number): Promise<void> {
   const b = run.packet.budget;
@@ -124,14 +129,17 @@ export async function checkBudget(run: LaneRun, atTurn: number): Promise<void> {
   const elapsed = Date.now() - run.startedAt.getTime();
   if (b.wallTimeMs !== undefined && elapsed > b.wallTimeMs) over.push({ limit: 'wallTimeMs', used: elapsed, max: b.wallTimeMs });
   for (const o of over) {
+    // Warned about once, or lifted by an operator: this limit is decided for the lane.
+    if (run.budgetWarned.has(o.limit) || run.budgetLifted.has(o.limit)) continue;
     const text = `budget ${o.limit} exceeded at turn ${atTurn}: ${Math.round(o.used * 10_000) / 10_000} > ${o.max}`;
+    const data = { ...o, turn: atTurn };
     if (b.mode === 'warn') {
-      if (!run.budgetWarned.has(o.limit)) run.emit('budget.warn', text, { ...o, turn: atTurn }, 'budget');
-      run.budgetWarned.add(o.limit);
-    } else if (!run.budgetLifted.has(o.limit)) {
-      run.emit('budget.block', text, { ...o, turn: atTurn }, 'budget');
-      await escalate(run, 'budget', text);
-      run.budgetLifted.add(o.limit);
+      run.emit('budget.warn', text, data, 'budget');
+    } else {
+      run.emit('budget.block', text, data, 'budget');
     }
+    const next = await decide(run, { step: 'budget', cls: 'budget', attemptsUsed: 0 }, text);
+    if (next.do === 'warn') run.budgetWarned.add(o.limit);
+    else run.budgetLifted.add(o.limit);
   }
 }

@@ -2,13 +2,13 @@
 // pass is one activity (agentPass) running the agent as a process; its turns come
 // back in the summary and become lane.turn.completed events here. See docs/agents.md.
 import { checkBudget, checkpoint } from './agent.js';
-import { withEscalation } from './escalation.js';
+import { withRecovery } from './escalation.js';
 import type { LaneRun } from './run.js';
 
 export async function runExternalAgentPass(run: LaneRun, pass: number, extraPrompt?: string): Promise<void> {
   const { packet, laneId } = run;
   const { kind, provider, model } = packet.agent;
-  const summary = await withEscalation(run, `${kind} pass ${pass}`, () =>
+  const summary = await withRecovery(run, 'agent_pass', `${kind} pass ${pass}`, () =>
     run.acts.agent.agentPass({
       laneId,
       pass,

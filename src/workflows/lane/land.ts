@@ -3,76 +3,80 @@
 import { patched } from '@temporalio/workflow';
 import { describeScreenFindings, laneCommandSandbox } from '../containment.js';
 import { candidateCommands, decideLanding } from '../policy.js';
-import { escalate, LaneStop } from './escalation.js';
+import { decide, withRecovery } from './escalation.js';
 import type { LaneRun } from './run.js';
 import { runTests } from './tests.js';
 
 /** Patch marker: advanceTarget returns the landed commits (older runs called landedCommits after it). */
 export const LANDED_COMMITS_IN_ADVANCE_PATCH = 'lanes-landed-commits-in-advance';
 
-/**
- * Attempts at building a candidate when the target keeps moving under the lane, before it
- * blocks (branch_divergence; `--retry` gives it as many again). Eight: with many lanes on one
- * target, lanes on one host take turns (src/git/landing-slot.ts) and lose a race only to a
- * landing from another host, so a lane among ten on two hosts loses at most about five.
- */
-export const MAX_LANDING_ATTEMPTS = 8;
+/** The review class: blocks until `--approve` (the lane goes on) or `--abort`; a `--retry` asks again. */
+async function review(run: LaneRun, why: string, recommended: string): Promise<void> {
+  for (;;) {
+    const next = await decide(run, { step: 'landing', cls: 'review', attemptsUsed: 0 }, why, { recommended });
+    if (next.do === 'resolved' && next.resolution.action === 'approve') return;
+  }
+}
 
 /** Returns the finish text; throws LaneStop when the lane may not or could not land. */
 export async function land(run: LaneRun): Promise<string> {
   const { packet, laneId, repoPath, branch, target } = run;
-  const landing = decideLanding(packet, run.greenLevel);
-  if (!landing.land) {
-    if (packet.merge.mode === 'none') return `finished at green level ${run.greenLevel} without merging (${landing.reason})`;
-    throw new LaneStop('test', `not merged: ${landing.reason}`);
+  // Each refusal below asks decideRecovery (recovery.ts): they fail the lane today; were one to block
+  // instead, a --retry checks again (the operator may have fixed the lane branch), it never skips the check.
+  let landing = decideLanding(packet, run.greenLevel);
+  if (!landing.land && packet.merge.mode === 'none') return `finished at green level ${run.greenLevel} without merging (${landing.reason})`;
+  for (; !landing.land; landing = decideLanding(packet, run.greenLevel)) {
+    await decide(run, { step: 'landing', cls: 'test', attemptsUsed: 0 }, `not merged: ${landing.reason}`);
   }
 
   // Scoped diff: every changed file (bash writes included) must be inside the write manifest.
-  const scope = await run.acts.git.scopeCheck({ laneId, worktreePath: run.worktreePath!, base: packet.repo.baseBranch, writeManifest: packet.scope.writeManifest });
-  if (scope.outside.length > 0) {
-    throw new LaneStop('manifest', `not merged: ${scope.outside.length} changed file(s) outside scope.writeManifest: ${scope.outside.slice(0, 10).join(', ')}`);
+  const checkScope = () =>
+    withRecovery(run, 'landing', 'scope check', () => run.acts.git.scopeCheck({ laneId, worktreePath: run.worktreePath!, base: packet.repo.baseBranch, writeManifest: packet.scope.writeManifest }));
+  let scope = await checkScope();
+  for (; scope.outside.length > 0; scope = await checkScope()) {
+    await decide(run, { step: 'landing', cls: 'manifest', attemptsUsed: 0 }, `not merged: ${scope.outside.length} changed file(s) outside scope.writeManifest: ${scope.outside.slice(0, 10).join(', ')}`);
   }
 
   // Landing screen: what tests cannot judge (symlinks out, big blobs, executables, submodules, .git* files).
   if (patched('landing-screen')) {
-    const screen = await run.acts.git.screenDiff({ laneId, worktreePath: run.worktreePath!, base: packet.repo.baseBranch, settings: packet.screen });
-    if (screen.refused.length > 0) throw new LaneStop('manifest', `not merged: the landing screen refused ${describeScreenFindings(screen.refused)}`);
-    while (screen.blocked.length > 0) {
-      const r = await escalate(run, 'manifest', `landing screen: ${describeScreenFindings(screen.blocked)} need(s) approval`, {
-        approvable: true,
-        recommended: `check those files in ${branch}, then \`lanes resolve ${laneId} --approve\` (or --abort); packet \`screen\` settings change the defaults`,
-      });
-      if (r.action === 'approve') break;
+    const screenDiff = () => withRecovery(run, 'landing', 'landing screen', () => run.acts.git.screenDiff({ laneId, worktreePath: run.worktreePath!, base: packet.repo.baseBranch, settings: packet.screen }));
+    let screen = await screenDiff();
+    for (; screen.refused.length > 0; screen = await screenDiff()) {
+      await decide(run, { step: 'landing', cls: 'manifest', attemptsUsed: 0 }, `not merged: the landing screen refused ${describeScreenFindings(screen.refused)}`);
+    }
+    // Findings a person may accept: a review of those files.
+    if (screen.blocked.length > 0) {
+      await review(run, `landing screen: ${describeScreenFindings(screen.blocked)} need(s) approval`, `check those files in ${branch}, then \`lanes resolve ${laneId} --approve\` (or --abort); packet \`screen\` settings change the defaults`);
     }
   }
 
   // Review gate: a person approves the tested diff before it lands.
-  while (packet.merge.requireReview) {
-    const r = await escalate(run, 'validator', `review required before merging ${branch} into ${target} (${scope.changed.length} file(s) changed)`, {
-      approvable: true,
-      recommended: `review the diff of ${branch} against ${target}, then \`lanes resolve ${laneId} --approve\` (or --abort)`,
-    });
-    if (r.action === 'approve') break;
+  if (packet.merge.requireReview) {
+    await review(run, `review required before merging ${branch} into ${target} (${scope.changed.length} file(s) changed)`, `review the diff of ${branch} against ${target}, then \`lanes resolve ${laneId} --approve\` (or --abort)`);
   }
 
+  let rebuilds = 0;
   for (let attempt = 1; ; attempt++) {
-    const candidate = await run.acts.git.prepareCandidate({
-      laneId,
-      repoPath,
-      branch,
-      target,
-      mode: packet.merge.mode as 'merge' | 'squash' | 'ff_only',
-      message: `Merge ${branch}: ${packet.objective.split('\n')[0]!.slice(0, 60)}`,
-      author: packet.commit.author,
-    });
+    const candidate = await withRecovery(run, 'candidate', 'merge candidate', () =>
+      run.acts.git.prepareCandidate({
+        laneId,
+        repoPath,
+        branch,
+        target,
+        mode: packet.merge.mode as 'merge' | 'squash' | 'ff_only',
+        message: `Merge ${branch}: ${packet.objective.split('\n')[0]!.slice(0, 60)}`,
+        author: packet.commit.author,
+      }),
+    );
     if (candidate.alreadyLanded) {
       run.landed = true;
       run.greenLevel = 'merge_ready';
       break;
     }
     if (candidate.conflict) {
-      const r = await escalate(run, 'merge_conflict', `merging ${branch} into ${target} conflicts`);
-      if (r.action === 'retry') continue;
+      // Blocks (merge_conflict has no automatic recovery); --retry builds the candidate again.
+      await decide(run, { step: 'candidate', cls: 'merge_conflict', attemptsUsed: 0 }, `merging ${branch} into ${target} conflicts`);
+      continue;
     }
     const check = await runTests(
       run,
@@ -90,12 +94,13 @@ export async function land(run: LaneRun): Promise<string> {
     if (!check.passed) {
       run.emit('lane.red', `merge_ready tests red on the candidate (${target} at ${candidate.targetHead.slice(0, 10)})`, { level: 'merge_ready', attempt }, 'test');
       await run.acts.git.removeCandidate({ laneId, repoPath });
-      throw new LaneStop('test', `merge_ready tests failed on the merge candidate; ${target} unchanged`);
+      await decide(run, { step: 'candidate', cls: 'test', attemptsUsed: 0 }, `merge_ready tests failed on the merge candidate; ${target} unchanged`);
+      continue;
     }
     run.greenLevel = 'merge_ready';
     run.emit('lane.green', `merge_ready tests passed on the candidate`, { level: 'merge_ready', attempt });
     run.emit('lane.merge.ready', `candidate ${candidate.candidateHead.slice(0, 10)} ready to fast-forward ${target}`, { candidateHead: candidate.candidateHead, targetHead: candidate.targetHead });
-    const adv = await run.acts.git.advanceTarget({ laneId, repoPath, target, candidateHead: candidate.candidateHead, expectedTargetHead: candidate.targetHead });
+    const adv = await withRecovery(run, 'candidate', `fast-forward of ${target}`, () => run.acts.git.advanceTarget({ laneId, repoPath, target, candidateHead: candidate.candidateHead, expectedTargetHead: candidate.targetHead }));
     if (adv.landed) {
       run.landed = true;
       run.mergeCommit = candidate.candidateHead;
@@ -106,23 +111,25 @@ export async function land(run: LaneRun): Promise<string> {
           : await run.acts.git.landedCommits({ repoPath, from: candidate.targetHead, to: candidate.candidateHead });
       break;
     }
-    if (adv.reason === 'target_moved' && attempt % MAX_LANDING_ATTEMPTS !== 0) {
-      run.emit('branch.stale_against_main', `${target} moved during landing; rebuilding the candidate`, { attempt });
-      continue;
-    }
-    // Recoverable by the user (docs/policy.md): block with the fix, and land on --retry.
-    await run.acts.git.removeCandidate({ laneId, repoPath });
-    if (adv.reason === 'target_dirty') {
-      const where = adv.checkoutPath ?? repoPath;
-      const paths = adv.dirtyPaths?.length ? ` (${adv.dirtyPaths.slice(0, 5).join(', ')})` : '';
-      await escalate(run, 'workspace_mismatch', `cannot fast-forward ${target}: its checkout ${where} has uncommitted changes${paths}`, {
-        recommended: `commit or stash the changes in ${where}, then \`lanes resolve ${laneId} --retry\``,
-      });
-    } else {
-      await escalate(run, 'branch_divergence', `cannot fast-forward ${target}: it moved ${attempt} times while the lane was landing`, {
+    if (adv.reason === 'target_moved') {
+      await run.acts.git.removeCandidate({ laneId, repoPath });
+      // merge_forward: rebuild the candidate on the new head (LANDING_REBUILDS times), then block; --retry starts the count again.
+      const next = await decide(run, { step: 'candidate', cls: 'branch_divergence', attemptsUsed: rebuilds }, `cannot fast-forward ${target}: it moved ${rebuilds + 1} times while the lane was landing`, {
         recommended: `when ${target} is quiet, \`lanes resolve ${laneId} --retry\` rebuilds and tests the candidate again`,
       });
+      if (next.do === 'merge_forward') {
+        rebuilds += 1;
+        run.emit('branch.stale_against_main', `${target} moved during landing; rebuilding the candidate`, { attempt });
+      } else rebuilds = 0;
+      continue;
     }
+    // target_dirty: the target's checkout has uncommitted changes; Lanes never touches it. Block with the fix, land on --retry.
+    await run.acts.git.removeCandidate({ laneId, repoPath });
+    const where = adv.checkoutPath ?? repoPath;
+    const paths = adv.dirtyPaths?.length ? ` (${adv.dirtyPaths.slice(0, 5).join(', ')})` : '';
+    await decide(run, { step: 'candidate', cls: 'workspace_mismatch', attemptsUsed: 0 }, `cannot fast-forward ${target}: its checkout ${where} has uncommitted changes${paths}`, {
+      recommended: `commit or stash the changes in ${where}, then \`lanes resolve ${laneId} --retry\``,
+    });
   }
   run.emit('lane.merged', `landed on ${target}${run.mergeCommit ? ` at ${run.mergeCommit.slice(0, 10)}` : ' (already landed)'}`, { target, mergeCommit: run.mergeCommit, mode: packet.merge.mode });
   return `finished: merged into ${target} at green level merge_ready`;

@@ -59,8 +59,8 @@ export class LaneRun {
   /** Who sent the trust signal (`lanes trust` sends $USER), when they said. */
   trustedBy: string | null = null;
   resolution: Resolution | null = null;
-  /** Whether the current blocker may be approved (review gate, warning-level class). */
-  blockerWarnOnly = false;
+  /** Whether the current blocker may be approved (a review). */
+  blockerApprovable = false;
 
   // Budget gate (agent.ts): limits warned about once, limits an operator lifted.
   budgetWarned = new Set<string>();

@@ -5,7 +5,7 @@ import { laneCommandSandbox } from '../containment.js';
 import { levelsToRun, reachedLevel } from '../policy.js';
 import { testsFinished, testsStarted } from '../test-events.js';
 import { type GreenLevel, maxLevel, type WorktreeLevel } from '../state.js';
-import { escalate, LaneStop, withEscalation } from './escalation.js';
+import { decide, withRecovery } from './escalation.js';
 import type { LaneRun } from './run.js';
 
 export interface RedRun {
@@ -32,7 +32,7 @@ export async function runWorktreeTests(run: LaneRun, pass: number): Promise<{ re
         restarted = true;
         break;
       }
-      const r = await withEscalation(run, `${level} tests`, () =>
+      const r = await withRecovery(run, 'tests', `${level} tests`, () =>
         runTests(run, { laneId, cwd: run.worktreePath!, level, commands: packet.acceptance[level], timeoutMs: packet.acceptance.timeoutMs, attemptKey, ...laneCommandSandbox(packet) }, 'worktree'),
       );
       results.push({ level, passed: r.passed });
@@ -72,17 +72,19 @@ async function freshen(run: LaneRun, before: string): Promise<'fresh' | 'updated
   const { packet, laneId, branch } = run;
   const base = packet.repo.baseBranch;
   for (;;) {
-    const st = await run.acts.git.branchStatus({ laneId, worktreePath: run.worktreePath!, base });
+    const st = await withRecovery(run, 'freshen', 'branch status', () => run.acts.git.branchStatus({ laneId, worktreePath: run.worktreePath!, base }));
     if (st.behind === 0) return 'fresh';
     const policy = packet.branch.staleness;
-    run.emit('branch.stale_against_main', `${branch} is ${st.behind} commit(s) behind ${base} before ${before}; policy ${policy}`, { ...st, policy, before });
-    if (policy === 'ignore') return 'ignored';
-    if (policy === 'fail') throw new LaneStop('branch_divergence', `${branch} is behind ${base} and the packet's staleness policy is fail`);
+    const stale = `${branch} is ${st.behind} commit(s) behind ${base} before ${before}; policy ${policy}`;
+    run.emit('branch.stale_against_main', stale, { ...st, policy, before });
+    // merge_forward (merge or rebase, per policy), warn (ignore) or fail.
+    const next = await decide(run, { step: 'freshen', cls: 'branch_divergence', attemptsUsed: 0 }, stale);
+    if (next.do === 'warn') return 'ignored';
     const input = { laneId, worktreePath: run.worktreePath!, base, author: packet.commit.author };
-    const r = policy === 'rebase' ? await run.acts.git.rebaseOntoBase(input) : await run.acts.git.mergeForward(input);
+    const r = await withRecovery(run, 'freshen', policy === 'rebase' ? 'rebase onto the base' : 'merge forward', () => (policy === 'rebase' ? run.acts.git.rebaseOntoBase(input) : run.acts.git.mergeForward(input)));
     if (r.conflict) {
       // Never land on top of a conflict: block until someone resolves it on the lane branch.
-      await escalate(run, 'merge_conflict', `${policy === 'rebase' ? 'rebasing' : 'merging'} ${base} into ${branch} conflicts in ${(r.conflictFiles ?? []).join(', ') || 'some files'}`);
+      await decide(run, { step: 'freshen', cls: 'merge_conflict', attemptsUsed: 0 }, `${policy === 'rebase' ? 'rebasing' : 'merging'} ${base} into ${branch} conflicts in ${(r.conflictFiles ?? []).join(', ') || 'some files'}`);
       continue;
     }
     if (r.sha && policy === 'merge_forward') run.addCommit(r.sha, 'merge-forward');

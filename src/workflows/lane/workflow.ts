@@ -5,13 +5,13 @@ import { CancelledFailure, ContinueAsNew, isCancellation, setHandler, upsertSear
 import { classifyFailure, laneFailure } from '../../failures.js';
 import { LANE_BRANCH, LANE_PACKET_ID, LANE_REPO } from '../../shared/search-attributes.js';
 import { failureHint, innermostMessage } from '../failure-text.js';
-import { decideAfterRed, fixupPrompt } from '../policy.js';
+import { fixupPrompt } from '../policy.js';
 import { failingTail } from '../summary.js';
 import { runAgentPass } from './agent.js';
 import { runExternalAgentPass } from './external-agent.js';
 import { eventsQuery, type LaneInput, type LaneReport, stateQuery, summaryQuery } from './api.js';
 import { closeLane, type LaneEnd } from './closeout.js';
-import { escalate, installGateHandlers, LaneStop } from './escalation.js';
+import { decide, installGateHandlers, LaneStop } from './escalation.js';
 import { bindHost, claimHost } from './hosts.js';
 import { land } from './land.js';
 import { prepareLane } from './prepare.js';
@@ -74,7 +74,11 @@ async function runToEnd(run: LaneRun): Promise<LaneEnd> {
   }
 }
 
-/** Agent passes and test runs until the worktree levels are green; red gets fix-up turns, then blocks. */
+/**
+ * Agent passes and test runs until the worktree levels are green. A red run asks
+ * decideRecovery (step `tests`): a fix-up pass with the failing output, or a block
+ * (a --retry runs another pass with the same output; red again blocks again).
+ */
 async function workUntilGreen(run: LaneRun): Promise<void> {
   const { packet, loop } = run;
   for (;;) {
@@ -83,15 +87,11 @@ async function workUntilGreen(run: LaneRun): Promise<void> {
     const { red } = await runWorktreeTests(run, loop.pass);
     await run.flush();
     if (!red) return;
-    const decision = decideAfterRed(loop.recoveries, packet.escalation.recoveryAttempts);
-    const prompt = fixupPrompt(red.level, red.failed);
-    if (decision.action === 'recover') {
-      loop.recoveries += 1;
-      run.emit('lane.recovery.attempted', `recovery ${loop.recoveries}: one fix-up turn with the failing ${red.level} output`, { recipe: decision.recipe, level: red.level, attempt: loop.recoveries }, 'test');
-    } else {
-      await escalate(run, 'test', `${red.level} tests still red after ${loop.recoveries} recovery attempt(s)`, { data: { failingTail: failingTail(red.failed) } });
-    }
-    loop.extraPrompt = prompt;
+    const why = `${red.level} tests still red after ${loop.recoveries} recovery attempt(s)`;
+    const next = await decide(run, { step: 'tests', cls: 'test', attemptsUsed: loop.recoveries }, why, { data: { level: red.level, failingTail: failingTail(red.failed) } });
+    // A fix-up counts an attempt; after a --retry the next red blocks again at once.
+    if (next.do === 'fixup_turn') loop.recoveries += 1;
+    loop.extraPrompt = fixupPrompt(red.level, red.failed);
     loop.pass += 1;
   }
 }

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { type TaskPacket, TaskPacketSchema } from '../../../src/packet/schema.js';
 import {
   candidateCommands,
-  decideAfterRed,
   decideLanding,
   fixupPrompt,
   levelsToRun,
@@ -75,19 +74,6 @@ describe('workflows/policy', () => {
     [{ requiredLevel: 'none' }, 'none', true],
   ])('worktreeGreen(%j, reached %s) is %s', (a, reached, expected) => {
     expect(worktreeGreen(acc(a), reached)).toBe(expected);
-  });
-
-  it.each([
-    [0, 1, 'recover'],
-    [1, 1, 'escalate'],
-    [0, 0, 'escalate'],
-    [2, 3, 'recover'],
-    [3, 3, 'escalate'],
-    [4, 3, 'escalate'],
-  ] as const)('decideAfterRed(used %i of %i) -> %s', (used, attempts, action) => {
-    const d = decideAfterRed(used, attempts);
-    expect(d.action).toBe(action);
-    if (d.action === 'recover') expect(d.recipe).toBe('fixup_turn');
   });
 
   it.each<[string, TaskPacket, GreenLevel, boolean, RegExp | null]>([

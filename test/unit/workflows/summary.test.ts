@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FAILURE_CLASSES } from '../../../src/failures.js';
-import { isWarningLevel, recoveryFor } from '../../../src/workflows/recovery.js';
+import { recoveryFor } from '../../../src/workflows/recovery.js';
 import { recommendationFor, summarize } from '../../../src/workflows/summary.js';
 import { assertValidEvents, type EventSpec, laneEvents } from '../../support/events.js';
 
@@ -111,8 +111,9 @@ describe('workflows/summary', () => {
   it.each(FAILURE_CLASSES.map((cls) => [cls] as const))('recommendationFor(%s) says what to do, consistently with its recipe', (cls) => {
     const text = recommendationFor(cls);
     expect(text.length).toBeGreaterThan(10);
-    // Only warning-level gates may be approved; a hard gate must never suggest --approve.
-    if (!isWarningLevel(cls, { budgetMode: 'warn' })) expect(text).not.toContain('--approve');
+    // Only an approvable block (a review) may suggest --approve, and it must.
+    if (recoveryFor(cls).approvable) expect(text).toContain(`lanes resolve <lane> --approve`);
+    else expect(text).not.toContain('--approve');
     // Classes that end the lane need a new packet (or nothing), never a retry of this one.
     if (recoveryFor(cls).escalateTo === 'failed') expect(text).not.toContain('--retry');
   });
