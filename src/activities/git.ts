@@ -60,7 +60,6 @@ export interface ScreenDiffInput {
 }
 import { type FaultInjector, NO_FAULTS } from '../faults/index.js';
 
-export { assertLanePath } from '../git/worktrees.js';
 export type { GitIdentity } from '../git/client.js';
 export type { LandingMode } from '../git/landing.js';
 export type {

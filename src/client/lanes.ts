@@ -14,6 +14,7 @@ import type { TaskPacket } from '../packet/schema.js';
 import { LANE_BRANCH, LANE_PACKET_ID, LANE_REPO, LANE_STATE } from '../shared/search-attributes.js';
 import type { LaneEvent } from '../workflows/events.js';
 import { laneStaticDetails } from '../workflows/lane/details.js';
+import { laneEventsAfter } from './lane-events.js';
 import { eventsQuery, LANE_WORKFLOW_TYPE, type LaneReport, type LaneWorkflow, stateQuery } from '../workflows/lane/api.js';
 import { isTerminal } from '../workflows/state.js';
 
@@ -168,12 +169,12 @@ export async function followEvents(
   client: Client,
   lane: string,
   onEvent: (e: LaneEvent) => 'stop' | unknown,
-  opts: { afterSeq?: number; pollMs?: number; signal?: AbortSignal } = {},
+  opts: { afterSeq?: number; pollMs?: number; signal?: AbortSignal; home?: string } = {},
 ): Promise<'ended' | 'stopped'> {
   const handle = handleFor(client, lane);
   let after = opts.afterSeq ?? 0;
   for (;;) {
-    const batch = await handle.query(eventsQuery, after);
+    const batch = await laneEventsAfter(handle, laneIdFor(lane), after, opts.home);
     for (const e of batch) {
       after = e.seq;
       if (onEvent(e) === 'stop') return 'stopped';

@@ -17,6 +17,8 @@ export interface LaneInput {
   historyEventLimit?: number;
   /** Re-home when a host-bound step waits this long for its host (default 5 min). */
   rehomeAfterMs?: number;
+  /** Events continue-as-new carries (default CARRIED_EVENTS); older ones are read from events.jsonl. */
+  carriedEvents?: number;
   /** Set only by continue-as-new: where the previous run stopped. */
   resume?: LaneResume;
 }
@@ -39,7 +41,12 @@ export interface LaneLoop {
 /** Everything a lane carries across continue-as-new (at a boundary between agent turns). */
 export interface LaneResume {
   startedAt: string;
+  /** The newest events only (at most `carriedEvents`, contiguous); all of them are in events.jsonl. */
   events: LaneEvent[];
+  /** The last event's seq (absent in resumes written before the window: the last carried event's). */
+  lastSeq?: number;
+  /** Older events the summary still needs (the last checkpoint, the last with a failure class). */
+  anchors?: LaneEvent[];
   flushedSeq: number;
   commits: LaneCommit[];
   usage: LaneUsage;
@@ -58,6 +65,9 @@ export interface LaneResume {
   /** Budget limits an operator lifted with `lanes resolve --retry` (block mode). */
   budgetLifted?: string[];
 }
+
+/** Events carried across continue-as-new: the input stays far below Temporal's payload limit. */
+export const CARRIED_EVENTS = 500;
 
 /** Continue-as-new once history has this many events (unless the server suggests it earlier). */
 export const DEFAULT_HISTORY_EVENT_LIMIT = 10_000;
