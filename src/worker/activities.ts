@@ -69,7 +69,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createArtifactActivities({ home: deps.home }),
     ...tools,
     ...model,
-    ...createAgentPassActivities({ store, faults }),
+    ...createAgentPassActivities({ store, allowHostNetwork, faults }),
     ...createToolCallActivities({ store, tools, mcp, faults }),
     ...createChaosActivities({ home: deps.home, store, allowChaos: deps.allowChaos ?? false }),
     ...createWebhookActivities(),

@@ -2,6 +2,7 @@
 // continue-as-new, what it reports, and the messages it answers. The client,
 // the drill and chaos import this module, never the workflow body.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AgentTurn } from '../../agents/stream.js';
 import type { FailureClass } from '../../failures.js';
 import type { TaskPacket } from '../../packet/schema.js';
 import type { LaneEvent } from '../events.js';
@@ -131,6 +132,18 @@ export const stateQuery = defineQuery<LaneStatus>('state');
 export const eventsQuery = defineQuery<LaneEvent[], [number?]>('events');
 export const summaryQuery = defineQuery<LaneSummary>('summary');
 export const trustSignal = defineSignal<[{ by?: string }?]>('trust');
+
+/** One turn of an external agent, sent by the running agentPass as soon as the stream shows it. */
+export interface AgentTurnNotice {
+  pass: number;
+  /** 1-based within the pass, across the runs of a resumed pass (the summary's index). */
+  index: number;
+  /** Which start of the agent process this turn came from (2+ = a resumed session). */
+  run: number;
+  sessionId: string | null;
+  turn: AgentTurn;
+}
+export const agentTurnSignal = defineSignal<[AgentTurnNotice]>('agentTurn');
 export const resolveUpdate = defineUpdate<{ accepted: true; action: Resolution['action'] }, [Resolution]>('resolve');
 
 /** The workflow type name the worker registers (src/workflows/index.ts) and clients start by. */
