@@ -178,4 +178,51 @@ describe('lane containment', () => {
     expect(again.exitCode).toBe(2);
     expect(await repo.git('rev-list', '--count', '--merges', `${baseHead}..main`)).toBe('1');
   });
+
+  it('a packet with sandbox.network loopback runs a test that serves and calls its own HTTP server; the host listener stays unreachable; the lane lands', async () => {
+    const repo = await stack.fixture('loopback-lane');
+    const laneId = 'loopback-lane';
+    const hostPort = (listener.address() as { port: number }).port;
+    const serverTest = `import { test } from 'node:test';
+import assert from 'node:assert';
+import http from 'node:http';
+import net from 'node:net';
+test('serves and calls its own server', async () => {
+  const server = http.createServer((req, res) => res.end('pong'));
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const body = await (await fetch('http://127.0.0.1:' + server.address().port + '/')).text();
+  server.close();
+  assert.strictEqual(body, 'pong');
+  console.log('LOOPBACK-SERVER ' + body);
+  const host = await new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port: ${hostPort} });
+    s.on('connect', () => { s.destroy(); resolve('ESCAPED'); });
+    s.on('error', (e) => resolve('blocked ' + e.code));
+  });
+  console.log('HOST-LISTENER ' + host);
+});
+`;
+    stack.mock.script('loopback-lane', [
+      {
+        text: 'Fixing multiply, with a test that uses a local server.',
+        toolCalls: [
+          { name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX } },
+          { name: 'write_file', input: { path: 'test/zz-server.test.js', content: serverTest } },
+        ],
+      },
+      { text: 'Done.' },
+    ]);
+    const r = await stack.cli(['submit', stack.writePacket(laneId, mockPacket(laneId, repo.path, 'loopback-lane', { sandbox: { network: 'loopback' } })), '--wait', '--json'], { timeoutMs: 180_000 });
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({ state: 'finished', landed: true });
+    const logs = Object.entries(testLogs(laneId)).filter(([f]) => f.includes('-targeted-') || f.startsWith('land-'));
+    expect(logs.length).toBeGreaterThan(1);
+    for (const [file, log] of logs) {
+      expect(log, file).toMatch(/LOOPBACK-SERVER pong/);
+      // Must not: the private loopback reaching the host's listener.
+      expect(log, file).toMatch(/HOST-LISTENER blocked/);
+      expect(log, file).not.toMatch(/HOST-LISTENER ESCAPED/);
+    }
+    expect(await repo.git('show', 'main:test/zz-server.test.js')).toContain('LOOPBACK-SERVER');
+  });
 });
