@@ -128,6 +128,16 @@ function byTurn(mock: MockModelServer, scenario: string): Record<number, number>
   return out;
 }
 
+/** What the mock answered for the lane, kept with a run's folder to explain a billing verdict. */
+function requestLog(mock: MockModelServer, scenario: string): unknown[] {
+  return mock.requests
+    .filter((r) => r.scenario === scenario)
+    .map((r) => {
+      const body = r.body as { model?: string; max_tokens?: number; messages?: unknown[]; tools?: unknown[] } | undefined;
+      return { seq: r.seq, turn: r.turn, status: r.status, path: r.path, model: r.model, at: new Date(r.receivedAt).toISOString(), maxTokens: body?.max_tokens, messages: body?.messages?.length, tools: body?.tools?.length ?? 0, last: JSON.stringify(body?.messages?.at(-1) ?? null).slice(0, 300) };
+    });
+}
+
 /** After a kill mid-pass: the pass completed once, in a second run that resumed the saved session. */
 function agentSessionResumed(home: string, laneId: string): InvariantResult {
   const name = 'agent_session_resumed';
@@ -286,6 +296,7 @@ async function runPoint(ctx: DrillContext, point: KillPoint, run: number): Promi
   const passed = invariants.length > 0 && invariants.every((i) => i.passed);
   const keep = !passed || ctx.opts.keep === true;
   if (!keep) rmSync(runDir, { recursive: true, force: true });
+  else writeFileSync(join(runDir, 'model-requests.json'), `${JSON.stringify(requestLog(ctx.mock, scenario), null, 2)}\n`);
   return {
     point,
     mode: ctx.mode,

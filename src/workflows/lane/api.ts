@@ -2,6 +2,7 @@
 // continue-as-new, what it reports, and the messages it answers. The client,
 // the drill and chaos import this module, never the workflow body.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AgentTurn } from '../../agents/stream.js';
 import type { FailureClass } from '../../failures.js';
 import type { TaskPacket } from '../../packet/schema.js';
 import type { LaneEvent } from '../events.js';
@@ -17,6 +18,8 @@ export interface LaneInput {
   historyEventLimit?: number;
   /** Re-home when a host-bound step waits this long for its host (default 5 min). */
   rehomeAfterMs?: number;
+  /** Events continue-as-new carries (default CARRIED_EVENTS); older ones are read from events.jsonl. */
+  carriedEvents?: number;
   /** Set only by continue-as-new: where the previous run stopped. */
   resume?: LaneResume;
 }
@@ -39,7 +42,12 @@ export interface LaneLoop {
 /** Everything a lane carries across continue-as-new (at a boundary between agent turns). */
 export interface LaneResume {
   startedAt: string;
+  /** The newest events only (at most `carriedEvents`, contiguous); all of them are in events.jsonl. */
   events: LaneEvent[];
+  /** The last event's seq (absent in resumes written before the window: the last carried event's). */
+  lastSeq?: number;
+  /** Older events the summary still needs (the last checkpoint, the last with a failure class). */
+  anchors?: LaneEvent[];
   flushedSeq: number;
   commits: LaneCommit[];
   usage: LaneUsage;
@@ -58,6 +66,9 @@ export interface LaneResume {
   /** Budget limits an operator lifted with `lanes resolve --retry` (block mode). */
   budgetLifted?: string[];
 }
+
+/** Events carried across continue-as-new: the input stays far below Temporal's payload limit. */
+export const CARRIED_EVENTS = 500;
 
 /** Continue-as-new once history has this many events (unless the server suggests it earlier). */
 export const DEFAULT_HISTORY_EVENT_LIMIT = 10_000;
@@ -121,6 +132,18 @@ export const stateQuery = defineQuery<LaneStatus>('state');
 export const eventsQuery = defineQuery<LaneEvent[], [number?]>('events');
 export const summaryQuery = defineQuery<LaneSummary>('summary');
 export const trustSignal = defineSignal<[{ by?: string }?]>('trust');
+
+/** One turn of an external agent, sent by the running agentPass as soon as the stream shows it. */
+export interface AgentTurnNotice {
+  pass: number;
+  /** 1-based within the pass, across the runs of a resumed pass (the summary's index). */
+  index: number;
+  /** Which start of the agent process this turn came from (2+ = a resumed session). */
+  run: number;
+  sessionId: string | null;
+  turn: AgentTurn;
+}
+export const agentTurnSignal = defineSignal<[AgentTurnNotice]>('agentTurn');
 export const resolveUpdate = defineUpdate<{ accepted: true; action: Resolution['action'] }, [Resolution]>('resolve');
 
 /** The workflow type name the worker registers (src/workflows/index.ts) and clients start by. */
