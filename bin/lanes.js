@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI is compiled to dist/ by `npm run build`.
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 import { fileURLToPath } from 'node:url';
+// Node >= 22.1 keeps compiled code between runs (most of a command's start is compiling the
+// Temporal SDK); on Node 20 the API is absent and this does nothing.
+module.enableCompileCache?.();
 const entry = new URL('../dist/client/index.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('lanes: the CLI is not built yet (dist/ is missing). Run `npm run build` in the lanes checkout.\n');

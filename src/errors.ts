@@ -1,32 +1,12 @@
 // Local (non-Temporal) errors. Failures that cross Temporal use laneFailure();
 // everything the CLI or a host-side module raises is a LanesError with a code.
-import { type FailureClass, classifyFailure, isFailureClass } from './failures.js';
+import { classifyFailure, isFailureClass } from './failures.js';
+import { GENERIC_HINT, LanesError } from './lanes-error.js';
 
-/** usage/validation map to exit code 2, everything else to 1. */
-export type LanesErrorCode = 'usage' | 'validation' | 'not_found' | 'conflict' | 'runtime' | 'unavailable' | 'lane_failed';
-
-export class LanesError extends Error {
-  override name = 'LanesError';
-  constructor(
-    readonly code: LanesErrorCode,
-    message: string,
-    readonly hint?: string,
-    readonly failureClass?: FailureClass,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-
-  get exitCode(): number {
-    return this.code === 'usage' || this.code === 'validation' || this.code === 'conflict' ? 2 : 1;
-  }
-}
+export { GENERIC_HINT, LanesError, type LanesErrorCode } from './lanes-error.js';
 
 /** gRPC codes that mean the server is gone or not answering (UNAVAILABLE, DEADLINE_EXCEEDED). */
 const SERVER_LOST_CODES = new Set([14, 4]);
-
-/** The hint for an unexpected error: where to look next. Every error leaves the CLI with one. */
-export const GENERIC_HINT = 'Run `lanes doctor` to check the server, worker and setup; rerun with --json to get the failure class.';
 
 /** Normalize anything thrown into a LanesError at a boundary (CLI, worker bootstrap). */
 export function toLanesError(err: unknown): LanesError {

@@ -103,34 +103,37 @@ export function laneFailure(cls: FailureClass, message: string, details: LaneFai
 }
 
 /**
+ * An error and its causes, outermost first, each object once (so a cyclic chain ends).
+ * The one walker every reader of a cause chain uses: classes, details, messages, redaction.
+ */
+export function* causeChain(err: unknown): Generator<Record<string, unknown>> {
+  const seen = new Set<unknown>();
+  for (let cur: unknown = err; cur !== null && typeof cur === 'object' && !seen.has(cur); cur = (cur as { cause?: unknown }).cause) {
+    seen.add(cur);
+    yield cur as Record<string, unknown>;
+  }
+}
+
+/**
  * The innermost failure class in an error chain: wrappers (ActivityFailure,
  * ChildWorkflowFailure, retry-exhausted errors) keep the class of what they wrap.
  */
 export function classifyFailure(err: unknown, fallback: FailureClass = 'infra'): FailureClass {
   let found: FailureClass | undefined;
-  const seen = new Set<unknown>();
-  let cur: unknown = err;
-  while (cur && typeof cur === 'object' && !seen.has(cur)) {
-    seen.add(cur);
-    const c = cur as { type?: unknown; failureClass?: unknown; name?: unknown; cause?: unknown };
+  for (const c of causeChain(err)) {
     if (isFailureClass(c.failureClass)) found = c.failureClass;
     else if (isFailureClass(c.type)) found = c.type;
     else if (c.name === 'CancelledFailure') found = found ?? 'cancelled';
-    cur = c.cause;
   }
   return found ?? fallback;
 }
 
 /** The details object a laneFailure was built with, searched through the cause chain. */
 export function failureDetails(err: unknown): LaneFailureDetails {
-  const seen = new Set<unknown>();
-  let cur: unknown = err;
   let out: LaneFailureDetails = {};
-  while (cur && typeof cur === 'object' && !seen.has(cur)) {
-    seen.add(cur);
-    const d = (cur as { details?: unknown }).details;
+  for (const c of causeChain(err)) {
+    const d = c.details;
     if (Array.isArray(d) && d[0] && typeof d[0] === 'object') out = { ...out, ...(d[0] as LaneFailureDetails) };
-    cur = (cur as { cause?: unknown }).cause;
   }
   return out;
 }

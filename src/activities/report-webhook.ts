@@ -2,14 +2,12 @@
 // best effort: a receiver that is down or slow must never block or fail a lane,
 // so delivery retries inside the activity and always returns a result.
 import { redactDeep } from '../redact/secrets.js';
-import { readFileSync } from 'node:fs';
+import { LANES_VERSION } from '../package-info.js';
 import type { LaneSummary } from '../workflows/summary.js';
 import { activityCancellationSignal } from './activity-context.js';
 
 export const WEBHOOK_SCHEMA_ID = 'lanes.summary/v1';
 export const DELIVERY_ID_HEADER = 'lanes-delivery-id';
-
-const LANES_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export interface WebhookDeps {
   /** Defaults to the global fetch; tests may inject a failing one. */

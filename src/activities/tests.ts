@@ -15,7 +15,7 @@ import { CappedOutput } from '../tools/output-cap.js';
 import { laneFailure } from '../failures.js';
 import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
 import { assertSafeSegment, createArtifactStore, type ArtifactStore } from './artifacts.js';
-import { assertLaneWorktree } from './lane-worktree.js';
+import { assertLanePath } from '../git/worktrees.js';
 import { type FaultInjector, NO_FAULTS } from '../faults/index.js';
 
 /** Characters of output kept in the result (the full log is on disk). */
@@ -181,7 +181,7 @@ export function createTestActivities({ home, artifacts, heartbeatIntervalMs = 5_
           hint: 'Set acceptance timeouts in the task packet in milliseconds.',
         });
       }
-      const cwd = assertLaneWorktree(home, laneId, input.cwd, { allowCandidate: true });
+      const cwd = assertLanePath(home, laneId, input.cwd, { allowCandidate: true, mustExist: true });
       const resultRel = `tests/${attemptKey}-${level}.json`;
       const saved = store.readJson<AcceptanceResult>(laneId, resultRel);
       if (saved) return saved;

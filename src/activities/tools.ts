@@ -8,7 +8,7 @@ import type { PermissionMode } from '../tools/permissions.js';
 import type { SandboxSettings } from '../sandbox/plan.js';
 import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
 import { createArtifactStore, type ArtifactStore } from './artifacts.js';
-import { assertLaneWorktree } from './lane-worktree.js';
+import { assertLanePath } from '../git/worktrees.js';
 import { resolveInWorktree as confine } from '../tools/confine.js';
 import { declareSecretNames } from '../redact/secrets.js';
 import { type FaultInjector, NO_FAULTS } from '../faults/index.js';
@@ -128,7 +128,7 @@ export function createToolActivities({ home, artifacts, heartbeatIntervalMs = 5_
       if (!Number.isSafeInteger(turn) || turn < 0) {
         throw laneFailure('infra', `turn ${String(turn)} for lane ${laneId} is not a non-negative integer`, { hint: 'Pass the agent turn number.' });
       }
-      const root = assertLaneWorktree(home, laneId, input.worktreePath);
+      const root = assertLanePath(home, laneId, input.worktreePath, { mustExist: true });
       const relPath = toolResultFile(turn, call.id);
 
       const saved = store.readJson<ToolResult>(laneId, relPath);

@@ -2,7 +2,10 @@
 // packet id), attach, follow events, wait for the report.
 import { randomUUID } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
-import { CancelledFailure, type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { temporalClient } from './temporal-sdk.js';
+
+const { CancelledFailure, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } = temporalClient;
 import { LanesError } from '../errors.js';
 import { failureHint, innermostMessage } from '../workflows/failure-text.js';
 import { classifyFailure } from '../failures.js';
@@ -11,6 +14,7 @@ import type { TaskPacket } from '../packet/schema.js';
 import { LANE_BRANCH, LANE_PACKET_ID, LANE_REPO, LANE_STATE } from '../shared/search-attributes.js';
 import type { LaneEvent } from '../workflows/events.js';
 import { laneStaticDetails } from '../workflows/lane/details.js';
+import { laneEventsAfter } from './lane-events.js';
 import { eventsQuery, LANE_WORKFLOW_TYPE, type LaneReport, type LaneWorkflow, stateQuery } from '../workflows/lane/api.js';
 import { isTerminal } from '../workflows/state.js';
 
@@ -26,15 +30,14 @@ export function laneIdFor(laneIdOrWorkflowId: string): string {
 
 /**
  * Gives the packet its id and absolute repo path (relative paths are relative to
- * the packet file), so the fingerprint and the worker see the same thing. `source`
- * names the packet in errors, like the parser's messages.
+ * the packet file), so the fingerprint and the worker see the same thing.
  */
-export function normalizePacket(packet: TaskPacket, baseDir: string, source = 'packet'): LanePacket {
-  if (packet.repo.url !== undefined) {
-    throw new LanesError('validation', `${source}: repo.url: remote repositories are not supported by this version of lanes`, 'Clone the repository locally and set repo.path instead.');
-  }
+export function normalizePacket(packet: TaskPacket, baseDir: string): LanePacket {
+  const id = packet.id ?? `p-${randomUUID().slice(0, 12)}`;
+  // A remote is the same URL on every host: nothing to resolve (the schema checked its form).
+  if (packet.repo.url !== undefined) return { ...packet, id };
   const repoPath = isAbsolute(packet.repo.path!) ? packet.repo.path! : resolve(baseDir, packet.repo.path!);
-  return { ...packet, id: packet.id ?? `p-${randomUUID().slice(0, 12)}`, repo: { ...packet.repo, path: repoPath } };
+  return { ...packet, id, repo: { ...packet.repo, path: repoPath } };
 }
 
 export interface SubmitResult {
@@ -91,7 +94,7 @@ export async function submitLane(client: Client, taskQueue: string, packet: Lane
       typedSearchAttributes: [
         { key: LANE_PACKET_ID, value: laneId },
         { key: LANE_STATE, value: 'spawning' },
-        { key: LANE_REPO, value: packet.repo.path! },
+        { key: LANE_REPO, value: packet.repo.path ?? packet.repo.url! },
         { key: LANE_BRANCH, value: packet.branch.name ?? `lanes/${laneId}` },
       ],
       staticSummary: `lane ${laneId}: ${packet.objective.split('\n')[0]!.slice(0, 120)}`,
@@ -166,12 +169,12 @@ export async function followEvents(
   client: Client,
   lane: string,
   onEvent: (e: LaneEvent) => 'stop' | unknown,
-  opts: { afterSeq?: number; pollMs?: number; signal?: AbortSignal } = {},
+  opts: { afterSeq?: number; pollMs?: number; signal?: AbortSignal; home?: string } = {},
 ): Promise<'ended' | 'stopped'> {
   const handle = handleFor(client, lane);
   let after = opts.afterSeq ?? 0;
   for (;;) {
-    const batch = await handle.query(eventsQuery, after);
+    const batch = await laneEventsAfter(handle, laneIdFor(lane), after, opts.home);
     for (const e of batch) {
       after = e.seq;
       if (onEvent(e) === 'stop') return 'stopped';

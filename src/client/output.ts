@@ -2,7 +2,7 @@
 // --output-format are honoured in one place, errors included. JSON mode is JSON Lines:
 // every document is exactly one line, so a script reads stdout line by line whether a
 // command printed one document (a result) or several (announcements, streams, an error).
-import { GENERIC_HINT, type LanesError } from '../errors.js';
+import { GENERIC_HINT, type LanesError } from '../lanes-error.js';
 
 export type OutputFormat = 'text' | 'json';
 

@@ -1,9 +1,7 @@
 // The `lanes` root command: name, version and the global options every command shares.
-import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { LANES_VERSION } from '../package-info.js';
 import type { OutputFormat } from './output.js';
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** Global options that take a value (the launcher skips them to find the command). */
 export const GLOBAL_VALUE_OPTIONS = [
@@ -21,7 +19,7 @@ export const GLOBAL_VALUE_OPTIONS = [
 export function baseProgram(format: OutputFormat): Command {
   const program = new Command('lanes')
     .description('Durable runner for AI coding work on Temporal')
-    .version(pkg.version, '-V, --version')
+    .version(LANES_VERSION, '-V, --version')
     .addOption(new Option('--output-format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--json', 'same as --output-format json')
     .option('--address <host:port>', 'Temporal frontend address (env TEMPORAL_ADDRESS, default localhost:7233)')

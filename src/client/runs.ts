@@ -1,7 +1,10 @@
 // Run operations shared by the run, board and clean commands: start (idempotent by run id
 // and plan content), wait for the report, follow events, read a run's state.
 import { createHash } from 'node:crypto';
-import { CancelledFailure, type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { temporalClient } from './temporal-sdk.js';
+
+const { CancelledFailure, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } = temporalClient;
 import { LanesError } from '../errors.js';
 import { canonicalJson } from '../packet/fingerprint.js';
 import type { ResolvedPlan } from '../packet/plan-parse.js';

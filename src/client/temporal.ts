@@ -1,12 +1,15 @@
 // The CLI's Temporal connection: one place that turns "cannot connect" into a clear error.
-import { Client, Connection } from '@temporalio/client';
+import type { Client as ClientType, Connection as ConnectionType } from '@temporalio/client';
+import { temporalClient } from './temporal-sdk.js';
+
+const { Client, Connection } = temporalClient;
 import type { LanesConfig } from '../config.js';
 import { sdkConnectionOptions } from '../connection/options.js';
 import { describeConnection } from '../connection/settings.js';
 import { LanesError } from '../errors.js';
 
 /** A client connection with the configured TLS / API key; the caller closes it. */
-export async function connectClient(config: LanesConfig, connectTimeout = 5_000): Promise<Connection> {
+export async function connectClient(config: LanesConfig, connectTimeout = 5_000): Promise<ConnectionType> {
   const options = sdkConnectionOptions(config.address, config.connection);
   try {
     return await Connection.connect({ ...options, connectTimeout });
@@ -20,7 +23,7 @@ export async function connectClient(config: LanesConfig, connectTimeout = 5_000)
   }
 }
 
-export async function withClient<T>(config: LanesConfig, fn: (client: Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(config: LanesConfig, fn: (client: ClientType) => Promise<T>): Promise<T> {
   const connection = await connectClient(config);
   try {
     return await fn(new Client({ connection, namespace: config.namespace }));

@@ -1,7 +1,7 @@
 // `lanes <unknown> --help`: commander shows the parent's help and exits 0, which reads as
 // success to scripts. An unknown command is a usage error (exit 2) with or without --help.
 import type { Command } from 'commander';
-import { LanesError } from '../errors.js';
+import { LanesError } from '../lanes-error.js';
 
 /** The usage error for argv naming an unknown (sub)command next to --help/-h, if any. */
 export function unknownCommandWithHelp(program: Command, args: readonly string[]): LanesError | undefined {

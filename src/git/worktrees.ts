@@ -1,6 +1,6 @@
 // Where lane worktrees live, the guard that keeps every activity inside its own lane's
 // worktree, and reading git's worktree registry.
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { laneFailure } from '../failures.js';
 import { runGit } from './client.js';
@@ -41,25 +41,38 @@ export function samePath(a: string, b: string): boolean {
 }
 
 /**
- * The guard every host-bound activity runs first: `path` must be exactly this lane's
- * worktree, `${home}/worktrees/${laneId}` (compared after realpath, so symlinks and `..`
- * cannot point it at another lane or the user's checkout). Returns the canonical path.
+ * The one worktree guard every host-bound activity runs first: `path` must be exactly this
+ * lane's worktree, `${home}/worktrees/${laneId}` (with `allowCandidate`, also its landing
+ * candidate `<laneId>.candidate`), compared after realpath so symlinks and `..` cannot
+ * point it at another lane or the user's checkout. With `mustExist` the directory must
+ * exist too (tools and tests act in it; git's own steps detect a missing one themselves).
+ * Returns the canonical path; anything else throws laneFailure('workspace_mismatch').
  */
-export function assertLanePath(home: string, laneId: string, path: string): string {
+export function assertLanePath(home: string, laneId: string, path: string, opts: { allowCandidate?: boolean; mustExist?: boolean } = {}): string {
   assertLaneId(laneId);
   // The parent is resolved, the last component is not: a lane path that is itself a
   // symlink (say, to another lane's worktree) then differs from its resolved target.
-  const expected = join(canonicalPath(join(resolve(home), 'worktrees')), laneId);
+  const dir = canonicalPath(join(resolve(home), 'worktrees'));
+  const allowed = [join(dir, laneId), ...(opts.allowCandidate ? [join(dir, `${laneId}${CANDIDATE_SUFFIX}`)] : [])];
   const actual = canonicalPath(path);
-  if (actual !== expected) {
-    throw laneFailure('workspace_mismatch', `lane ${laneId} may only act in ${expected}, not ${actual}`, {
+  const missing = opts.mustExist === true && !isDirectory(actual);
+  if (!allowed.includes(actual) || missing) {
+    throw laneFailure('workspace_mismatch', `lane ${laneId} may only act in ${allowed.join(' or ')}, not ${actual}${missing ? ' (missing)' : ''}`, {
       reason: 'outside_lane',
-      expected,
+      expected: allowed.length === 1 ? allowed[0] : allowed,
       actual,
-      hint: 'pass the worktreePath recorded by prepareWorktree for this lane',
+      hint: 'Pass the worktree path recorded in the lane state (prepareWorktree); if it is missing, recreate it from the lane branch.',
     });
   }
-  return expected;
+  return actual;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 export interface WorktreeEntry {

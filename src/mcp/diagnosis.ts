@@ -5,6 +5,7 @@ import { ErrorCode, McpError, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextp
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { type McpConfigIssue, type McpServerConfig, isStdioServer } from './config.js';
 import type { McpFailureDiagnosis } from './report.js';
+import { causeChain } from '../failures.js';
 
 /** The step an open attempt had reached when it failed. */
 export type OpenPhase = 'spawn' | 'initialize' | 'tools/list' | 'resources/list';
@@ -164,14 +165,9 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_A
 
 /** A failure to reach an HTTP server at all (fetch rejects with the socket error as its cause). */
 export function isNetworkError(err: unknown): boolean {
-  const seen = new Set<unknown>();
-  let cur: unknown = err;
-  while (cur && typeof cur === 'object' && !seen.has(cur)) {
-    seen.add(cur);
-    const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
-    if (cur instanceof TypeError && cur.message === 'fetch failed') return true;
-    cur = (cur as { cause?: unknown }).cause;
+  for (const c of causeChain(err)) {
+    if (typeof c.code === 'string' && NETWORK_CODES.has(c.code)) return true;
+    if (c instanceof TypeError && c.message === 'fetch failed') return true;
   }
   return false;
 }

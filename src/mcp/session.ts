@@ -6,6 +6,7 @@ import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { LanesError } from '../errors.js';
 import type { FailureClass } from '../failures.js';
+import { LANES_VERSION } from '../package-info.js';
 import { type McpServerConfig, validateServers } from './config.js';
 import { type McpConnection, type OpenResult, openConnection } from './connection.js';
 import { diagnoseConfigIssue, errorText, isNetworkError, isTimeout } from './diagnosis.js';
@@ -17,7 +18,7 @@ import { StderrLog } from './stderr-log.js';
 import { renderToolResult } from './tool-output.js';
 import { qualifiedToolName } from './tool-names.js';
 
-export const LANES_CLIENT_INFO = { name: 'lanes', version: '0.1.0' } as const;
+export const LANES_CLIENT_INFO = { name: 'lanes', version: LANES_VERSION } as const;
 
 export interface McpSessionOptions {
   /** Working directory for stdio servers without `cwd`, and base for relative ones (normally the lane worktree). Default: this process's cwd. */

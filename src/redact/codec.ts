@@ -9,6 +9,7 @@
 // only ever receives payloads that went through the server, i.e. redacted ones.
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { ActivityInboundCallsInterceptor, ActivityExecuteInput, Next } from '@temporalio/worker';
+import { causeChain } from '../failures.js';
 import { longestSecret, redact, redactDeep } from './secrets.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -56,9 +57,8 @@ export function redactingActivityInterceptor(): { inbound: ActivityInboundCallsI
         try {
           return await next(input);
         } catch (err) {
-          const seen = new Set<unknown>();
-          for (let cur: unknown = err; cur instanceof Error && !seen.has(cur); cur = cur.cause) {
-            seen.add(cur);
+          for (const cur of causeChain(err)) {
+            if (!(cur instanceof Error)) break;
             cur.message = redact(cur.message);
             if (cur.stack) cur.stack = redact(cur.stack);
           }

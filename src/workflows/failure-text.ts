@@ -1,34 +1,22 @@
 // What a failure says to a person: the innermost cause's own message and hint, never the
 // wrapper text Temporal puts around it ("Activity task failed", "Workflow execution
 // failed"). Pure and workflow-safe.
-import { failureDetails } from '../failures.js';
+import { causeChain, failureDetails } from '../failures.js';
 
 const WRAPPERS = /^(Activity task failed|Workflow execution failed|Child Workflow execution failed|Activity task timed out|Workflow execution timed out)$/i;
 
-interface Chain {
-  message?: unknown;
-  name?: unknown;
-  cause?: unknown;
-  activityType?: unknown;
-  timeoutType?: unknown;
-}
 
 /** The message of the deepest failure in `err`'s cause chain that says something of its own. */
 export function innermostMessage(err: unknown): string {
-  const seen = new Set<unknown>();
-  let cur: unknown = err;
   let found: string | undefined;
   let activity: string | undefined;
-  while (cur && typeof cur === 'object' && !seen.has(cur)) {
-    seen.add(cur);
-    const c = cur as Chain;
+  for (const c of causeChain(err)) {
     if (typeof c.activityType === 'string') activity = c.activityType;
     const message = typeof c.message === 'string' ? c.message.trim() : '';
     if (c.name === 'TimeoutFailure') {
       const kind = typeof c.timeoutType === 'string' ? c.timeoutType.toLowerCase().replace(/_/g, '-') : 'a';
       found = `${activity ?? 'a step'} hit its ${kind} timeout`;
     } else if (message && !WRAPPERS.test(message)) found = message;
-    cur = c.cause;
   }
   if (found) return found;
   return err instanceof Error && err.message ? err.message : String(err);

@@ -1,14 +1,14 @@
 // Lane states and green levels (DESIGN.md §3) with the predicates every layer
 // shares, so the CLI, queries and policy never repeat string lists.
 import { z } from 'zod';
-import { GREEN_LEVELS, type GreenLevel } from '../packet/schema.js';
+import { GREEN_LEVELS, type GreenLevel } from '../packet/green-levels.js';
 
 export const LANE_STATES = ['spawning', 'trust_required', 'ready_for_prompt', 'prompt_accepted', 'running', 'awaiting_approval', 'blocked', 'finished', 'failed'] as const;
 export const LaneStateSchema = z.enum(LANE_STATES);
 export type LaneState = z.infer<typeof LaneStateSchema>;
 
 // Green levels are part of the packet contract; re-exported here beside the predicates.
-export { GREEN_LEVELS, GreenLevelSchema, type GreenLevel } from '../packet/schema.js';
+export { GREEN_LEVELS, GreenLevelSchema, type GreenLevel } from '../packet/green-levels.js';
 
 /** The levels that have packet commands run in the lane worktree, in order. */
 export const WORKTREE_LEVELS = ['targeted', 'package', 'workspace'] as const satisfies readonly GreenLevel[];

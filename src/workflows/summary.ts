@@ -64,10 +64,10 @@ export function recommendationFor(cls: FailureClass): string {
   }
 }
 
-const CHECKPOINT_TYPES = new Set(['lane.ready', 'lane.commit.created', 'lane.green', 'branch.merged_forward', 'lane.merge.ready', 'lane.merged']);
+export const CHECKPOINT_TYPES = new Set(['lane.ready', 'lane.commit.created', 'lane.green', 'branch.merged_forward', 'lane.merge.ready', 'lane.merged']);
 
 /** The newest event matching `test`, walking back from the end (no copy of the list). */
-function findLast(events: readonly LaneEvent[], test: (e: LaneEvent) => boolean): LaneEvent | undefined {
+export function findLast(events: readonly LaneEvent[], test: (e: LaneEvent) => boolean): LaneEvent | undefined {
   for (let i = events.length - 1; i >= 0; i--) if (test(events[i]!)) return events[i];
   return undefined;
 }

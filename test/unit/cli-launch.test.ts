@@ -1,6 +1,8 @@
 // The binary loads only the invoked command's module (src/client/launch.ts); these
 // checks keep that lazy path equal to the full program.
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_MODULES, type ManifestEntry } from '../../src/client/command-modules.js';
 import { buildProgramFor, invokedCommand } from '../../src/client/launch.js';
@@ -43,5 +45,21 @@ describe('lazy CLI launch', () => {
   it('loads every module for a command that reads the whole tree (completion)', async () => {
     const p = await buildProgramFor(['completion', 'bash'], 'text', manifest);
     expect(p.commands.find((c) => c.name() === 'worker')!.options.map((o) => o.long)).toContain('--supervise');
+  });
+
+  it('`lanes --help` in a fresh process loads no Temporal SDK (it costs most of a start)', async () => {
+    // Runs the built binary's entry, then lists the CommonJS packages Node loaded (ESM imports of them land there too).
+    const probe = `
+      process.argv = [process.argv[0], 'lanes', '--help'];
+      process.stdout.write = () => true;
+      await import(${JSON.stringify(fileURLToPath(new URL('../../dist/client/index.js', import.meta.url)))});
+      const { createRequire } = await import('node:module');
+      const loaded = Object.keys(createRequire(import.meta.url).cache).map((k) => k.split('node_modules/').pop().split('/').slice(0, k.includes('/@') ? 2 : 1).join('/'));
+      console.error(JSON.stringify([...new Set(loaded)]));`;
+    const r = await execa(process.execPath, ['--input-type=module', '-e', probe], { reject: false });
+    const packages = JSON.parse(r.stderr.trim().split('\n').pop()!) as string[];
+    expect(packages).toContain('commander');
+    // Must NOT: load the Temporal SDK just to print help.
+    expect(packages.filter((p) => p.startsWith('@temporalio'))).toEqual([]);
   });
 });

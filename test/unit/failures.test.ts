@@ -12,6 +12,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { LanesError } from '../../src/errors.js';
 import {
+  causeChain,
   classifyFailure,
   FAILURE_CLASSES,
   type FailureClass,
@@ -55,6 +56,18 @@ const childWrap = (cause: Error) =>
 const converted = (message: string, cause?: Error) => ApplicationFailure.create({ type: 'Error', message, cause });
 
 describe('failures', () => {
+  it('causeChain walks an error and its causes outermost first, and ends on a cycle', () => {
+    const inner = new Error('inner');
+    const middle = new Error('middle', { cause: inner });
+    const outer = new Error('outer', { cause: middle });
+    expect([...causeChain(outer)].map((e) => e.message)).toEqual(['outer', 'middle', 'inner']);
+    // Must not: loop forever on a cause cycle, or yield a non-object.
+    (inner as { cause?: unknown }).cause = outer;
+    expect([...causeChain(outer)]).toHaveLength(3);
+    expect([...causeChain('text')]).toEqual([]);
+    expect([...causeChain(new Error('x', { cause: 'a string' }))]).toHaveLength(1);
+  });
+
   it('lists every class exactly once and recognises only those', () => {
     expect(new Set(FAILURE_CLASSES).size).toBe(FAILURE_CLASSES.length);
     expect(Object.keys(RETRYABLE).sort()).toEqual([...FAILURE_CLASSES].sort());

@@ -1,13 +1,14 @@
 // Decision paths of laneWorkflow on the real dev server with stub activities
 // (test/support/lane-stubs.ts): each test drives one path the issue found broken.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { laneEventsAfter } from '../../src/client/lane-events.js';
 import { laneFailure } from '../../src/failures.js';
 import type { LaneEvent } from '../../src/workflows/events.js';
-import { resolveUpdate, stateQuery, summaryQuery, trustSignal } from '../../src/workflows/lane/api.js';
+import { eventsQuery, type LaneWorkflow, resolveUpdate, stateQuery, summaryQuery, trustSignal } from '../../src/workflows/lane/api.js';
 import type { LaneSummary } from '../../src/workflows/summary.js';
 import { happyStubs, lanePacket, runStubbedLane } from '../support/lane-stubs.js';
 import { connectTestTemporal, type TestTemporal, uniqueTaskQueue } from '../support/temporal.js';
@@ -199,6 +200,62 @@ describe('laneWorkflow decisions (stub activities)', () => {
       expect(events.some((e) => e.type === 'lane.blocked' || e.type === 'lane.failed')).toBe(false);
     } finally {
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('continue-as-new carries a bounded window of events; lanes events stays complete and gap-free from events.jsonl', async () => {
+    const taskQueue = uniqueTaskQueue('lane-event-window');
+    const laneId = taskQueue;
+    const events: LaneEvent[] = [];
+    const stubs = happyStubs(taskQueue, events);
+    const home = mkdtempSync(join(tmpdir(), 'lanes-window-'));
+    const file = join(home, 'lanes', laneId, 'events.jsonl');
+    const runs = new Set<string>();
+    stubs.recordEvents = async (i: { events: LaneEvent[] }) => {
+      mkdirSync(join(home, 'lanes', laneId), { recursive: true });
+      appendFileSync(file, i.events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+      for (const e of i.events) if (e.runId) runs.add(e.runId);
+      events.push(...i.events);
+      return {};
+    };
+    stubs.modelTurn = async (i: { turn: number }) => ({
+      toolCalls: i.turn < 8 ? [{ id: `c${i.turn}`, name: 'read_file', input: {} }] : [],
+      usage: { inputTokens: 1, outputTokens: 1 },
+      costUsd: 0,
+      scripted: true,
+      provider: 'scripted',
+      model: 'stub',
+      compacted: false,
+    });
+    let read: { all: LaneEvent[]; fromQuery: LaneEvent[]; later: LaneEvent[]; withoutFile: string } | null = null;
+    try {
+      // historyEventLimit 1: a new run after every turn; each carries only 3 events.
+      const input = { laneId, packet: lanePacket(laneId), fingerprint: 'f', historyEventLimit: 1, carriedEvents: 3 };
+      const end = await runStubbedLane(t, taskQueue, input, stubs, async (client, workflowId) => {
+        const handle = client.workflow.getHandle<LaneWorkflow>(workflowId);
+        await handle.result();
+        read = {
+          all: await laneEventsAfter(handle, laneId, 0, home),
+          fromQuery: await handle.query(eventsQuery, 0),
+          later: await laneEventsAfter(handle, laneId, 5, home),
+          withoutFile: await laneEventsAfter(handle, laneId, 0, join(home, 'elsewhere')).then(() => 'read', (e: Error) => e.message),
+        };
+      });
+      expect(end.error).toBeNull();
+      const { all, fromQuery, later, withoutFile } = read!;
+      expect(runs.size).toBeGreaterThan(5);
+      expect(all.length).toBe(end.report!.events);
+      expect(all.map((e) => e.seq)).toEqual(Array.from({ length: all.length }, (_, i) => i + 1));
+      expect(all.map((e) => e.type)).toEqual(events.map((e) => e.type));
+      expect(later.map((e) => e.seq)).toEqual(all.slice(5).map((e) => e.seq));
+      // The workflow itself holds only the last run's events after the carried window.
+      expect(fromQuery[0]!.seq).toBeGreaterThan(1);
+      expect(fromQuery.length).toBeLessThan(all.length);
+      // Must not: a silent gap when the file is not there; a duplicated or missing seq.
+      expect(withoutFile).toMatch(/no longer held by the workflow/);
+      expect(new Set(all.map((e) => e.seq)).size).toBe(all.length);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });

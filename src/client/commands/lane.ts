@@ -1,11 +1,11 @@
 // Lane commands: submit, status, events, trust, resolve, cancel, list.
 import { dirname } from 'node:path';
-import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { temporalClient } from '../temporal-sdk.js';
 import { type Command, Option } from 'commander';
 import { boardUrlFor } from '../../board/discovery.js';
 import { LanesError } from '../../errors.js';
 import type { LaneEvent } from '../../workflows/events.js';
-import { eventsQuery, LANE_WORKFLOW_TYPE, type LaneReport, resolveUpdate, stateQuery, summaryQuery, trustSignal } from '../../workflows/lane/api.js';
+import { LANE_WORKFLOW_TYPE, type LaneReport, resolveUpdate, stateQuery, summaryQuery, trustSignal } from '../../workflows/lane/api.js';
 import { EVENT_TYPES } from '../../workflows/events.js';
 import { LANE_STATES } from '../../workflows/state.js';
 import { action, intOption } from '../context.js';
@@ -23,8 +23,11 @@ import {
   waitForReport,
 } from '../lanes.js';
 import type { PreflightReport } from '../preflight.js';
+import { laneEventsAfter } from '../lane-events.js';
 import type { Output } from '../output.js';
 import { withClient } from '../temporal.js';
+
+const { ServiceError, WorkflowUpdateFailedError } = temporalClient;
 
 export function renderEvent(e: LaneEvent): string {
   const cls = e.failureClass ? ` [${e.failureClass}]` : '';
@@ -92,7 +95,7 @@ export function registerLaneCommands(program: Command): void {
         // Loaded here, not at startup: status/list/events need neither (docs/performance.md).
         const [{ loadPacketFile }, { preflightSubmit }] = await Promise.all([import('../../packet/parse.js'), import('../preflight.js')]);
         const { packet } = await loadPacketFile(file);
-        const lanePacket = normalizePacket(packet, dirname(file), file);
+        const lanePacket = normalizePacket(packet, dirname(file));
         if (opts.exitOnBlocked && !opts.wait && !opts.follow) throw new LanesError('usage', '--exit-on-blocked needs --wait or --follow', 'e.g. `lanes submit packet.yaml --wait --exit-on-blocked`');
         return withClient(config, async (client) => {
           let preflight: PreflightReport | undefined;
@@ -178,11 +181,11 @@ export function registerLaneCommands(program: Command): void {
           const keep = (e: LaneEvent) => !opts.type || e.type === opts.type;
           if (opts.follow) {
             await requireLane(client, lane);
-            await followEvents(client, lane, (e) => keep(e) && out.line(e, renderEvent), { afterSeq: opts.after });
+            await followEvents(client, lane, (e) => keep(e) && out.line(e, renderEvent), { afterSeq: opts.after, home: config.home });
             return;
           }
           await requireLane(client, lane);
-          const events = (await handleFor(client, lane).query(eventsQuery, opts.after)).filter(keep);
+          const events = (await laneEventsAfter(handleFor(client, lane), laneIdFor(lane), opts.after, config.home)).filter(keep);
           out.result(events, (list: LaneEvent[]) => (list.length ? list.map(renderEvent).join('\n') : '(no events)'));
         }),
       ),
@@ -207,11 +210,11 @@ export function registerLaneCommands(program: Command): void {
 
   program
     .command('resolve')
-    .description('Resolve a blocked lane: --retry, --abort, or --approve (merge despite a warning-level gate)')
+    .description('Resolve a blocked lane: --retry, --abort, or --approve (pass a review gate, class review)')
     .argument('<lane>', 'lane id')
     .addOption(new Option('--retry', 'try the blocked step again').conflicts(['abort', 'approve']))
     .addOption(new Option('--abort', 'give up: the lane fails with the blocker class').conflicts(['retry', 'approve']))
-    .addOption(new Option('--approve', 'accept a warning-level gate and go on').conflicts(['retry', 'abort']))
+    .addOption(new Option('--approve', 'approve a review (merge.requireReview, landing-screen findings) and go on').conflicts(['retry', 'abort']))
     .option('--note <text>', 'why (recorded in the event)')
     .action(
       action(async ({ out, config }, lane: string, opts: { retry?: boolean; abort?: boolean; approve?: boolean; note?: string }) => {

@@ -2,12 +2,16 @@
 // continue-as-new, what it reports, and the messages it answers. The client,
 // the drill and chaos import this module, never the workflow body.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { FailureClass } from '../../failures.js';
+import type { AgentTurn } from '../../agents/stream.js';
 import type { TaskPacket } from '../../packet/schema.js';
 import type { LaneEvent } from '../events.js';
 import type { GreenLevel, LaneState } from '../state.js';
 import type { LaneSummary } from '../summary.js';
-import type { ApprovalRequest, QueuedMessage } from './steering-api.js';
+import type { LaneCommit, LaneReport, LaneStatus, LaneUsage } from './report.js';
+
+// The result shapes are zod schemas in report.ts; their types are part of this surface.
+export type { LaneCommit, LandedCommit, LaneReport, LaneStatus, LaneUsage } from './report.js';
+import type { QueuedMessage } from './steering-api.js';
 
 export * from './steering-api.js';
 
@@ -20,15 +24,10 @@ export interface LaneInput {
   historyEventLimit?: number;
   /** Re-home when a host-bound step waits this long for its host (default 5 min). */
   rehomeAfterMs?: number;
+  /** Events continue-as-new carries (default CARRIED_EVENTS); older ones are read from events.jsonl. */
+  carriedEvents?: number;
   /** Set only by continue-as-new: where the previous run stopped. */
   resume?: LaneResume;
-}
-
-export interface LaneUsage {
-  turns: number;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
 }
 
 /** Where the agent/test loop is: pass number, turn within it, fix-up turns spent. */
@@ -42,7 +41,12 @@ export interface LaneLoop {
 /** Everything a lane carries across continue-as-new (at a boundary between agent turns). */
 export interface LaneResume {
   startedAt: string;
+  /** The newest events only (at most `carriedEvents`, contiguous); all of them are in events.jsonl. */
   events: LaneEvent[];
+  /** The last event's seq (absent in resumes written before the window: the last carried event's). */
+  lastSeq?: number;
+  /** Older events the summary still needs (the last checkpoint, the last with a failure class). */
+  anchors?: LaneEvent[];
   flushedSeq: number;
   commits: LaneCommit[];
   usage: LaneUsage;
@@ -67,65 +71,14 @@ export interface LaneResume {
   transcriptFrom?: number;
 }
 
+/** Events carried across continue-as-new: the input stays far below Temporal's payload limit. */
+export const CARRIED_EVENTS = 500;
+
 /** Continue-as-new once history has this many events (unless the server suggests it earlier). */
 export const DEFAULT_HISTORY_EVENT_LIMIT = 10_000;
 
 /** How long a host-bound step may wait for its host before the lane re-homes (DESIGN.md §1). */
 export const DEFAULT_REHOME_AFTER_MS = 5 * 60_000;
-
-export interface LaneCommit {
-  sha: string;
-  step: string;
-}
-
-export interface LandedCommit {
-  sha: string;
-  subject: string;
-  laneId: string | null;
-  step: string | null;
-}
-
-export interface LaneReport {
-  schema: 'lanes.report/v1';
-  laneId: string;
-  packetId: string;
-  state: LaneState;
-  greenLevel: GreenLevel;
-  failureClass: FailureClass | null;
-  detail: string;
-  /** How to fix what stopped the lane (null when it finished or nothing is known). */
-  hint: string | null;
-  provider: { name: string; model: string; scripted: boolean };
-  repo: string;
-  branch: string;
-  target: string;
-  worktreePath: string | null;
-  commits: LaneCommit[];
-  mergeCommit: string | null;
-  /** Every commit the landing brought onto the target (lane commits, merged-forward ones, the land commit). */
-  landedCommits: LandedCommit[];
-  landed: boolean;
-  usage: LaneUsage;
-  timings: { startedAt: string; finishedAt: string; durationMs: number };
-  events: number;
-}
-
-export interface LaneStatus {
-  laneId: string;
-  state: LaneState;
-  greenLevel: GreenLevel;
-  failureClass: FailureClass | null;
-  worktreePath: string | null;
-  hostQueue: string | null;
-  lastSeq: number;
-  report: LaneReport | null;
-  /** Model usage so far (the board shows it while the lane runs). */
-  usage?: { turns: number; inputTokens: number; outputTokens: number; costUsd: number };
-  /** The tool call waiting for `lanes approve` / `lanes deny` (state awaiting_approval). */
-  pendingApproval?: ApprovalRequest | null;
-  /** Operator messages waiting for the agent's next turn. */
-  queuedMessages?: number;
-}
 
 export type Resolution = { action: 'retry' | 'abort' | 'approve'; note?: string };
 
@@ -133,6 +86,18 @@ export const stateQuery = defineQuery<LaneStatus>('state');
 export const eventsQuery = defineQuery<LaneEvent[], [number?]>('events');
 export const summaryQuery = defineQuery<LaneSummary>('summary');
 export const trustSignal = defineSignal<[{ by?: string }?]>('trust');
+
+/** One turn of an external agent, sent by the running agentPass as soon as the stream shows it. */
+export interface AgentTurnNotice {
+  pass: number;
+  /** 1-based within the pass, across the runs of a resumed pass (the summary's index). */
+  index: number;
+  /** Which start of the agent process this turn came from (2+ = a resumed session). */
+  run: number;
+  sessionId: string | null;
+  turn: AgentTurn;
+}
+export const agentTurnSignal = defineSignal<[AgentTurnNotice]>('agentTurn');
 export const resolveUpdate = defineUpdate<{ accepted: true; action: Resolution['action'] }, [Resolution]>('resolve');
 
 /** The workflow type name the worker registers (src/workflows/index.ts) and clients start by. */

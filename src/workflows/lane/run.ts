@@ -8,10 +8,10 @@ import { LANE_FAILURE_CLASS, LANE_GREEN_LEVEL, LANE_STATE } from '../../shared/s
 import type { LanesActivities } from '../../worker/activities.js';
 import { EVENT_SCHEMA_ID, type EventType, type LaneEvent } from '../events.js';
 import type { GreenLevel, LaneState } from '../state.js';
-import { currentDetails, type LaneSummary, summarize } from '../summary.js';
+import { CHECKPOINT_TYPES, currentDetails, findLast, type LaneSummary, summarize } from '../summary.js';
 import type { HostActivities } from './activity-profiles.js';
 import { WEBHOOK_PROFILE } from './activity-profiles.js';
-import type { ApprovalDecision, ApprovalRequest, LaneCommit, LandedCommit, LaneInput, LaneLoop, LaneReport, LaneResume, LaneStatus, LaneUsage, QueuedMessage, Resolution, RestartRequest } from './api.js';
+import { type ApprovalDecision, type ApprovalRequest, CARRIED_EVENTS, type LaneCommit, type LandedCommit, type LaneInput, type LaneLoop, type LaneReport, type LaneResume, type LaneStatus, type LaneUsage, type QueuedMessage, type Resolution, type RestartRequest } from './api.js';
 
 const webhookActs = proxyActivities<LanesActivities>(WEBHOOK_PROFILE);
 
@@ -35,7 +35,12 @@ export class LaneRun {
   hostQueue: string | null = null;
 
   // What it has done.
+  /** This run's events, after the window carried from earlier runs (older ones: events.jsonl). */
   events: LaneEvent[] = [];
+  /** The last event's seq: the lane's whole log, not just the events in memory. */
+  seq = 0;
+  /** Older events the summary needs that the carried window no longer holds. */
+  anchors: LaneEvent[] = [];
   /** Highest seq written to events.jsonl on the lane's host. */
   flushedSeq = 0;
   commits: LaneCommit[] = [];
@@ -53,6 +58,8 @@ export class LaneRun {
   promptAccepted = false;
   compactionEmitted = false;
   loop: LaneLoop = { pass: 1, turnInPass: 0, recoveries: 0, extraPrompt: undefined };
+  /** The external agent pass in flight and how many of its turns were emitted live (external-agent.ts). */
+  liveAgentPass: { pass: number; emitted: number; open: boolean } | null = null;
 
   // Operator gates (escalation.ts).
   trusted = false;
@@ -106,6 +113,8 @@ export class LaneRun {
   static fromResume(input: LaneInput, r: LaneResume): LaneRun {
     const run = new LaneRun(input);
     run.events = [...r.events];
+    run.seq = r.lastSeq ?? r.events[r.events.length - 1]?.seq ?? 0;
+    run.anchors = [...(r.anchors ?? [])];
     run.flushedSeq = r.flushedSeq;
     run.commits = [...r.commits];
     run.usage = { ...r.usage };
@@ -129,9 +138,19 @@ export class LaneRun {
   }
 
   toResume(): LaneResume {
+    const window = this.events.slice(-Math.max(1, this.input.carriedEvents ?? CARRIED_EVENTS));
+    const first = window[0]?.seq ?? this.seq + 1;
+    const all = [...this.anchors, ...this.events];
+    // What summarize() walks back to: keep it when it falls out of the window.
+    const anchors = [findLast(all, (e) => CHECKPOINT_TYPES.has(e.type)), findLast(all, (e) => Boolean(e.failureClass))]
+      .filter((e): e is LaneEvent => e !== undefined && e.seq < first)
+      .sort((a, b) => a.seq - b.seq)
+      .filter((e, i, list) => i === 0 || list[i - 1]!.seq !== e.seq);
     return {
       startedAt: this.startedAt.toISOString(),
-      events: this.events,
+      events: window,
+      lastSeq: this.seq,
+      anchors,
       flushedSeq: this.flushedSeq,
       commits: this.commits,
       usage: this.usage,
@@ -154,7 +173,7 @@ export class LaneRun {
   }
 
   get lastSeq(): number {
-    return this.events.length;
+    return this.seq;
   }
 
   status(): LaneStatus {
@@ -179,7 +198,7 @@ export class LaneRun {
   }
 
   summary(): LaneSummary {
-    if (this.cachedSummary?.seq !== this.events.length) this.cachedSummary = { seq: this.events.length, summary: summarize(this.laneId, this.events) };
+    if (this.cachedSummary?.seq !== this.seq) this.cachedSummary = { seq: this.seq, summary: summarize(this.laneId, this.anchors.length ? [...this.anchors, ...this.events] : this.events) };
     return this.cachedSummary.summary;
   }
 
@@ -187,7 +206,7 @@ export class LaneRun {
   emit(type: EventType, text: string, data: Record<string, unknown> = {}, cls?: FailureClass): void {
     const event: LaneEvent = {
       schema: EVENT_SCHEMA_ID,
-      seq: this.events.length + 1,
+      seq: this.seq + 1,
       ts: new Date().toISOString(),
       laneId: this.laneId,
       runId: workflowInfo().runId,
@@ -199,6 +218,7 @@ export class LaneRun {
       data,
     };
     this.events.push(event);
+    this.seq = event.seq;
     this.detail = text;
     // Each upsert is a command and an indexed write on the server: only when a value changed.
     const indexed = `${this.state}|${this.greenLevel}|${this.failureClass ?? ''}`;

@@ -27,20 +27,8 @@ export interface SendAccepted {
 /** Validated: refused on a lane that has ended (or is closing out). */
 export const sendUpdate = defineUpdate<SendAccepted, [SendRequest]>('send');
 
-/** A tool call waiting for a person: the exact call, as the approval rules saw it. */
-export interface ApprovalRequest {
-  requestId: string;
-  tool: string;
-  /** The argument the rules matched (bash command, file path, pattern, MCP input as JSON), capped. */
-  call: string;
-  turn: number;
-  callId: string;
-  /** The rule that asked (`tool` + `match`), or null for the packet's default. */
-  rule: string | null;
-  requestedAt: string;
-  /** When the request times out and escalates (escalation policy). */
-  expiresAt: string;
-}
+// A tool call waiting for a person: its shape is part of the lane status (report.ts).
+export type { ApprovalRequest } from './report.js';
 
 export interface ApprovalDecision {
   requestId: string;

@@ -55,11 +55,12 @@ export function installSteeringHandlers(run: LaneRun): void {
 
 /** The commit a restart goes back to: the last checkpoint commit (none yet: the base), or the base. */
 function restartTarget(run: LaneRun, from: RestartRequest['from']): string {
-  const base = run.events.find((e) => e.type === 'lane.ready')?.data.baseCommit;
   const checkpoint = run.commits.at(-1)?.sha;
-  const sha = from === 'checkpoint' && checkpoint ? checkpoint : base;
-  if (typeof sha !== 'string') throw new Error(`lane ${run.laneId} has no worktree yet: nothing to restart from`);
-  return sha;
+  if (from === 'checkpoint' && checkpoint) return checkpoint;
+  if (!run.worktreePath) throw new Error(`lane ${run.laneId} has no worktree yet: nothing to restart from`);
+  // The commit the lane started from; once continue-as-new has carried it out of the event window, the base branch's head.
+  const base = run.events.find((e) => e.type === 'lane.ready')?.data.baseCommit;
+  return typeof base === 'string' ? base : run.packet.repo.baseBranch;
 }
 
 function installRestartHandler(run: LaneRun): void {

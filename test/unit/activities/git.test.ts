@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { assertLanePath, createGitActivities, type GitActivities } from '../../../src/activities/git.js';
+import { createGitActivities, type GitActivities } from '../../../src/activities/git.js';
+import { assertLanePath } from '../../../src/git/worktrees.js';
 
 const AUTHOR = { name: 'Lane Bot', email: 'lane-bot@example.com' };
 const FIXTURE_ENV = {
@@ -195,6 +196,11 @@ describe('git activities: workspace guard', () => {
     expect(assertLanePath(home, laneId, join(home, 'worktrees', 'lane-b', '..', laneId))).toBe(a.worktreePath);
     expect(() => assertLanePath(home, laneId, b.worktreePath)).toThrow(expect.objectContaining({ type: 'workspace_mismatch' }));
     expect(() => assertLanePath(home, laneId, repo)).toThrow(expect.objectContaining({ type: 'workspace_mismatch' }));
+    // The landing candidate only where the caller allows it; mustExist refuses a missing tree.
+    const candidate = join(home, 'worktrees', `${laneId}.candidate`);
+    expect(() => assertLanePath(home, laneId, candidate)).toThrow(expect.objectContaining({ type: 'workspace_mismatch' }));
+    expect(assertLanePath(home, laneId, candidate, { allowCandidate: true })).toBe(candidate);
+    expect(() => assertLanePath(home, laneId, candidate, { allowCandidate: true, mustExist: true })).toThrow(/\(missing\)/);
     // a lane path that is a symlink to another lane's worktree is not that lane's worktree
     const link = join(home, 'worktrees', 'lane-c');
     symlinkSync(b.worktreePath, link);
