@@ -7,15 +7,20 @@ import { randomUUID } from 'node:crypto';
 import type { AgentSettings } from '../packet/schema.js';
 import { createClaudeStreamParser } from '../agents/claude-stream.js';
 import { createCodexStreamParser } from '../agents/codex-stream.js';
-import { agentInvocation, streamFormat } from '../agents/invocation.js';
+import { agentInvocation, claudeConfigDir, streamFormat } from '../agents/invocation.js';
+import { claudeTranscriptTurns } from '../agents/claude-transcript.js';
 import { type AgentStreamParser, type AgentTurn, lineSplitter, providerErrorClass } from '../agents/stream.js';
 import { type McpServerConfig, validateServers } from '../mcp/config.js';
 import { resolveEnvRefs } from '../mcp/env-refs.js';
 import { estimateCostUsd } from '../providers/registry.js';
 import { guardedCommand } from '../shell/parent-guard.js';
-import { runProcessGroup } from '../shell/process-group.js';
+import { runSandboxed, SandboxRefused, shellQuote } from '../sandbox/index.js';
+import type { SandboxSettings } from '../sandbox/plan.js';
+import { agentNetwork } from '../agents/network.js';
 import { type FailureClass, laneFailure } from '../failures.js';
-import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
+import type { Client } from '@temporalio/client';
+import { agentTurnSignal, type AgentTurnNotice } from '../workflows/lane/api.js';
+import { activityCancellationSignal, currentActivity, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
 import type { ArtifactStore } from './artifacts.js';
 import { initialPrompt } from './model.js';
 import { type FaultInjector, NO_FAULTS } from '../faults/index.js';
@@ -31,6 +36,8 @@ export interface AgentPassInput {
   /** For fix-up passes: the failing test output. */
   extraPrompt?: string;
   mcpServers?: Record<string, unknown>;
+  /** The packet's sandbox settings: the agent process runs in the lane sandbox like every lane command. */
+  sandbox?: SandboxSettings;
 }
 
 export interface AgentPassSummary {
@@ -74,6 +81,8 @@ export interface AgentPassDeps {
   env?: NodeJS.ProcessEnv;
   /** Heartbeat interval in ms (default 5000). */
   heartbeatMs?: number;
+  /** Whether this worker lets lane commands have the host network (config sandbox.allowHostNetwork). */
+  allowHostNetwork?: boolean;
   /** Kill points for drills and chaos (default NO_FAULTS: nothing fires). */
   faults?: FaultInjector;
 }
@@ -98,6 +107,41 @@ function fail(cls: FailureClass, message: string, details: Record<string, unknow
 
 type RunTurn = AgentTurn & { run: number };
 
+/**
+ * Sends each turn to the lane workflow as the agentTurn signal, in order, while the pass runs
+ * (the lane shows lane.turn.completed before the pass ends). Best effort: after a failed send
+ * nothing more is sent (no gaps), and the summary fills in the rest. Outside an activity (unit
+ * tests, the CLI) there is no workflow to tell.
+ */
+function liveTurns(laneId: string): { send(notice: AgentTurnNotice): void; drain(): Promise<void> } {
+  const ctx = currentActivity();
+  let client: Client | undefined;
+  try {
+    client = ctx?.client;
+  } catch {
+    client = undefined; // a test's activity environment has no client
+  }
+  const workflowId = ctx?.info.workflowExecution?.workflowId;
+  if (!ctx || !client || !workflowId) return { send() {}, drain: async () => {} };
+  const handle = client.workflow.getHandle(workflowId);
+  let chain = Promise.resolve();
+  let broken = false;
+  return {
+    send(notice) {
+      chain = chain.then(async () => {
+        if (broken) return;
+        try {
+          await handle.signal(agentTurnSignal, notice);
+        } catch (err) {
+          broken = true;
+          ctx.log.warn(`agentPass ${laneId}: live turn events stop here (${(err as Error).message}); the pass summary carries the rest`);
+        }
+      });
+    },
+    drain: () => chain,
+  };
+}
+
 function readTurns(store: ArtifactStore, laneId: string, pass: number): RunTurn[] {
   const text = store.readText(laneId, turnsFile(pass)) ?? '';
   const out: RunTurn[] = [];
@@ -114,6 +158,19 @@ function readTurns(store: ArtifactStore, laneId: string, pass: number): RunTurn[
 
 function sumUsage(turns: readonly AgentTurn[]): { inputTokens: number; outputTokens: number } {
   return { inputTokens: turns.reduce((n, t) => n + t.usage.inputTokens, 0), outputTokens: turns.reduce((n, t) => n + t.usage.outputTokens, 0) };
+}
+
+/**
+ * Replies a crashed run received but never printed to Lanes (the worker died first), read
+ * back from Claude Code's own transcript of the resumed session: they were billed, so they
+ * count. Other kinds keep no transcript Lanes can read; their lost reply is asked again.
+ */
+function lostTurns(agent: AgentSettings, stateDir: string, record: PassRecord, seen: readonly AgentTurn[]): AgentTurn[] {
+  if (agent.kind !== 'claude_code' || record.runs < 2 || !record.sessionId) return [];
+  const known = new Set(seen.map((t) => t.id).filter((id) => id !== undefined));
+  return claudeTranscriptTurns(claudeConfigDir(stateDir), record.sessionId)
+    .filter((t) => t.id !== undefined && !known.has(t.id))
+    .map((t) => ({ ...t, recovered: true as const }));
 }
 
 export function createAgentPassActivities(deps: AgentPassDeps) {
@@ -136,6 +193,9 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
       const prior = store.readJson<PassRecord>(laneId, file);
       if (prior?.status === 'completed' && prior.summary) return { ...prior.summary, replayed: true };
 
+      const net = agentNetwork(agent, input.sandbox?.network ?? 'none', env, deps.allowHostNetwork ?? false);
+      if ('refused' in net) fail('tool_runtime', `${agent.kind} pass ${pass} refused: ${net.refused}`, { pass, kind: agent.kind, agentFailure: 'sandbox' }, net.hint);
+
       const format = streamFormat(agent);
       // Claude Code and commands take a session id from us; Codex names its own thread.
       const sessionId = prior?.sessionId ?? (format === 'codex_json' ? undefined : randomUUID());
@@ -148,6 +208,9 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
       const mcpServers = packetMcpServers(input.mcpServers, env);
 
       const runOnce = async () => {
+        // Turns of earlier runs of this pass come first in its numbering.
+        const offset = readTurns(store, laneId, pass).filter((t) => t.run < record.runs).length;
+        const live = liveTurns(laneId);
         const parser = parserFor(agent, {
           onSession(id) {
             if (record.sessionId) return;
@@ -157,6 +220,7 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
           },
           onTurn(turn) {
             store.appendLine(laneId, turnsFile(pass), JSON.stringify({ run: record.runs, ...turn }));
+            live.send({ pass, index: offset + turn.index, run: record.runs, sessionId: record.sessionId ?? null, turn: { ...turn, toolUses: turn.toolUses.slice(0, MAX_TOOL_USES_PER_TURN) } });
             // Drills kill the worker here, mid-pass, with the session saved and the agent running.
             if (turn.index === 2) void faults.point('mid_agent_pass', { home: store.home, laneId, pass, run: record.runs });
           },
@@ -180,10 +244,22 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
         const stopHeartbeat = startHeartbeat(() => ({ pass, sessionId: record.sessionId ?? null, turns: parser.state.turns.length }), deps.heartbeatMs ?? 5_000);
         armStall();
         try {
-          const res = await runProcessGroup({
-            ...guardedCommand(invocation.file, invocation.args),
-            cwd: input.worktreePath,
-            env: invocation.env,
+          // The agent, its shell tool and everything it starts live in the lane sandbox: only the
+          // worktree, a scratch dir and the agent's own state dir (sessions, for resume) are
+          // writable, $LANES_HOME and other lanes are hidden; the guard outside it kills the
+          // sandbox when the worker dies.
+          const res = await runSandboxed({
+            home: store.home,
+            root: input.worktreePath,
+            permissionMode: agent.permissionMode,
+            settings: { ...input.sandbox, network: net.network },
+            allowHostNetwork: deps.allowHostNetwork ?? false,
+            laneDirs: [stateDir],
+            rootReadOnly: agent.permissionMode === 'read_only',
+            command: `exec ${[invocation.file, ...invocation.args].map(shellQuote).join(' ')}`,
+            baseEnv: invocation.env,
+            wrap: (file, args) => guardedCommand(file, args),
+            ...(net.relay ? { relay: net.relay } : {}),
             timeoutMs: agent.passTimeoutMs,
             signal,
             ...(invocation.input !== undefined ? { input: invocation.input } : {}),
@@ -193,9 +269,13 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
             },
             // Any output, on either stream, proves the agent is alive.
             onOutput: armStall,
+          }).catch((err: unknown) => {
+            if (err instanceof SandboxRefused) fail('tool_runtime', `${agent.kind} pass ${pass} refused: ${err.message}`, { pass, kind: agent.kind, agentFailure: 'sandbox' }, err.hint);
+            throw err;
           });
           lines.flush();
           parser.end();
+          await live.drain();
           return { res, state: parser.state, stalled: stall.signal.aborted, stderrTail };
         } finally {
           clearTimeout(stallTimer);
@@ -238,12 +318,14 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
       }
       // A resumed session prints only its own turns: the turns of the runs a crash cut short
       // come from the turns file, and their usage (as the agent reported it) is added.
-      const earlier = readTurns(store, laneId, pass).filter((t) => t.run < record.runs);
+      const earlierRuns = readTurns(store, laneId, pass).filter((t) => t.run < record.runs);
+      // Replies read back from the transcript go last: the turns before them keep the index their live signal carried.
+      const earlier: AgentTurn[] = [...earlierRuns.map(({ run: _run, ...t }) => t), ...lostTurns(agent, stateDir, record, [...earlierRuns, ...state.turns])];
       const usage = {
-        inputTokens: final.usage.inputTokens + earlier.reduce((n, t) => n + t.usage.inputTokens, 0),
-        outputTokens: final.usage.outputTokens + earlier.reduce((n, t) => n + t.usage.outputTokens, 0),
+        inputTokens: final.usage.inputTokens + sumUsage(earlier).inputTokens,
+        outputTokens: final.usage.outputTokens + sumUsage(earlier).outputTokens,
       };
-      const turns: AgentTurn[] = [...earlier.map(({ run: _run, ...t }) => t), ...state.turns].map((t, i) => ({ ...t, index: i + 1 }));
+      const turns: AgentTurn[] = [...earlier.filter((t) => !t.recovered), ...state.turns, ...earlier.filter((t) => t.recovered)].map((t, i) => ({ ...t, index: i + 1 }));
       const costUsd = (final.costUsd ?? estimateCostUsd(agent.model, final.usage, agent.provider)) + estimateCostUsd(agent.model, sumUsage(earlier), agent.provider);
       const summary: AgentPassSummary = {
         pass,

@@ -22,8 +22,9 @@ export function createClaudeStreamParser(cb: AgentStreamCallbacks = {}): AgentSt
 
   const close = () => {
     if (!open) return;
-    const { messageId: _id, ...turn } = open;
+    const { messageId, ...turn } = open;
     turn.text = clip(turn.text);
+    if (!messageId.startsWith('line-')) turn.id = messageId;
     state.turns.push(turn);
     open = undefined;
     cb.onTurn?.(turn);
@@ -52,7 +53,8 @@ export function createClaudeStreamParser(cb: AgentStreamCallbacks = {}): AgentSt
         }
         return;
       }
-      if (msg.type === 'assistant' && isObj(msg.message)) {
+      // Claude Code's own placeholder replies (model "<synthetic>", e.g. after an interrupted tool call) are no model turns.
+      if (msg.type === 'assistant' && isObj(msg.message) && msg.message.model !== '<synthetic>') {
         const m = msg.message;
         const id = str(m.id) || `line-${state.turns.length}`;
         if (open && open.messageId !== id) close();

@@ -46,7 +46,7 @@ export function createCodexStreamParser(cb: AgentStreamCallbacks = {}): AgentStr
     cb.onTurn?.(open);
     open = undefined;
   };
-  const start = () => (open = { index: state.turns.length + 1, text: '', toolUses: [], usage: { inputTokens: 0, outputTokens: 0 } });
+  const start = (): AgentTurn => (open = { index: state.turns.length + 1, text: '', toolUses: [], usage: { inputTokens: 0, outputTokens: 0 } });
 
   return {
     state,

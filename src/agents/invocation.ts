@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { isStdioServer, type McpServerConfig } from '../mcp/config.js';
 import type { AgentSettings, ProviderName } from '../packet/schema.js';
 import { isCredentialVariable } from '../shell/child-env.js';
+import { isLanesOwnVariable } from '../sandbox/env.js';
 
 export interface AgentInvocation {
   file: string;
@@ -92,9 +93,12 @@ function claudeMcpConfig(servers: Record<string, McpServerConfig>): unknown {
   return { mcpServers };
 }
 
+/** Claude Code's config dir of a lane (CLAUDE_CONFIG_DIR): settings, sessions, transcripts. */
+export const claudeConfigDir = (stateDir: string): string => join(stateDir, 'claude');
+
 function claudeInvocation(input: InvocationInput): AgentInvocation {
   const { agent, env } = input;
-  const configDir = join(input.stateDir, 'claude');
+  const configDir = claudeConfigDir(input.stateDir);
   mkdirSync(configDir, { recursive: true });
   const tools = claudeTools(agent);
   // The packet's MCP servers are the lane's to use, except in read_only lanes (their tools may write).
@@ -135,17 +139,15 @@ function toml(value: unknown): string {
   return `{ ${entries.map(([k, v]) => `${JSON.stringify(k)} = ${toml(v)}`).join(', ')} }`;
 }
 
-const CODEX_SANDBOX: Record<AgentSettings['permissionMode'], string> = {
-  read_only: 'read-only',
-  workspace_write: 'workspace-write',
-  danger_full_access: 'danger-full-access',
-};
-
 export function codexConfig(agent: AgentSettings, servers: Record<string, McpServerConfig>, env: NodeJS.ProcessEnv): string {
   const lines = [
     '# Written by Lanes for one lane; Codex reads it from CODEX_HOME.',
     `model = ${toml(agent.model)}`,
-    `sandbox_mode = ${toml(CODEX_SANDBOX[agent.permissionMode])}`,
+    // Codex runs inside the lane sandbox, which enforces the permission mode (a read-only
+    // worktree for read_only); Codex's own bubblewrap sandbox cannot nest in it (no uid map
+    // on a read-only /proc), and one sandbox for everything the lane runs is the point.
+    `# permissionMode ${agent.permissionMode}: enforced by the Lanes sandbox around this process.`,
+    'sandbox_mode = "danger-full-access"',
     'approval_policy = "never"',
   ];
   if (agent.system) lines.push(`developer_instructions = ${toml(agent.system)}`);
@@ -193,7 +195,7 @@ function commandInvocation(input: InvocationInput): AgentInvocation {
     file: file!,
     args: cmd.prompt === 'argument' ? [...rest, input.prompt] : rest,
     env: { ...pick(env, BASE_VARIABLES), // The allowlist cannot smuggle in credentials: those come only from the provider's own list.
-      ...pick(env, cmd.envAllowlist.filter((name) => !isCredentialVariable(name))), ...pick(env, PROVIDER_VARIABLES[agent.provider]), ...lanesEnv },
+      ...pick(env, cmd.envAllowlist.filter((name) => !isCredentialVariable(name) && !isLanesOwnVariable(name))), ...pick(env, PROVIDER_VARIABLES[agent.provider]), ...lanesEnv },
     ...(cmd.prompt === 'stdin' ? { input: input.prompt } : {}),
   };
 }

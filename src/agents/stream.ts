@@ -17,6 +17,10 @@ export interface AgentTurn {
   text: string;
   toolUses: AgentToolUse[];
   usage: { inputTokens: number; outputTokens: number };
+  /** The provider's message id, when the agent names it (Claude Code): how a turn is told apart from a repeat. */
+  id?: string;
+  /** Read back from the agent's own transcript: a reply a crashed run received but Lanes never saw. */
+  recovered?: true;
 }
 
 export interface AgentFinal {

@@ -20,10 +20,9 @@ import { eventsQuery, type LaneReport } from '../workflows/lane/api.js';
 import { passFile } from '../activities/agent-pass.js';
 import { checkDrillInvariants, type DrillObservation, type InvariantResult } from '../faults/invariants.js';
 import { firstStartAfter, historyStarts, gitFacts, laneProcesses, readJsonLines, readPidLog } from './observe.js';
+import type { CrashDrillReport, DrillMode, PointReport } from './report.js';
 import { drillPacket, drillScript } from './scenario.js';
 import { startSupervisedWorker, type SupervisedWorker } from './worker-process.js';
-
-export type DrillMode = 'worker_kill' | 'server_restart';
 
 export const DRILL_AGENTS = ['builtin', 'claude_code', 'codex'] as const;
 export type DrillAgent = (typeof DRILL_AGENTS)[number];
@@ -53,37 +52,6 @@ export interface CrashDrillOptions {
   /** The drill lane's agent (default builtin); claude_code / codex run the real CLI against the mock. */
   agent?: DrillAgent;
   onProgress?: (line: string) => void;
-}
-
-export interface PointReport {
-  point: KillPoint;
-  mode: DrillMode;
-  /** 1-based repeat index. */
-  run: number;
-  laneId: string;
-  passed: boolean;
-  invariants: InvariantResult[];
-  /** Kill → the next activity attempt started (from workflow history); null if none. */
-  resumeLatencyMs: number | null;
-  /** The activity attempt the lane resumed with, e.g. "prepareWorktree#2". */
-  resumedWith: string | null;
-  /** Kill → the restarted worker was polling again (worker_kill), or the server answered again (server_restart). */
-  restartMs: number | null;
-  /** Kill → the lane's next workflow task (decision) started: after the retried step finished. */
-  decisionResumeMs: number | null;
-  durationMs: number;
-  /** Where this run's home, logs and fixture repo are (kept when it failed or with keep). */
-  dir: string | null;
-}
-
-export interface CrashDrillReport {
-  schema: 'lanes.drill/v1';
-  drill: 'crash';
-  mode: DrillMode;
-  server: { address: string; startedByDrill: boolean };
-  passed: boolean;
-  points: PointReport[];
-  durationMs: number;
 }
 
 const DEFAULT_POINT_TIMEOUT_MS = 180_000;
@@ -126,6 +94,16 @@ function byTurn(mock: MockModelServer, scenario: string): Record<number, number>
   const out: Record<number, number> = {};
   for (const r of mock.requests) if (r.scenario === scenario) out[r.turn] = (out[r.turn] ?? 0) + 1;
   return out;
+}
+
+/** What the mock answered for the lane, kept with a run's folder to explain a billing verdict. */
+function requestLog(mock: MockModelServer, scenario: string): unknown[] {
+  return mock.requests
+    .filter((r) => r.scenario === scenario)
+    .map((r) => {
+      const body = r.body as { model?: string; max_tokens?: number; messages?: unknown[]; tools?: unknown[] } | undefined;
+      return { seq: r.seq, turn: r.turn, status: r.status, path: r.path, model: r.model, at: new Date(r.receivedAt).toISOString(), maxTokens: body?.max_tokens, messages: body?.messages?.length, tools: body?.tools?.length ?? 0, last: JSON.stringify(body?.messages?.at(-1) ?? null).slice(0, 300) };
+    });
 }
 
 /** After a kill mid-pass: the pass completed once, in a second run that resumed the saved session. */
@@ -286,6 +264,7 @@ async function runPoint(ctx: DrillContext, point: KillPoint, run: number): Promi
   const passed = invariants.length > 0 && invariants.every((i) => i.passed);
   const keep = !passed || ctx.opts.keep === true;
   if (!keep) rmSync(runDir, { recursive: true, force: true });
+  else writeFileSync(join(runDir, 'model-requests.json'), `${JSON.stringify(requestLog(ctx.mock, scenario), null, 2)}\n`);
   return {
     point,
     mode: ctx.mode,

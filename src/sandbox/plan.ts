@@ -56,6 +56,13 @@ export interface PlanInput {
   allowHostNetwork?: boolean;
   /** Home directory whose credential folders are hidden (default: os.homedir()). */
   userHome?: string;
+  /**
+   * Folders of this lane inside $LANES_HOME that Lanes itself made for the command and keeps
+   * writable (an external agent's config and session dir, so a retried pass can resume).
+   */
+  laneDirs?: string[];
+  /** The root is bound read-only too (an external agent in a read_only lane). */
+  rootReadOnly?: boolean;
 }
 
 /** `~/x` -> `<home>/x`; anything else must be absolute. */
@@ -135,6 +142,10 @@ export function planSandbox(input: PlanInput): SandboxPlan {
       }
     }
   }
+  const laneDirs = (input.laneDirs ?? []).map(realish);
+  for (const p of laneDirs) {
+    if (!isInside(p, home) || p === home) throw new SandboxPlanError(`lane dir ${p} is not a folder of one lane inside $LANES_HOME (${home})`, 'This is a Lanes bug: only a lane\'s own folders are bound into its sandbox.');
+  }
   const hide = [
     home,
     ...DEFAULT_HIDDEN_HOME_PATHS.map((p) => realish(join(userHome, p))),
@@ -145,8 +156,9 @@ export function planSandbox(input: PlanInput): SandboxPlan {
     keep: [
       ...writable.map((path) => ({ path, writable: true })),
       ...readOnly.map((path) => ({ path, writable: false })),
-      { path: root, writable: true },
+      { path: root, writable: input.rootReadOnly !== true },
       { path: scratch, writable: true },
+      ...laneDirs.map((path) => ({ path, writable: true })),
       // Last, so nothing above can make the repository's git dir writable again.
       ...gitDirs.map((path) => ({ path, writable: false })),
     ],

@@ -5,7 +5,8 @@
 // in the shapes Lanes must classify.
 //
 //   node dist/testkit/command-agent.js [--garbage] [--no-result] [--hang] [--env-report FILE]
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
@@ -21,14 +22,18 @@ function print(line: unknown): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
-function runTool(name: string, input: Record<string, unknown>): { content: string; isError: boolean } {
+// Async on purpose: a blocked event loop would miss the provider closing an idle keep-alive
+// connection, and the next request would go out on the dead socket.
+const execFileAsync = promisify(execFile);
+
+async function runTool(name: string, input: Record<string, unknown>): Promise<{ content: string; isError: boolean }> {
   try {
     if (name === 'read_file') return { content: readFileSync(String(input.path), 'utf8'), isError: false };
     if (name === 'write_file') {
       writeFileSync(String(input.path), String(input.content));
       return { content: `wrote ${String(input.path)}`, isError: false };
     }
-    if (name === 'bash') return { content: execFileSync('/bin/sh', ['-c', String(input.command)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }), isError: false };
+    if (name === 'bash') return { content: (await execFileAsync('/bin/sh', ['-c', String(input.command)], { encoding: 'utf8' })).stdout, isError: false };
     return { content: `unknown tool ${name}`, isError: true };
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
@@ -72,7 +77,11 @@ async function main(argv: string[]): Promise<void> {
     const calls = reply.content.filter((b): b is Extract<Block, { type: 'tool_use' }> => b.type === 'tool_use');
     last = reply.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
     if (calls.length === 0) break;
-    const results = calls.map((c) => ({ type: 'tool_result', tool_use_id: c.id, ...runTool(c.name, c.input) })).map(({ isError, ...r }) => ({ ...r, is_error: isError }));
+    const results: { type: string; tool_use_id: string; content: string; is_error: boolean }[] = [];
+    for (const c of calls) {
+      const { content, isError } = await runTool(c.name, c.input);
+      results.push({ type: 'tool_result', tool_use_id: c.id, content, is_error: isError });
+    }
     print({ type: 'user', message: { role: 'user', content: results }, session_id: sessionId });
     messages.push({ role: 'user', content: results });
   }

@@ -1,6 +1,7 @@
 // Scheduled chaos runs: a Temporal Schedule triggered now runs chaosWorkflow, whose
 // lanes meet their seeded faults and keep every invariant; a planted violation is caught.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChaosReportSchema } from '../../src/chaos/report.js';
 import { readFaultFirings } from '../../src/faults/inject.js';
 import { type LaneStack, startLaneStack } from '../support/lane-stack.js';
 
@@ -31,6 +32,8 @@ describe('chaos runs', () => {
       const runId = await waitForChaosRun(`chaos-${id}`);
       const r = await stack.cli(['chaos', 'report', runId, '--json']);
       const report = r.json();
+      // The real report is exactly the shape schemas/chaos-report.schema.json publishes.
+      expect(ChaosReportSchema.parse(report)).toEqual(report);
       expect(report.armed).toBe(true);
       expect(report.violations).toBe(0);
       expect(report.lanes).toHaveLength(2);

@@ -2,11 +2,15 @@
 // continue-as-new, what it reports, and the messages it answers. The client,
 // the drill and chaos import this module, never the workflow body.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { FailureClass } from '../../failures.js';
+import type { AgentTurn } from '../../agents/stream.js';
 import type { TaskPacket } from '../../packet/schema.js';
 import type { LaneEvent } from '../events.js';
 import type { GreenLevel, LaneState } from '../state.js';
 import type { LaneSummary } from '../summary.js';
+import type { LaneCommit, LaneReport, LaneStatus, LaneUsage } from './report.js';
+
+// The result shapes are zod schemas in report.ts; their types are part of this surface.
+export type { LaneCommit, LandedCommit, LaneReport, LaneStatus, LaneUsage } from './report.js';
 
 export interface LaneInput {
   laneId: string;
@@ -21,13 +25,6 @@ export interface LaneInput {
   carriedEvents?: number;
   /** Set only by continue-as-new: where the previous run stopped. */
   resume?: LaneResume;
-}
-
-export interface LaneUsage {
-  turns: number;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
 }
 
 /** Where the agent/test loop is: pass number, turn within it, fix-up turns spent. */
@@ -75,62 +72,24 @@ export const DEFAULT_HISTORY_EVENT_LIMIT = 10_000;
 /** How long a host-bound step may wait for its host before the lane re-homes (DESIGN.md §1). */
 export const DEFAULT_REHOME_AFTER_MS = 5 * 60_000;
 
-export interface LaneCommit {
-  sha: string;
-  step: string;
-}
-
-export interface LandedCommit {
-  sha: string;
-  subject: string;
-  laneId: string | null;
-  step: string | null;
-}
-
-export interface LaneReport {
-  schema: 'lanes.report/v1';
-  laneId: string;
-  packetId: string;
-  state: LaneState;
-  greenLevel: GreenLevel;
-  failureClass: FailureClass | null;
-  detail: string;
-  /** How to fix what stopped the lane (null when it finished or nothing is known). */
-  hint: string | null;
-  provider: { name: string; model: string; scripted: boolean };
-  repo: string;
-  branch: string;
-  target: string;
-  worktreePath: string | null;
-  commits: LaneCommit[];
-  mergeCommit: string | null;
-  /** Every commit the landing brought onto the target (lane commits, merged-forward ones, the land commit). */
-  landedCommits: LandedCommit[];
-  landed: boolean;
-  usage: LaneUsage;
-  timings: { startedAt: string; finishedAt: string; durationMs: number };
-  events: number;
-}
-
-export interface LaneStatus {
-  laneId: string;
-  state: LaneState;
-  greenLevel: GreenLevel;
-  failureClass: FailureClass | null;
-  worktreePath: string | null;
-  hostQueue: string | null;
-  lastSeq: number;
-  report: LaneReport | null;
-  /** Model usage so far (the board shows it while the lane runs). */
-  usage?: { turns: number; inputTokens: number; outputTokens: number; costUsd: number };
-}
-
 export type Resolution = { action: 'retry' | 'abort' | 'approve'; note?: string };
 
 export const stateQuery = defineQuery<LaneStatus>('state');
 export const eventsQuery = defineQuery<LaneEvent[], [number?]>('events');
 export const summaryQuery = defineQuery<LaneSummary>('summary');
 export const trustSignal = defineSignal<[{ by?: string }?]>('trust');
+
+/** One turn of an external agent, sent by the running agentPass as soon as the stream shows it. */
+export interface AgentTurnNotice {
+  pass: number;
+  /** 1-based within the pass, across the runs of a resumed pass (the summary's index). */
+  index: number;
+  /** Which start of the agent process this turn came from (2+ = a resumed session). */
+  run: number;
+  sessionId: string | null;
+  turn: AgentTurn;
+}
+export const agentTurnSignal = defineSignal<[AgentTurnNotice]>('agentTurn');
 export const resolveUpdate = defineUpdate<{ accepted: true; action: Resolution['action'] }, [Resolution]>('resolve');
 
 /** The workflow type name the worker registers (src/workflows/index.ts) and clients start by. */

@@ -58,6 +58,8 @@ export class LaneRun {
   promptAccepted = false;
   compactionEmitted = false;
   loop: LaneLoop = { pass: 1, turnInPass: 0, recoveries: 0, extraPrompt: undefined };
+  /** The external agent pass in flight and how many of its turns were emitted live (external-agent.ts). */
+  liveAgentPass: { pass: number; emitted: number; open: boolean } | null = null;
 
   // Operator gates (escalation.ts).
   trusted = false;

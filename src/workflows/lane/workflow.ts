@@ -8,7 +8,7 @@ import { failureHint, innermostMessage } from '../failure-text.js';
 import { fixupPrompt } from '../policy.js';
 import { failingTail } from '../summary.js';
 import { runAgentPass } from './agent.js';
-import { runExternalAgentPass } from './external-agent.js';
+import { installAgentTurnHandler, runExternalAgentPass } from './external-agent.js';
 import { eventsQuery, type LaneInput, type LaneReport, stateQuery, summaryQuery } from './api.js';
 import { closeLane, type LaneEnd } from './closeout.js';
 import { decide, installGateHandlers, LaneStop } from './escalation.js';
@@ -24,6 +24,7 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
   setHandler(eventsQuery, (afterSeq = 0) => run.eventsAfter(afterSeq));
   setHandler(summaryQuery, () => run.summary());
   installGateHandlers(run);
+  installAgentTurnHandler(run);
 
   if (!input.resume) await start(run);
   bindHost(run);

@@ -1,7 +1,8 @@
 // The external-agent pass with the REAL `claude` and `codex` binaries (pinned dev
 // dependencies) and the testkit command agent, against the mock model server over
 // HTTP, in real fixture repositories. No provider credentials are needed.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -15,7 +16,6 @@ import { AGENT_FIX_SCRIPTS } from '../../../src/fixtures/agent-scripts.js';
 import { CALCULATOR_FIX, createFixtureRepo } from '../../../src/demo/fixture-repo.js';
 import { type MockModelServer, startMockModelServer } from '../../../src/fixtures/mock-model-server.js';
 import { classifyFailure, failureDetails } from '../../../src/failures.js';
-import { isAlive } from '../../../src/shell/processes.js';
 import { MOCK_STALL_TURN } from '../../../src/fixtures/mock-model-scenarios.js';
 import { fixtureServerCommand } from '../../../src/fixtures/mcp/fixture-servers.js';
 import { codexConfig } from '../../../src/agents/invocation.js';
@@ -50,6 +50,20 @@ async function setup(agent: Record<string, unknown>, scenario: string) {
   return { repo, store, acts, laneId, input };
 }
 
+/** Host pids of processes whose command line carries `tag`. */
+function processesTagged(tag: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(tag);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 async function failureOf(p: Promise<unknown>) {
   const err = await p.then(
     () => undefined,
@@ -68,6 +82,8 @@ beforeAll(async () => {
     ANTHROPIC_API_KEY: 'test-anthropic-key',
     OPENAI_BASE_URL: mock.openaiBaseURL,
     OPENAI_API_KEY: 'test-openai-key',
+    TEMPORAL_ADDRESS: '127.0.0.1:7233',
+    LANES_HOME: join(root, 'home'),
   };
 });
 afterAll(async () => {
@@ -110,20 +126,72 @@ describe('activities/agent-pass', () => {
   });
 
   it('command: a small agent speaking stream-json fixes the fixture and sees only its own provider credentials', async () => {
-    const report = join(root, 'env-report.json');
+    // Relative: the agent runs in the worktree, the only place it may write.
     const { repo, acts, input } = await setup(
-      { kind: 'command', provider: 'anthropic', model: 'claude-sonnet-4-5', command: { argv: [process.execPath, commandAgent, '--env-report', report], envAllowlist: ['OPENAI_API_KEY'] } },
+      { kind: 'command', provider: 'anthropic', model: 'claude-sonnet-4-5', command: { argv: [process.execPath, commandAgent, '--env-report', 'env-report.json'], envAllowlist: ['OPENAI_API_KEY', 'TEMPORAL_ADDRESS', 'LANES_HOME'] } },
       'command-fix',
     );
     const summary = await acts.agentPass(input);
     expect(readFileSync(join(repo.path, 'src/math.js'), 'utf8')).toBe(CALCULATOR_FIX);
     expect(summary.turns).toHaveLength(4);
-    const names = JSON.parse(readFileSync(report, 'utf8')) as string[];
+    const names = JSON.parse(readFileSync(join(repo.path, 'env-report.json'), 'utf8')) as string[];
+    // Must NOT happen: Temporal's or Lanes' own variables reach the agent, even when allowlisted.
+    expect(names).not.toContain('TEMPORAL_ADDRESS');
+    expect(names).not.toContain('LANES_HOME');
     expect(names).toContain('ANTHROPIC_API_KEY');
     expect(names).toContain('LANES_AGENT_SESSION_ID');
     // Must NOT happen: another provider's key reaches the agent, even when allowlisted.
     expect(names).not.toContain('OPENAI_API_KEY');
     expect(names).not.toContain('OPENAI_BASE_URL');
+  });
+
+  it('command: the agent process runs in the lane sandbox: writes outside the worktree, other lanes, the Temporal port and its variables are out of reach; its fix still lands', async () => {
+    const sentinel = join(root, 'escape-sentinel.txt');
+    writeFileSync(sentinel, 'untouched\n');
+    const home = join(root, 'home');
+    const other = join(home, 'worktrees', 'other-lane');
+    mkdirSync(other, { recursive: true });
+    writeFileSync(join(other, 'secret.txt'), 'other lane secret\n');
+    // A listener on the worker's loopback that is not the model endpoint (think: the Temporal frontend).
+    const frontend = createServer((c) => c.end('reached\n'));
+    await new Promise<void>((r) => frontend.listen(0, '127.0.0.1', () => r()));
+    const port = (frontend.address() as AddressInfo).port;
+    let reached = 0;
+    frontend.on('connection', () => (reached += 1));
+    const probe = `node -e "require('net').connect(${port},'127.0.0.1').on('connect',()=>console.log('CONNECTED')).on('error',e=>console.log('BLOCKED',e.code))"; echo "TEMPORAL=$TEMPORAL_ADDRESS LANES_HOME=$LANES_HOME"`;
+    mock.script('command-escape', [
+      {
+        text: 'Trying to get out.',
+        toolCalls: [
+          { name: 'write_file', input: { path: sentinel, content: 'escaped\n' } },
+          { name: 'read_file', input: { path: join(other, 'secret.txt') } },
+          { name: 'bash', input: { command: probe } },
+        ],
+      },
+      ...AGENT_FIX_SCRIPTS['command-fix']!.slice(1),
+    ]);
+    try {
+      const { repo, acts, input, store, laneId } = await setup({ kind: 'command', provider: 'anthropic', model: 'claude-sonnet-4-5', command: { argv: [process.execPath, commandAgent] } }, 'command-escape');
+      const summary = await acts.agentPass(input);
+      // The legitimate change is made.
+      expect(readFileSync(join(repo.path, 'src/math.js'), 'utf8')).toBe(CALCULATOR_FIX);
+      expect(summary.turns[0]!.toolUses.map((u) => u.name)).toEqual(['write_file', 'read_file', 'bash']);
+      const results = (store.readText(laneId, 'agent/pass-0001.jsonl') ?? '')
+        .split('\n')
+        .filter((l) => l.includes('"tool_result"'))[0]!;
+      const [write, read, bash] = (JSON.parse(results) as { message: { content: { content: string; is_error: boolean }[] } }).message.content;
+      expect(write).toMatchObject({ is_error: true, content: expect.stringMatching(/read-only file system|EROFS/i) });
+      expect(read).toMatchObject({ is_error: true, content: expect.stringMatching(/ENOENT|no such file/i) });
+      expect(bash!.content).toContain('BLOCKED ECONNREFUSED');
+      expect(bash!.content).toContain('TEMPORAL= LANES_HOME=');
+      // Must NOT happen: the sentinel outside changes, the other lane's file is read, the listener is reached.
+      expect(readFileSync(sentinel, 'utf8')).toBe('untouched\n');
+      expect(JSON.stringify(summary)).not.toContain('other lane secret');
+      expect(bash!.content).not.toContain('CONNECTED');
+      expect(reached).toBe(0);
+    } finally {
+      frontend.close();
+    }
   });
 
   it('a stalled claude (the provider never answers) is killed after stallTimeoutMs and fails as tool_runtime', async () => {
@@ -215,7 +283,9 @@ describe('activities/agent-pass', () => {
     const toml = codexConfig(agentOf({ kind: 'codex', model: 'gpt-5.1-codex', permissionMode: 'read_only' }), {
       echo: { command: 'node', args: ['echo.js'], env: { TOKEN: 'x' }, required: false, startupTimeoutMs: 10_000, callTimeoutMs: 60_000 },
     }, { OPENAI_BASE_URL: 'http://127.0.0.1:1/v1' });
-    expect(toml).toContain('sandbox_mode = "read-only"');
+    // The lane sandbox around codex enforces read_only; codex's own sandbox cannot nest in it.
+    expect(toml).toContain('sandbox_mode = "danger-full-access"');
+    expect(toml).toContain('# permissionMode read_only');
     expect(toml).toContain('[mcp_servers."echo"]\ncommand = "node"\nargs = ["echo.js"]\nenv = { "TOKEN" = "x" }');
     expect(toml).toContain('base_url = "http://127.0.0.1:1/v1"\nwire_api = "responses"');
     // Must NOT happen: a key's value written into the config (only the variable's name).
@@ -234,18 +304,18 @@ describe('activities/agent-pass', () => {
   });
 
   it('command: a hung agent has its whole process group killed', async () => {
-    const { acts, input } = await setup({ kind: 'command', provider: 'scripted', model: 'm', stallTimeoutMs: 1_000, command: { argv: ['/bin/sh', '-c', `${process.execPath} ${commandAgent} --hang & echo $! > ${join(root, 'child.pid')}; wait`] } }, 'command-fix');
+    const tag = `lanes-hang-${process.pid}-a`;
+    const { acts, input } = await setup({ kind: 'command', provider: 'scripted', model: 'm', stallTimeoutMs: 1_000, command: { argv: ['/bin/sh', '-c', `${process.execPath} ${commandAgent} --hang ${tag} & wait`] } }, 'command-fix');
     const f = await failureOf(acts.agentPass(input));
     expect(f.details.agentFailure).toBe('stalled');
-    const pid = Number(readFileSync(join(root, 'child.pid'), 'utf8'));
-    // Must NOT happen: the agent's own child outlives the pass.
+    // Must NOT happen: the agent's own child outlives the pass (its pid is the sandbox's own, so look it up by its tag).
     await new Promise((r) => setTimeout(r, 500));
-    expect(isAlive(pid)).toBe(false);
+    expect(processesTagged(tag)).toEqual([]);
   });
 
   it('cancelling the activity kills the agent process group and records no completion', async () => {
-    const pidFile = join(root, 'cancel-child.pid');
-    const { acts, input, store, laneId } = await setup({ kind: 'command', provider: 'scripted', model: 'm', command: { argv: ['/bin/sh', '-c', `${process.execPath} ${commandAgent} --hang & echo $! > ${pidFile}; wait`] } }, 'command-fix');
+    const tag = `lanes-hang-${process.pid}-b`;
+    const { acts, input, store, laneId } = await setup({ kind: 'command', provider: 'scripted', model: 'm', command: { argv: ['/bin/sh', '-c', `${process.execPath} ${commandAgent} --hang ${tag} & wait`] } }, 'command-fix');
     const env = new MockActivityEnvironment();
     const beats: unknown[] = [];
     env.on('heartbeat', (d: unknown) => {
@@ -257,7 +327,8 @@ describe('activities/agent-pass', () => {
     expect(beats[0]).toMatchObject({ pass: 1, turns: 0 });
     await new Promise((r) => setTimeout(r, 500));
     // Must NOT happen: the agent outliving the cancel, or the pass recorded as completed.
-    expect(isAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+    expect(beats.length).toBeGreaterThanOrEqual(3);
+    expect(processesTagged(tag)).toEqual([]);
     expect(store.readJson<{ status: string }>(laneId, passFile(1))?.status).toBe('running');
   });
 });

@@ -21,8 +21,8 @@ describe('agents/claude-stream', () => {
     p.end();
     expect(sessions).toEqual(['s-1']);
     expect(p.state.turns).toEqual([
-      { index: 1, text: 'Reading.', toolUses: [{ name: 'Read', summary: 'src/math.js' }], usage: { inputTokens: 120, outputTokens: 1 } },
-      { index: 2, text: 'Done.', toolUses: [], usage: { inputTokens: 120, outputTokens: 1 } },
+      { index: 1, text: 'Reading.', toolUses: [{ name: 'Read', summary: 'src/math.js' }], usage: { inputTokens: 120, outputTokens: 1 }, id: 'm1' },
+      { index: 2, text: 'Done.', toolUses: [], usage: { inputTokens: 120, outputTokens: 1 }, id: 'm2' },
     ]);
     expect(p.state.final).toEqual({ ok: true, subtype: 'success', text: 'Done.', usage: { inputTokens: 200, outputTokens: 30 }, costUsd: 0.25 });
     expect(p.state.nonJsonCount).toBe(0);
