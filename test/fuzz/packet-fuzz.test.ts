@@ -15,7 +15,7 @@ import { validateServer } from '../../src/mcp/config.js';
 import { parsePacket } from '../../src/packet/parse.js';
 import { runCli } from '../support/cli.js';
 import { uniqueTaskQueue } from '../support/temporal.js';
-import { expectFieldPathLines, filesUnder, runProgram } from './cli-harness.js';
+import { assertRefusedVectors, expectFieldPathLines, filesUnder } from './cli-harness.js';
 import { hostilePacketText, hostileValue, invalidPacketText, PATH_FIELDS } from './hostile-inputs.js';
 
 let dir: string;
@@ -99,34 +99,11 @@ describe('fuzz: MCP server entries', () => {
 });
 
 describe('fuzz: CLI argument vectors', () => {
-  const hostileArg = fc.oneof(hostileValue.map((v) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? 'null'))), fc.constantFrom('--', '-', '--json', '--wait', '--follow', '--address', '--unknown-flag', '-x', '--output-format=xml', '--help=1'));
-
   it('1000 vectors of `submit`/`packet validate` with hostile packets and arguments: exit 2, a field path, no workflow, no file', async () => {
     Object.assign(process.env, { LANES_HOME: home, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('temporalNamespace'), LANES_TASK_QUEUE: taskQueue });
     const packetsDir = join(dir, 'packets');
     mkdirSync(packetsDir);
-    let n = 0;
-    let packetRefusals = 0;
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(['submit'], ['packet', 'validate'], ['submit', '--wait'], ['submit', '--follow']),
-        invalidPacketText,
-        // Two in three vectors carry no extra argument, so most reach the packet check.
-        fc.oneof({ arbitrary: fc.constant([] as string[]), weight: 2 }, { arbitrary: fc.array(hostileArg, { minLength: 1, maxLength: 3 }), weight: 1 }),
-        async (cmd, { text, ext }, extra) => {
-          const file = join(packetsDir, `p${n++}${ext}`);
-          writeFileSync(file, text, 'latin1');
-          const args = [...cmd, file, ...extra.filter((a) => !/^--?(h|help|V|version)$/.test(a))];
-          const { code, message } = await runProgram(args);
-          expect(code, message).toBe(2);
-          expect(message.length).toBeGreaterThan(0);
-          // A packet problem names the file and a field path; a usage problem is commander's one line.
-          if (message.startsWith(file)) expectFieldPathLines(message, file);
-          packetRefusals += message.startsWith(file) ? 1 : 0;
-        },
-      ),
-      { numRuns: 1000 },
-    );
+    const packetRefusals = await assertRefusedVectors({ commands: [['submit'], ['packet', 'validate'], ['submit', '--wait'], ['submit', '--follow']], documents: invalidPacketText, dir: packetsDir, numRuns: 1000 });
     expect(packetRefusals).toBeGreaterThan(400);
     expect(filesUnder(home)).toEqual([]);
     const started = await client.workflow.count(`TaskQueue = '${taskQueue}'`);
