@@ -35,6 +35,8 @@ export interface AgentPassInput {
   scopePaths: string[];
   /** For fix-up passes: the failing test output. */
   extraPrompt?: string;
+  /** Operator messages queued for this pass (`lanes send`), in order: the agent reads them after the task. */
+  userMessages?: string[];
   mcpServers?: Record<string, unknown>;
   /** The packet's sandbox settings: the agent process runs in the lane sandbox like every lane command. */
   sandbox?: SandboxSettings;
@@ -65,6 +67,18 @@ interface PassRecord {
   sessionId?: string;
   runs: number;
   summary?: AgentPassSummary;
+}
+
+/**
+ * The prompt of one pass: the task, a fix-up pass's failing output, then the messages queued
+ * for the pass. The one place an external agent's prompt is built (a resumed run prefixes a note).
+ */
+export function passPrompt(input: Pick<AgentPassInput, 'objective' | 'scopePaths' | 'extraPrompt' | 'userMessages'>): string {
+  const parts = [initialPrompt(input.objective, input.scopePaths)];
+  if (input.extraPrompt) parts.push(`\n${input.extraPrompt}\n`);
+  const messages = input.userMessages ?? [];
+  if (messages.length > 0) parts.push(`\nMessages from the operator, sent while the lane ran (newest last):\n${messages.map((m, i) => `${i + 1}. ${m}`).join('\n')}\n`);
+  return parts.join('');
 }
 
 export const passFile = (pass: number) => `agent/pass-${String(pass).padStart(4, '0')}.json`;
@@ -233,7 +247,7 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
       const record: PassRecord = { pass, kind: agent.kind, status: 'running', runs: (prior?.runs ?? 0) + 1, ...(sessionId ? { sessionId } : {}) };
       store.writeJson(laneId, file, record);
 
-      const task = `${initialPrompt(input.objective, input.scopePaths)}${input.extraPrompt ? `\n${input.extraPrompt}\n` : ''}`;
+      const task = passPrompt(input);
       const stateDir = store.pathOf(laneId, 'agent/state');
       const mcpServers = packetMcpServers(input.mcpServers, env);
 
