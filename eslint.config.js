@@ -13,6 +13,7 @@ const PURE_FOR_WORKFLOWS = [
   'src/packet/schema.ts',
   'src/packet/plan-schema.ts',
   'src/packet/git-ref-name.ts',
+  'src/packet/green-levels.ts',
   'src/tools/specs.ts',
   'src/mcp/report.ts',
   'src/shared/**',

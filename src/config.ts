@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { type ConnectionFlags, ConnectionFileSchema, type ConnectionSettings, resolveConnectionSettings } from './connection/settings.js';
 import { LanesError } from './errors.js';
+import { isRemoteUrl } from './shared/repo-url.js';
 
 export const DEFAULT_ADDRESS = 'localhost:7233';
 export const DEFAULT_NAMESPACE = 'default';
@@ -128,13 +129,15 @@ export function loadConfig(flags: Partial<Pick<LanesConfig, 'address' | 'namespa
   const configFile = join(home, 'config.json');
   const file = readConfigFile(configFile);
   const envRoots = env.LANES_TRUSTED_ROOTS ? env.LANES_TRUSTED_ROOTS.split(':').filter(Boolean) : [];
+  // URLs hold ':' themselves: remote roots (repo.url prefixes) have their own variable.
+  const envRemotes = env.LANES_TRUSTED_REMOTES ? env.LANES_TRUSTED_REMOTES.split(/[\s,]+/).filter(Boolean) : [];
   return {
     home,
     configFile,
     address: flags.address ?? env.TEMPORAL_ADDRESS ?? file.address ?? DEFAULT_ADDRESS,
     namespace: flags.namespace ?? env.TEMPORAL_NAMESPACE ?? file.namespace ?? DEFAULT_NAMESPACE,
     taskQueue: flags.taskQueue ?? env.LANES_TASK_QUEUE ?? file.taskQueue ?? DEFAULT_TASK_QUEUE,
-    trustedRoots: [...envRoots, ...(file.trustedRoots ?? [])].map((r) => resolve(r)),
+    trustedRoots: [...[...envRoots, ...(file.trustedRoots ?? [])].map((r) => (isRemoteUrl(r) ? r : resolve(r))), ...envRemotes],
     contextWindows: { ...file.contextWindows, ...parseContextWindowsEnv(env.LANES_CONTEXT_WINDOWS) },
     connection: resolveConnectionSettings(flags, env, { tls: file.tls, apiKeyFile: file.apiKeyFile }, configFile),
     historyEventLimit: parseLimit(env.LANES_HISTORY_EVENT_LIMIT),

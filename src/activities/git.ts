@@ -45,7 +45,7 @@ import {
   prepareCandidate,
   removeCandidate,
 } from '../git/landing.js';
-import { type PreflightInput, preflightRepo } from '../git/preflight.js';
+import { type PreflightInput, type PreflightProblem, preflightRepo } from '../git/preflight.js';
 import { laneCommitsIn } from '../git/refs.js';
 import type { LaneCommit } from '../git/trailers.js';
 import { screenDiff, type ScreenResult } from '../git/screen.js';
@@ -102,7 +102,7 @@ function toFailure(name: string, err: unknown): ApplicationFailure {
   return laneFailure(cls, `${name}: ${message}`, hint ? { hint } : {}, err instanceof Error ? err : undefined);
 }
 
-function boundary<I, O>(name: string, fn: (input: I) => Promise<O>): (input: I) => Promise<O> {
+export function boundary<I, O>(name: string, fn: (input: I) => Promise<O>): (input: I) => Promise<O> {
   return async (input) => {
     try {
       return await fn(input);
@@ -110,6 +110,18 @@ function boundary<I, O>(name: string, fn: (input: I) => Promise<O>): (input: I) 
       throw toFailure(name, err);
     }
   };
+}
+
+/** A preflight's problems as one failure of the first problem's class; none -> ok. */
+export function refuseProblems(problems: PreflightProblem[]): { ok: true } {
+  const first = problems[0];
+  if (first) {
+    throw laneFailure(first.failureClass, problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
+      hint: problems.map((p) => p.hint).join('; '),
+      fields: problems.map((p) => p.field),
+    });
+  }
+  return { ok: true };
 }
 
 export function createGitActivities({ home, faults = NO_FAULTS }: GitActivitiesDeps) {
@@ -132,17 +144,7 @@ export function createGitActivities({ home, faults = NO_FAULTS }: GitActivitiesD
      * of the first problem's class, message and hint, never as a bare git error.
      * Failure semantics: read-only, retry-safe; a problem -> validator (not retried).
      */
-    preflightLane: boundary('preflightLane', async (input: PreflightInput): Promise<{ ok: true }> => {
-      const problems = await preflightRepo(input);
-      const first = problems[0];
-      if (first) {
-        throw laneFailure(first.failureClass, problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
-          hint: problems.map((p) => p.hint).join('; '),
-          fields: problems.map((p) => p.field),
-        });
-      }
-      return { ok: true };
-    }),
+    preflightLane: boundary('preflightLane', async (input: PreflightInput): Promise<{ ok: true }> => refuseProblems(await preflightRepo(input))),
 
     /**
      * Proves `worktreePath` is this lane's linked worktree and reports branch, head and dirtiness.

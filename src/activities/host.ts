@@ -3,6 +3,8 @@
 import { hostname } from 'node:os';
 import { realpathSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
+import { urlUnderRoots } from '../git/remote-url.js';
+import { isRemoteUrl } from '../shared/repo-url.js';
 
 /** The queue a worker on this host polls for host-bound activities. */
 export function hostQueueName(taskQueue: string, hostId: string): string {
@@ -23,8 +25,11 @@ function real(p: string): string {
 
 /** True when path is one of the roots or inside one (after resolving symlinks). */
 export function isUnderRoots(path: string, roots: readonly string[]): boolean {
+  // A remote (repo.url) is trusted by a URL root that prefixes it; file:// by its path.
+  if (isRemoteUrl(path)) return urlUnderRoots(path, roots, (p) => isUnderRoots(p, roots));
   const p = real(path);
   return roots.some((r) => {
+    if (isRemoteUrl(r)) return false;
     const root = real(r);
     return p === root || p.startsWith(root.endsWith(sep) ? root : root + sep);
   });

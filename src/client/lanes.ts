@@ -30,15 +30,14 @@ export function laneIdFor(laneIdOrWorkflowId: string): string {
 
 /**
  * Gives the packet its id and absolute repo path (relative paths are relative to
- * the packet file), so the fingerprint and the worker see the same thing. `source`
- * names the packet in errors, like the parser's messages.
+ * the packet file), so the fingerprint and the worker see the same thing.
  */
-export function normalizePacket(packet: TaskPacket, baseDir: string, source = 'packet'): LanePacket {
-  if (packet.repo.url !== undefined) {
-    throw new LanesError('validation', `${source}: repo.url: remote repositories are not supported by this version of lanes`, 'Clone the repository locally and set repo.path instead.');
-  }
+export function normalizePacket(packet: TaskPacket, baseDir: string): LanePacket {
+  const id = packet.id ?? `p-${randomUUID().slice(0, 12)}`;
+  // A remote is the same URL on every host: nothing to resolve (the schema checked its form).
+  if (packet.repo.url !== undefined) return { ...packet, id };
   const repoPath = isAbsolute(packet.repo.path!) ? packet.repo.path! : resolve(baseDir, packet.repo.path!);
-  return { ...packet, id: packet.id ?? `p-${randomUUID().slice(0, 12)}`, repo: { ...packet.repo, path: repoPath } };
+  return { ...packet, id, repo: { ...packet.repo, path: repoPath } };
 }
 
 export interface SubmitResult {
@@ -95,7 +94,7 @@ export async function submitLane(client: Client, taskQueue: string, packet: Lane
       typedSearchAttributes: [
         { key: LANE_PACKET_ID, value: laneId },
         { key: LANE_STATE, value: 'spawning' },
-        { key: LANE_REPO, value: packet.repo.path! },
+        { key: LANE_REPO, value: packet.repo.path ?? packet.repo.url! },
         { key: LANE_BRANCH, value: packet.branch.name ?? `lanes/${laneId}` },
       ],
       staticSummary: `lane ${laneId}: ${packet.objective.split('\n')[0]!.slice(0, 120)}`,

@@ -20,10 +20,9 @@ import { eventsQuery, type LaneReport } from '../workflows/lane/api.js';
 import { passFile } from '../activities/agent-pass.js';
 import { checkDrillInvariants, type DrillObservation, type InvariantResult } from '../faults/invariants.js';
 import { firstStartAfter, historyStarts, gitFacts, laneProcesses, readJsonLines, readPidLog } from './observe.js';
+import type { CrashDrillReport, DrillMode, PointReport } from './report.js';
 import { drillPacket, drillScript } from './scenario.js';
 import { startSupervisedWorker, type SupervisedWorker } from './worker-process.js';
-
-export type DrillMode = 'worker_kill' | 'server_restart';
 
 export const DRILL_AGENTS = ['builtin', 'claude_code', 'codex'] as const;
 export type DrillAgent = (typeof DRILL_AGENTS)[number];
@@ -53,37 +52,6 @@ export interface CrashDrillOptions {
   /** The drill lane's agent (default builtin); claude_code / codex run the real CLI against the mock. */
   agent?: DrillAgent;
   onProgress?: (line: string) => void;
-}
-
-export interface PointReport {
-  point: KillPoint;
-  mode: DrillMode;
-  /** 1-based repeat index. */
-  run: number;
-  laneId: string;
-  passed: boolean;
-  invariants: InvariantResult[];
-  /** Kill → the next activity attempt started (from workflow history); null if none. */
-  resumeLatencyMs: number | null;
-  /** The activity attempt the lane resumed with, e.g. "prepareWorktree#2". */
-  resumedWith: string | null;
-  /** Kill → the restarted worker was polling again (worker_kill), or the server answered again (server_restart). */
-  restartMs: number | null;
-  /** Kill → the lane's next workflow task (decision) started: after the retried step finished. */
-  decisionResumeMs: number | null;
-  durationMs: number;
-  /** Where this run's home, logs and fixture repo are (kept when it failed or with keep). */
-  dir: string | null;
-}
-
-export interface CrashDrillReport {
-  schema: 'lanes.drill/v1';
-  drill: 'crash';
-  mode: DrillMode;
-  server: { address: string; startedByDrill: boolean };
-  passed: boolean;
-  points: PointReport[];
-  durationMs: number;
 }
 
 const DEFAULT_POINT_TIMEOUT_MS = 180_000;

@@ -2,15 +2,14 @@
 // what was observed. One module for both callers: the crash drill (one lane, one
 // kill point, `checkDrillInvariants`) and chaos runs (a batch of lanes with seeded
 // faults, `checkChaosLane`). docs/durability.md lists the guarantees they prove.
+import { z } from 'zod';
 import type { LaneCommit } from '../git/trailers.js';
 import { LaneEventSchema } from '../workflows/events.js';
 import type { LaneReport } from '../workflows/lane/api.js';
 
-export interface InvariantResult {
-  name: string;
-  passed: boolean;
-  detail: string;
-}
+/** One checked promise; part of the drill and chaos reports (schemas/*-report.schema.json). */
+export const InvariantResultSchema = z.object({ name: z.string(), passed: z.boolean(), detail: z.string() }).strict();
+export type InvariantResult = z.infer<typeof InvariantResultSchema>;
 
 /** Everything the drill gathered about one lane run. */
 export interface DrillObservation {
@@ -205,9 +204,8 @@ export interface ChaosLaneFacts {
   agentPasses?: { pass: number; status: string; runs: number; finals: number }[];
 }
 
-export interface ChaosInvariant extends InvariantResult {
-  laneId: string;
-}
+export const ChaosInvariantSchema = InvariantResultSchema.extend({ laneId: z.string() }).strict();
+export type ChaosInvariant = z.infer<typeof ChaosInvariantSchema>;
 
 /**
  * External agent lanes: no pass ran to completion twice (at most one final result across its

@@ -194,14 +194,20 @@ export interface AdvanceTargetResult {
   checkoutPath?: string;
 }
 
+/** Whether target head `head` already holds the lane's landing (this candidate, or its land commit). */
+export async function candidateLandedIn(repoPath: string, laneId: string, candidateHead: string, head: string): Promise<boolean> {
+  return (
+    head === candidateHead ||
+    (await findLaneCommit(repoPath, head, laneId, LAND_STEP)) !== null ||
+    ((await gitTest(repoPath, ['cat-file', '-e', `${candidateHead}^{commit}`])) && (await isAncestor(repoPath, candidateHead, head)))
+  );
+}
+
 export async function advanceTarget(_home: string, input: AdvanceTargetInput): Promise<AdvanceTargetResult> {
   const { laneId, repoPath, target, candidateHead, expectedTargetHead } = input;
   assertLaneId(laneId);
   const current = await requireBranch(repoPath, target, 'target');
-  const landedAlready = async (head: string): Promise<boolean> =>
-    head === candidateHead ||
-    (await findLaneCommit(repoPath, head, laneId, LAND_STEP)) !== null ||
-    ((await gitTest(repoPath, ['cat-file', '-e', `${candidateHead}^{commit}`])) && (await isAncestor(repoPath, candidateHead, head)));
+  const landedAlready = (head: string) => candidateLandedIn(repoPath, laneId, candidateHead, head);
 
   // Landed (now or by an earlier attempt): the report lists what the landing brought.
   const landed = async (targetHead: string): Promise<AdvanceTargetResult> => ({

@@ -63,9 +63,17 @@ async function repoProblem(repoPath: string): Promise<PreflightProblem | undefin
  * without a repository).
  */
 export async function preflightRepo(input: PreflightInput): Promise<PreflightProblem[]> {
-  const { laneId, repoPath, baseBranch, target, branch } = input;
-  const repo = await repoProblem(repoPath);
+  const repo = await repoProblem(input.repoPath);
   if (repo) return [repo];
+  return preflightBranches(input);
+}
+
+/**
+ * The branch half of the preflight, for a repository known to be one (a local checkout that
+ * passed the repository checks, or a host's mirror of a remote, which is bare).
+ */
+export async function preflightBranches(input: PreflightInput): Promise<PreflightProblem[]> {
+  const { laneId, repoPath, baseBranch, target, branch } = input;
   const problems: PreflightProblem[] = [];
   const branches = 'see `git -C ' + repoPath + ' branch --list`';
   const baseHead = await resolveCommit(repoPath, baseBranch);

@@ -12,18 +12,26 @@ export interface PlanProblem {
   allowed: string;
 }
 
+/**
+ * An id as a JSON string: quotes, and control characters escaped, so a problem stays one line
+ * (task ids are checked by the schema, a dependsOn entry only for being a string).
+ */
+function quoted(id: string): string {
+  return JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}…` : id);
+}
+
 export function planGraphProblems(tasks: readonly GraphTask[]): PlanProblem[] {
   const problems: PlanProblem[] = [];
   const firstIndex = new Map<string, number>();
   tasks.forEach((t, i) => {
     const seen = firstIndex.get(t.id);
-    if (seen !== undefined) problems.push({ path: `tasks[${i}].id`, what: `duplicate task id "${t.id}" (also tasks[${seen}])`, allowed: 'an id no other task uses' });
+    if (seen !== undefined) problems.push({ path: `tasks[${i}].id`, what: `duplicate task id ${quoted(t.id)} (also tasks[${seen}])`, allowed: 'an id no other task uses' });
     else firstIndex.set(t.id, i);
   });
   tasks.forEach((t, i) => {
     t.dependsOn.forEach((dep, j) => {
-      if (dep === t.id) problems.push({ path: `tasks[${i}].dependsOn[${j}]`, what: `task "${t.id}" depends on itself`, allowed: 'ids of other tasks' });
-      else if (!firstIndex.has(dep)) problems.push({ path: `tasks[${i}].dependsOn[${j}]`, what: `unknown task "${dep}"`, allowed: [...firstIndex.keys()].filter((k) => k !== t.id).join(', ') || 'no other task exists' });
+      if (dep === t.id) problems.push({ path: `tasks[${i}].dependsOn[${j}]`, what: `task ${quoted(t.id)} depends on itself`, allowed: 'ids of other tasks' });
+      else if (!firstIndex.has(dep)) problems.push({ path: `tasks[${i}].dependsOn[${j}]`, what: `unknown task ${quoted(dep)}`, allowed: [...firstIndex.keys()].filter((k) => k !== t.id).join(', ') || 'no other task exists' });
     });
   });
   const cycle = findCycle(tasks);

@@ -32,6 +32,9 @@ export interface ResolvedPlan {
   tasks: ResolvedTask[];
 }
 
+/** A hostile task packet can carry thousands of problems; the first ones say enough. */
+const MAX_PROBLEMS_PER_TASK = 50;
+
 const FIX_HINT = 'Fix each listed field; the plan contract is schemas/run-plan.schema.json (see docs/runs.md).';
 
 export async function loadPlanFile(path: string): Promise<ResolvedPlan> {
@@ -82,6 +85,12 @@ export async function resolvePlan(raw: unknown, opts: { source: string; baseDir:
     if (own.length > 0) continue;
 
     const merged = deepMerge(plan.defaults, body);
+    // A repo that is not an object (from the task or the defaults) is left for the schema to
+    // name; spread, a string would become one key per character.
+    if (merged.repo !== undefined && !isPlainObject(merged.repo)) {
+      problems.push(...formatPacketIssues(TaskPacketSchema.safeParse(merged, { reportInput: true }).error?.issues ?? [], packetSource).slice(0, MAX_PROBLEMS_PER_TASK));
+      continue;
+    }
     const repo = (merged.repo ?? {}) as Record<string, unknown>;
     const taskRepo = typeof repo.path === 'string' ? absolute(repo.path, packetDir) : repoPath;
     if (taskRepo !== repoPath) {
@@ -95,7 +104,7 @@ export async function resolvePlan(raw: unknown, opts: { source: string; baseDir:
     merged.repo = { ...repo, path: repoPath, baseBranch: plan.target };
     const result = TaskPacketSchema.safeParse(merged, { reportInput: true });
     if (!result.success) {
-      problems.push(...formatPacketIssues(result.error.issues, packetSource));
+      problems.push(...formatPacketIssues(result.error.issues, packetSource).slice(0, MAX_PROBLEMS_PER_TASK));
       continue;
     }
     if (result.data.merge.mode === 'none') {
@@ -140,8 +149,10 @@ function absolute(path: string, baseDir: string): string {
 export function deepMerge(under: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...under };
   for (const [k, v] of Object.entries(over)) {
-    const u = out[k];
-    out[k] = isPlainObject(u) && isPlainObject(v) ? deepMerge(u, v) : v;
+    const u = Object.hasOwn(out, k) ? out[k] : undefined;
+    // Defined, not assigned: a `__proto__` key stays an own key (the schema refuses it as
+    // unknown) instead of swapping the merged object's prototype.
+    Object.defineProperty(out, k, { value: isPlainObject(u) && isPlainObject(v) ? deepMerge(u, v) : v, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // reads one fully-populated shape. Imports only zod: workflows may import this file directly.
 import { z } from 'zod';
 import { gitRefNameProblem } from './git-ref-name.js';
+import { redactUrls, remoteUrlProblem } from '../shared/repo-url.js';
 import { isToolName, TOOL_NAMES } from '../tools/specs.js';
 
 import { GreenLevelSchema } from './green-levels.js';
@@ -137,7 +138,20 @@ const ScopeSchema = z
 const RepoSchema = z
   .object({
     path: nonEmpty().optional().describe('Local repository path.'),
-    url: nonEmpty().optional().describe('Clone URL (https, ssh or file).'),
+    url: nonEmpty()
+      .superRefine((url, ctx) => {
+        const problem = remoteUrlProblem(url);
+        if (problem) {
+          ctx.addIssue({
+            code: 'custom',
+            // Never the URL as given: it may carry a password.
+            message: `${JSON.stringify(redactUrls(url))} ${problem}`,
+            params: { allowed: 'a clone URL without credentials: https://host/path, ssh://[user@]host/path, user@host:path, git://host/path or file:///path (credentials come from the host git config)' },
+          });
+        }
+      })
+      .optional()
+      .describe('Remote clone URL (https, ssh, git or file), without credentials; each host keeps a mirror of it (docs/production.md).'),
     baseBranch: gitRefName().default('main').describe('Branch the lane starts from.'),
   })
   .strict()

@@ -3,6 +3,7 @@ import { createAgentPassActivities } from '../activities/agent-pass.js';
 import { createChaosActivities } from '../activities/chaos.js';
 import { createArtifactActivities, createArtifactStore } from '../activities/artifacts.js';
 import { createGitActivities } from '../activities/git.js';
+import { withRemoteRepos } from '../activities/git-remote.js';
 import { createHostActivities } from '../activities/host.js';
 import { createMcpActivities } from '../activities/mcp.js';
 import { type AgentConfig, createModelActivities, type ModelTurnInput } from '../activities/model.js';
@@ -63,7 +64,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createWorkerInfoActivities(),
     ...createHostActivities({ hostQueue: deps.hostQueue, hostId: deps.hostId, trustedRoots: deps.trustedRoots }),
-    ...createGitActivities({ home: deps.home, faults }),
+    ...withRemoteRepos(deps.home, createGitActivities({ home: deps.home, faults }), faults),
     ...createTestActivities({ home: deps.home, artifacts: store, allowHostNetwork, faults }),
     ...createArtifactActivities({ home: deps.home }),
     ...tools,

@@ -2,7 +2,7 @@
 // the durability invariants checked on each; the report is recorded as an
 // artifact, the memo and the ChaosViolations search attribute.
 import { executeChild, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { ChaosInvariant } from '../faults/invariants.js';
+import type { ChaosReport } from '../chaos/report.js';
 import type { ChaosAgent, ChaosFault } from '../chaos/plan.js';
 import { CHAOS_VIOLATIONS } from '../shared/search-attributes.js';
 import type { LanesActivities } from '../worker/activities.js';
@@ -22,16 +22,6 @@ export interface ChaosInput {
   plant?: 'double_land';
 }
 
-export interface ChaosReport {
-  schema: 'lanes.chaos/v1';
-  chaosId: string;
-  seed: number;
-  armed: boolean;
-  lanes: { laneId: string; agent?: ChaosAgent; state: string | null; failureClass: string | null; fault: { point: string; fault: string } }[];
-  invariants: ChaosInvariant[];
-  violations: number;
-  reportFile: string;
-}
 
 const acts = proxyActivities<LanesActivities>({ startToCloseTimeout: '5m', retry: { maximumAttempts: 3 } });
 

@@ -108,8 +108,13 @@ export const RECOVERY_RECIPES: Readonly<Record<FailureClass, Recipe>> = Object.f
 export const BACKOFF_BASE_MS = 30_000;
 export const BACKOFF_MAX_MS = 600_000;
 
-/** Candidate rebuilds when the target moves during landing, before the lane blocks (per `--retry`). */
-export const LANDING_REBUILDS = 2;
+/**
+ * Candidate rebuilds when the target moves during landing, before the lane blocks (per `--retry`).
+ * Seven (eight attempts): with many lanes on one target, lanes on one host take turns
+ * (src/git/landing-slot.ts) and lose a race only to a landing from another host, so a lane
+ * among ten on two hosts loses about five at most (the production suite's ten-lane test).
+ */
+export const LANDING_REBUILDS = 7;
 
 /** Where in the lane a failure happened (each lane/*.ts step names itself). */
 export const LANE_STEPS = ['prepare', 'trust', 'mcp', 'model_turn', 'tool_call', 'agent_pass', 'tests', 'freshen', 'budget', 'landing', 'candidate'] as const;

@@ -42,7 +42,7 @@ describe.runIf(browserAvailable('web board browser tests'))('web board in Chromi
   let stack: LaneStack;
   let board: { proc: ResultPromise; ready: any };
   let browser: Browser;
-  let repos: Record<string, { head(): Promise<string>; git(...a: string[]): Promise<string> }>;
+  let repos: Record<string, { path: string; head(): Promise<string>; git(...a: string[]): Promise<string> }>;
 
   beforeAll(async () => {
     stack = await startLaneStack();
@@ -68,6 +68,7 @@ describe.runIf(browserAvailable('web board browser tests'))('web board in Chromi
     await submit('b-review', review.path, { merge: { requireReview: true } });
     // A run of two scripted lanes, started while the board runs: its lanes link to the board too.
     const runRepo = await runFixture(stack, 'b-run');
+    repos.run = runRepo;
     const plan = basePlan('b-run', runRepo, [
       { id: 'a', packet: writeTask('notes/a.txt', 'ok a') },
       { id: 'b', packet: writeTask('notes/b.txt', 'ok b'), dependsOn: ['a'] },
@@ -212,7 +213,25 @@ describe.runIf(browserAvailable('web board browser tests'))('web board in Chromi
     expect(await plain.locator('#run-rows tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run')))).toEqual(['b-run']);
     // Must not: lanes of no run (or another run) past the filter.
     expect(shown).not.toContain('b-red');
+    // The repo filter keeps the run (runs carry LaneRepo) and the lanes on that repository only.
+    await plain.goto(`${board.ready.url}/?repo=${encodeURIComponent(repos.run!.path)}`);
+    expect((await plain.locator('#lane-rows tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-lane')))).sort()).toEqual(RUN_LANES);
+    expect(await plain.locator('#run-rows tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run')))).toEqual(['b-run']);
+    await plain.goto(`${board.ready.url}/?repo=${encodeURIComponent(repos.red!.path)}`);
+    expect(await plain.locator('#lane-rows tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-lane')))).toEqual(['b-red']);
+    // Must not: a run listed under a repository it does not work on.
+    expect(await plain.locator('#run-rows tr[data-run]').count()).toBe(0);
     await context.close();
+  });
+
+  it("the blocker carries the failing test output's tail (capped, no secret) for `lanes status` and the board", async () => {
+    const status = (await stack.cli(['status', 'b-red', '--json'])).json();
+    expect(status.blocker.class).toBe('test');
+    expect(status.blocker.tail).toMatch(/fail|not ok|AssertionError/i);
+    expect(status.blocker.tail.length).toBeLessThanOrEqual(800);
+    expect(JSON.stringify(status)).not.toContain(SECRET);
+    const text = await stack.cli(['status', 'b-red']);
+    expect(text.stdout).toContain('failing output (end):');
   });
 
   it('a lane started by a run links to its board page from its Web UI Details, and the run to its run page', async () => {

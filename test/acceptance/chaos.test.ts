@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { ChaosReportSchema } from '../../src/chaos/report.js';
 import { readFaultFirings } from '../../src/faults/inject.js';
 import { AGENT_FIX_SCRIPTS } from '../../src/fixtures/agent-scripts.js';
 import { type LaneStack, startLaneStack } from '../support/lane-stack.js';
@@ -37,6 +38,8 @@ describe('chaos runs', () => {
       const runId = await waitForChaosRun(`chaos-${id}`);
       const r = await stack.cli(['chaos', 'report', runId, '--json']);
       const report = r.json();
+      // The real report is exactly the shape schemas/chaos-report.schema.json publishes.
+      expect(ChaosReportSchema.parse(report)).toEqual(report);
       expect(report.armed).toBe(true);
       expect(report.violations).toBe(0);
       expect(report.lanes).toHaveLength(2);

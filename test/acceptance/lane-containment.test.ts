@@ -8,7 +8,8 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CALCULATOR_FIX } from '../../src/demo/fixture-repo.js';
-import { laneDir } from '../support/lane-assertions.js';
+import { laneDir, waitForStatus } from '../support/lane-assertions.js';
+import { landedLanes } from '../support/run-assertions.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';
 import { ESCAPE_NAMES, escapeProbeSource, escapeVerdicts } from '../unit/sandbox/escape-probe.js';
 
@@ -128,5 +129,100 @@ describe('lane containment', () => {
     expect(JSON.stringify(report)).toMatch(/blob\.bin/);
     // Must not: anything on the target branch.
     expect(await repo.head()).toBe(baseHead);
+  });
+
+  it('a new executable trips the screen in block mode: the lane blocks with class review and the approve advice, `lanes resolve --approve` lands it exactly once', async () => {
+    const repo = await stack.fixture('screen-exec');
+    const laneId = 'screen-exec';
+    stack.mock.script('screen-exec', [
+      {
+        text: 'Fixing multiply, plus a helper script.',
+        toolCalls: [
+          { name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX } },
+          { name: 'bash', input: { command: "printf '#!/bin/sh\\necho tool\\n' > tool.sh && chmod +x tool.sh" } },
+        ],
+      },
+      { text: 'Done.' },
+    ]);
+    const baseHead = await repo.head();
+    // --wait announces the block on one JSON line, then prints the report on the next.
+    const waiting = stack.cli(['submit', stack.writePacket(laneId, mockPacket(laneId, repo.path, 'screen-exec')), '--wait', '--json'], { timeoutMs: 240_000 });
+    const blocked = await waitForStatus(stack, laneId, (s) => s.phase === 'blocked' || s.phase === 'finished' || s.phase === 'failed', 180_000);
+    expect(blocked.phase, JSON.stringify(blocked)).toBe('blocked');
+    // A person's judgement is the gate: the review class (docs/policy.md), approvable.
+    expect(blocked.blocker.class).toBe('review');
+    expect(blocked.blocker.detail).toMatch(/landing screen: .*tool\.sh.*need\(s\) approval/);
+    expect(blocked.recommendedAction).toContain(`lanes resolve ${laneId} --approve`);
+    // Must not: anything on the target while the lane waits for a person.
+    expect(await repo.head()).toBe(baseHead);
+
+    const approved = await stack.cli(['resolve', laneId, '--approve', '--note', 'helper script reviewed', '--json']);
+    expect(approved.exitCode, approved.stdout).toBe(0);
+    const r = await waiting;
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    const lines = r.jsonLines();
+    expect(lines[0]).toMatchObject({ event: 'blocked', laneId, failureClass: 'review' });
+    expect(lines[0].next).toContain(`lanes resolve ${laneId} --approve`);
+    expect(lines.at(-1)).toMatchObject({ laneId, state: 'finished', landed: true });
+    expect(lines.slice(1, -1).every((l) => l.event === 'blocked')).toBe(true);
+
+    // Landed with its executable bit, exactly once.
+    expect(await repo.git('ls-tree', 'main', 'tool.sh')).toMatch(/^100755 blob /);
+    expect(await landedLanes(repo, 'main')).toEqual([laneId]);
+    expect(await repo.git('rev-list', '--count', '--merges', `${baseHead}..main`)).toBe('1');
+    const events = readFileSync(join(laneDir(stack, laneId), 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(events.filter((e) => e.type === 'lane.blocked').map((e) => e.failureClass)).toEqual(['review']);
+    expect(events.filter((e) => e.type === 'lane.merged')).toHaveLength(1);
+    // Must not: a second approve landing it again (the lane has ended).
+    const again = await stack.cli(['resolve', laneId, '--approve', '--json']);
+    expect(again.exitCode).toBe(2);
+    expect(await repo.git('rev-list', '--count', '--merges', `${baseHead}..main`)).toBe('1');
+  });
+
+  it('a packet with sandbox.network loopback runs a test that serves and calls its own HTTP server; the host listener stays unreachable; the lane lands', async () => {
+    const repo = await stack.fixture('loopback-lane');
+    const laneId = 'loopback-lane';
+    const hostPort = (listener.address() as { port: number }).port;
+    const serverTest = `import { test } from 'node:test';
+import assert from 'node:assert';
+import http from 'node:http';
+import net from 'node:net';
+test('serves and calls its own server', async () => {
+  const server = http.createServer((req, res) => res.end('pong'));
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const body = await (await fetch('http://127.0.0.1:' + server.address().port + '/')).text();
+  server.close();
+  assert.strictEqual(body, 'pong');
+  console.log('LOOPBACK-SERVER ' + body);
+  const host = await new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port: ${hostPort} });
+    s.on('connect', () => { s.destroy(); resolve('ESCAPED'); });
+    s.on('error', (e) => resolve('blocked ' + e.code));
+  });
+  console.log('HOST-LISTENER ' + host);
+});
+`;
+    stack.mock.script('loopback-lane', [
+      {
+        text: 'Fixing multiply, with a test that uses a local server.',
+        toolCalls: [
+          { name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX } },
+          { name: 'write_file', input: { path: 'test/zz-server.test.js', content: serverTest } },
+        ],
+      },
+      { text: 'Done.' },
+    ]);
+    const r = await stack.cli(['submit', stack.writePacket(laneId, mockPacket(laneId, repo.path, 'loopback-lane', { sandbox: { network: 'loopback' } })), '--wait', '--json'], { timeoutMs: 180_000 });
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({ state: 'finished', landed: true });
+    const logs = Object.entries(testLogs(laneId)).filter(([f]) => f.includes('-targeted-') || f.startsWith('land-'));
+    expect(logs.length).toBeGreaterThan(1);
+    for (const [file, log] of logs) {
+      expect(log, file).toMatch(/LOOPBACK-SERVER pong/);
+      // Must not: the private loopback reaching the host's listener.
+      expect(log, file).toMatch(/HOST-LISTENER blocked/);
+      expect(log, file).not.toMatch(/HOST-LISTENER ESCAPED/);
+    }
+    expect(await repo.git('show', 'main:test/zz-server.test.js')).toContain('LOOPBACK-SERVER');
   });
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALCULATOR_FIX, type FixtureRepo } from '../../src/demo/fixture-repo.js';
+import { LaneReportSchema } from '../../src/workflows/lane/report.js';
 import { LANES_BIN } from '../support/cli.js';
 import { eventsFile, expectWellFormedEvents, laneDir, mergeCount, type MockTurn, readJsonFile, trailersOf, worktreeDir } from '../support/lane-assertions.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';
@@ -46,6 +47,8 @@ afterAll(async () => {
 /** Asserts the whole landed state of a finished lane; returns its events. */
 async function expectLanded(repo: FixtureRepo, laneId: string, report: any, baseHead: string) {
   expect(report.schema).toBe('lanes.report/v1');
+  // The real report is exactly the shape schemas/lane-report.schema.json publishes.
+  expect(LaneReportSchema.parse(report)).toEqual(report);
   expect(report.laneId).toBe(laneId);
   expect(report.state).toBe('finished');
   expect(report.greenLevel).toBe('merge_ready');

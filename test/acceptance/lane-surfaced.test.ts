@@ -40,7 +40,7 @@ afterAll(async () => {
  */
 async function startBypassingPreflight(file: string): Promise<string> {
   const { packet } = await loadPacketFile(file);
-  const lane = normalizePacket(packet, join(file, '..'), file);
+  const lane = normalizePacket(packet, join(file, '..'));
   await stack.client.workflow.start('laneWorkflow', {
     taskQueue: stack.taskQueue,
     workflowId: `lane-${lane.id}`,

@@ -4,6 +4,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -73,14 +74,22 @@ describe('packet CLI', () => {
     expect(v.json().error.message).toBe(body.error.message);
   });
 
-  it('a packet with a remote repo.url passes the schema but is refused by submit with exit 2 naming the file and field, starting nothing', async () => {
+  it('a remote repo.url the client cannot reach is refused by submit with exit 2 naming the field; one with credentials by the schema, without echoing them', async () => {
     const file = join(dir, 'repo-url.yaml');
-    writeFileSync(file, `id: bad-repo-url\nobjective: x\nrepo: { url: "https://example.com/x.git" }\nacceptance: { targeted: [ "true" ] }\nagent: { provider: anthropic, model: m }\n`);
+    const missing = pathToFileURL(join(dir, 'no-such-remote.git')).href;
+    writeFileSync(file, `id: bad-repo-url\nobjective: x\nrepo: { url: "${missing}" }\nacceptance: { targeted: [ "true" ] }\nagent: { provider: anthropic, model: m }\n`);
     const r = await stack.cli(['submit', file, '--json']);
     expect(r.exitCode).toBe(2);
-    expect(r.json().error).toMatchObject({ code: 'validation', message: `${file}: repo.url: remote repositories are not supported by this version of lanes` });
-    expect(r.json().error.hint).toMatch(/repo\.path/);
-    // Must not: start a lane for it.
+    expect(r.json().error).toMatchObject({ code: 'validation', message: expect.stringContaining(`${file}: repo.url: cannot list the branches of ${missing}`) });
+    expect(r.json().error.hint).toMatch(/credential helper/);
+
+    const secretFile = join(dir, 'repo-url-secret.yaml');
+    writeFileSync(secretFile, `id: bad-repo-url\nobjective: x\nrepo: { url: "https://bot:hunter2-token@example.com/x.git" }\nacceptance: { targeted: [ "true" ] }\nagent: { provider: anthropic, model: m }\n`);
+    const v = await runCli(['packet', 'validate', secretFile, '--json'], { env: { LANES_HOME: stack.home, TEMPORAL_ADDRESS: '127.0.0.1:1' } });
+    expect(v.exitCode).toBe(2);
+    expect(v.json().error.message).toContain('repo.url: "https://***@example.com/x.git" carries credentials in the URL');
+    // Must not: start a lane for either, or repeat the secret.
+    expect(v.stdout + v.stderr).not.toContain('hunter2-token');
     await expectNoWorkflow('bad-repo-url');
   });
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KILL_POINTS, pointsForAgent } from '../../src/faults/points.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CrashDrillReport } from '../../src/drill/crash-drill.js';
+import { type CrashDrillReport, CrashDrillReportSchema } from '../../src/drill/report.js';
 import { runCli } from '../support/cli.js';
 
 const INVARIANTS = [
@@ -39,7 +39,7 @@ describe('lanes drill crash', () => {
   it('--all: SIGKILLs the worker at every kill point and every lane lands once, resuming within seconds', async () => {
     const runs = join(dir, 'worker-kill');
     const r = await runCli(['--json', 'drill', 'crash', '--all', '--dir', runs], { env, timeoutMs: 480_000 });
-    const report = r.json<CrashDrillReport>();
+    const report = CrashDrillReportSchema.parse(r.json());
     expect(failures(report)).toEqual([]);
     expect(r.exitCode).toBe(0);
     expect(report).toMatchObject({ schema: 'lanes.drill/v1', drill: 'crash', mode: 'worker_kill', passed: true, server: { address: inject('temporalAddress'), startedByDrill: false } });
@@ -76,7 +76,7 @@ describe('lanes drill crash', () => {
   ])('--agent %s: SIGKILL of the worker mid-pass resumes the real %s session; the lane lands once without a second completed pass', async (agent) => {
     const runs = join(dir, `agent-${agent}`);
     const r = await runCli(['--json', 'drill', 'crash', '--agent', agent, '--at', 'mid_agent_pass', '--dir', runs], { env, timeoutMs: 300_000 });
-    const report = r.json<CrashDrillReport>();
+    const report = CrashDrillReportSchema.parse(r.json());
     // Strict for every kind: a reply the killed run received is counted from the agent's own
     // transcript (claude) or asked again once by the resumed session; never billed twice.
     expect(failures(report)).toEqual([]);
@@ -91,7 +91,7 @@ describe('lanes drill crash', () => {
 
   it('--server-restart SIGKILLs and restarts its own dev server (same SQLite) mid-lane and the lane still lands once', async () => {
     const r = await runCli(['--json', 'drill', 'crash', '--server-restart', '--dir', join(dir, 'server-restart')], { env, timeoutMs: 240_000 });
-    const report = r.json<CrashDrillReport>();
+    const report = CrashDrillReportSchema.parse(r.json());
     expect(failures(report)).toEqual([]);
     expect(r.exitCode).toBe(0);
     expect(report).toMatchObject({ mode: 'server_restart', passed: true, server: { startedByDrill: true } });
@@ -106,7 +106,7 @@ describe('lanes drill crash', () => {
 
   it('--fault mcp_crash kills the lane\'s MCP server mid-lane; the worker keeps running and the tool call is served by a restarted server', async () => {
     const r = await runCli(['--json', 'drill', 'crash', '--fault', 'mcp_crash', '--at', 'after_reply_saved', '--keep', '--dir', join(dir, 'mcp-crash')], { env, timeoutMs: 180_000 });
-    const report = r.json<CrashDrillReport>();
+    const report = CrashDrillReportSchema.parse(r.json());
     expect(failures(report)).toEqual([]);
     expect(r.exitCode).toBe(0);
     const p = report.points[0]!;

@@ -124,7 +124,7 @@ export function applyMutations(base: unknown, ms: Mutation[]): unknown {
 
 export type Encoding = 'json' | 'yaml' | 'json-bom' | 'yaml-alias-bomb' | 'binary';
 
-function encode(value: unknown, enc: Encoding, noise: Uint8Array): { text: string; ext: string } {
+export function encode(value: unknown, enc: Encoding, noise: Uint8Array): { text: string; ext: string } {
   switch (enc) {
     case 'json':
       return { text: JSON.stringify(value), ext: '.json' };

@@ -4,19 +4,18 @@
 // vectors for `lanes submit` / `lanes packet validate`: each exits 2 with a field path, no
 // workflow starts on the real Temporal server, no file appears under $LANES_HOME. A sample
 // also runs as real `lanes` processes. MCP server entries get the same treatment.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { CommanderError } from 'commander';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { buildProgram } from '../../src/client/program.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LanesError } from '../../src/errors.js';
 import { validateServer } from '../../src/mcp/config.js';
 import { parsePacket } from '../../src/packet/parse.js';
 import { runCli } from '../support/cli.js';
 import { uniqueTaskQueue } from '../support/temporal.js';
+import { assertRefusedVectors, expectFieldPathLines, filesUnder } from './cli-harness.js';
 import { hostilePacketText, hostileValue, invalidPacketText, PATH_FIELDS } from './hostile-inputs.js';
 
 let dir: string;
@@ -25,22 +24,6 @@ let client: Client;
 let connection: Connection;
 const taskQueue = uniqueTaskQueue('fuzz');
 const savedEnv = { ...process.env };
-
-/** Every line of a refusal names the source and then a field path (or the syntax problem). */
-function expectFieldPathLines(message: string, source: string): void {
-  for (const line of message.split('\n')) {
-    expect(line.startsWith(`${source}: `), line).toBe(true);
-    const rest = line.slice(source.length + 2);
-    expect(/^(invalid (JSON|YAML)|the packet is|(\(root\)|[A-Za-z_[][^ ]*): )/.test(rest), line).toBe(true);
-  }
-}
-
-/** Every file under a directory, recursively. */
-function filesUnder(d: string): string[] {
-  return readdirSync(d, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name));
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lanes-fuzz-'));
@@ -115,58 +98,12 @@ describe('fuzz: MCP server entries', () => {
   });
 });
 
-/**
- * Runs the real CLI program in this process, as src/client/index.ts does: returns the exit
- * code and the error message (the JSON error body of a command, or commander's usage error).
- */
-async function runProgram(argv: string[]): Promise<{ code: number; message: string }> {
-  let stdout = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  process.exitCode = undefined;
-  try {
-    await buildProgram('json').parseAsync(['node', 'lanes', '--json', ...argv]);
-    const code = Number(process.exitCode ?? 0);
-    return { code, message: code === 0 ? '' : (JSON.parse(stdout) as { error: { message: string } }).error.message };
-  } catch (e) {
-    if (e instanceof CommanderError) return { code: e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2, message: e.message };
-    throw e;
-  } finally {
-    process.exitCode = undefined;
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
-
 describe('fuzz: CLI argument vectors', () => {
-  const hostileArg = fc.oneof(hostileValue.map((v) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? 'null'))), fc.constantFrom('--', '-', '--json', '--wait', '--follow', '--address', '--unknown-flag', '-x', '--output-format=xml', '--help=1'));
-
   it('1000 vectors of `submit`/`packet validate` with hostile packets and arguments: exit 2, a field path, no workflow, no file', async () => {
     Object.assign(process.env, { LANES_HOME: home, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('temporalNamespace'), LANES_TASK_QUEUE: taskQueue });
     const packetsDir = join(dir, 'packets');
     mkdirSync(packetsDir);
-    let n = 0;
-    let packetRefusals = 0;
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(['submit'], ['packet', 'validate'], ['submit', '--wait'], ['submit', '--follow']),
-        invalidPacketText,
-        // Two in three vectors carry no extra argument, so most reach the packet check.
-        fc.oneof({ arbitrary: fc.constant([] as string[]), weight: 2 }, { arbitrary: fc.array(hostileArg, { minLength: 1, maxLength: 3 }), weight: 1 }),
-        async (cmd, { text, ext }, extra) => {
-          const file = join(packetsDir, `p${n++}${ext}`);
-          writeFileSync(file, text, 'latin1');
-          const args = [...cmd, file, ...extra.filter((a) => !/^--?(h|help|V|version)$/.test(a))];
-          const { code, message } = await runProgram(args);
-          expect(code, message).toBe(2);
-          expect(message.length).toBeGreaterThan(0);
-          // A packet problem names the file and a field path; a usage problem is commander's one line.
-          if (message.startsWith(file)) expectFieldPathLines(message, file);
-          packetRefusals += message.startsWith(file) ? 1 : 0;
-        },
-      ),
-      { numRuns: 1000 },
-    );
+    const packetRefusals = await assertRefusedVectors({ commands: [['submit'], ['packet', 'validate'], ['submit', '--wait'], ['submit', '--follow']], documents: invalidPacketText, dir: packetsDir, numRuns: 1000 });
     expect(packetRefusals).toBeGreaterThan(400);
     expect(filesUnder(home)).toEqual([]);
     const started = await client.workflow.count(`TaskQueue = '${taskQueue}'`);

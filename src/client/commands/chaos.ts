@@ -4,7 +4,8 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowNotFoundError } f
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { CHAOS_AGENTS, CHAOS_FAULTS, type ChaosAgent, type ChaosFault } from '../../chaos/plan.js';
 import { LanesError } from '../../errors.js';
-import { type ChaosInput, type ChaosReport, chaosWorkflow } from '../../workflows/chaos.js';
+import type { ChaosReport } from '../../chaos/report.js';
+import { type ChaosInput, chaosWorkflow } from '../../workflows/chaos.js';
 import { action, intOption } from '../context.js';
 import { withClient } from '../temporal.js';
 

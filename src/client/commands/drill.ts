@@ -1,7 +1,8 @@
 // `lanes drill crash`: kill the worker (or restart the dev server) at named kill
 // points while a real lane runs, and check that nothing was lost or done twice.
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type CrashDrillReport, DRILL_AGENTS, type DrillAgent, runCrashDrill } from '../../drill/crash-drill.js';
+import { DRILL_AGENTS, type DrillAgent, runCrashDrill } from '../../drill/crash-drill.js';
+import type { CrashDrillReport } from '../../drill/report.js';
 import { LanesError } from '../../errors.js';
 import { isKillPoint, KILL_POINTS, type KillPoint } from '../../faults/index.js';
 import { pointsForAgent } from '../../faults/points.js';

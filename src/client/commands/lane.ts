@@ -95,7 +95,7 @@ export function registerLaneCommands(program: Command): void {
         // Loaded here, not at startup: status/list/events need neither (docs/performance.md).
         const [{ loadPacketFile }, { preflightSubmit }] = await Promise.all([import('../../packet/parse.js'), import('../preflight.js')]);
         const { packet } = await loadPacketFile(file);
-        const lanePacket = normalizePacket(packet, dirname(file), file);
+        const lanePacket = normalizePacket(packet, dirname(file));
         if (opts.exitOnBlocked && !opts.wait && !opts.follow) throw new LanesError('usage', '--exit-on-blocked needs --wait or --follow', 'e.g. `lanes submit packet.yaml --wait --exit-on-blocked`');
         return withClient(config, async (client) => {
           let preflight: PreflightReport | undefined;

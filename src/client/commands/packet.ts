@@ -18,7 +18,6 @@ export function registerPacketCommands(program: Command): void {
         const mcp = validateServers(p.mcp.servers);
         const warnings = [
           ...mcp.invalid.map((w) => `mcp.servers.${w.name}.${w.field}: ${w.message} (this server will be reported as a config failure)`),
-          ...(p.repo.url !== undefined ? ['repo.url: valid in the contract, but `lanes submit` of this version only runs local repositories (repo.path)'] : []),
         ];
         out.result(
           { valid: true, id: p.id ?? null, objective: p.objective, provider: p.agent.provider, warnings, mcpWarnings: mcp.invalid },

@@ -3,11 +3,14 @@
 // the drill and chaos import this module, never the workflow body.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AgentTurn } from '../../agents/stream.js';
-import type { FailureClass } from '../../failures.js';
 import type { TaskPacket } from '../../packet/schema.js';
 import type { LaneEvent } from '../events.js';
 import type { GreenLevel, LaneState } from '../state.js';
 import type { LaneSummary } from '../summary.js';
+import type { LaneCommit, LaneReport, LaneStatus, LaneUsage } from './report.js';
+
+// The result shapes are zod schemas in report.ts; their types are part of this surface.
+export type { LaneCommit, LandedCommit, LaneReport, LaneStatus, LaneUsage } from './report.js';
 
 export interface LaneInput {
   laneId: string;
@@ -22,13 +25,6 @@ export interface LaneInput {
   carriedEvents?: number;
   /** Set only by continue-as-new: where the previous run stopped. */
   resume?: LaneResume;
-}
-
-export interface LaneUsage {
-  turns: number;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
 }
 
 /** Where the agent/test loop is: pass number, turn within it, fix-up turns spent. */
@@ -75,56 +71,6 @@ export const DEFAULT_HISTORY_EVENT_LIMIT = 10_000;
 
 /** How long a host-bound step may wait for its host before the lane re-homes (DESIGN.md §1). */
 export const DEFAULT_REHOME_AFTER_MS = 5 * 60_000;
-
-export interface LaneCommit {
-  sha: string;
-  step: string;
-}
-
-export interface LandedCommit {
-  sha: string;
-  subject: string;
-  laneId: string | null;
-  step: string | null;
-}
-
-export interface LaneReport {
-  schema: 'lanes.report/v1';
-  laneId: string;
-  packetId: string;
-  state: LaneState;
-  greenLevel: GreenLevel;
-  failureClass: FailureClass | null;
-  detail: string;
-  /** How to fix what stopped the lane (null when it finished or nothing is known). */
-  hint: string | null;
-  provider: { name: string; model: string; scripted: boolean };
-  repo: string;
-  branch: string;
-  target: string;
-  worktreePath: string | null;
-  commits: LaneCommit[];
-  mergeCommit: string | null;
-  /** Every commit the landing brought onto the target (lane commits, merged-forward ones, the land commit). */
-  landedCommits: LandedCommit[];
-  landed: boolean;
-  usage: LaneUsage;
-  timings: { startedAt: string; finishedAt: string; durationMs: number };
-  events: number;
-}
-
-export interface LaneStatus {
-  laneId: string;
-  state: LaneState;
-  greenLevel: GreenLevel;
-  failureClass: FailureClass | null;
-  worktreePath: string | null;
-  hostQueue: string | null;
-  lastSeq: number;
-  report: LaneReport | null;
-  /** Model usage so far (the board shows it while the lane runs). */
-  usage?: { turns: number; inputTokens: number; outputTokens: number; costUsd: number };
-}
 
 export type Resolution = { action: 'retry' | 'abort' | 'approve'; note?: string };
 

@@ -14,7 +14,7 @@ export function laneStaticDetails(packet: TaskPacket & { id: string }, boardUrl?
   const target = packet.merge.target ?? packet.repo.baseBranch;
   // Three lines at most: the Web UI's frame does not grow with the paragraph's margins.
   const lines = [
-    `repo ${markdownText(packet.repo.path ?? '', 300)}`,
+    `repo ${markdownText(packet.repo.path ?? packet.repo.url ?? '', 300)}`,
     `branch ${markdownText(packet.branch.name ?? `lanes/${packet.id}`)} from ${markdownText(packet.repo.baseBranch)}${target !== packet.repo.baseBranch ? ` into ${markdownText(target)}` : ''} · provider ${markdownText(provider)}`,
   ];
   if (boardUrl) lines.push(`[lane page on the board](${boardLaneUrl(boardUrl, packet.id)})`);

@@ -17,6 +17,13 @@ export async function claimHost(run: LaneRun): Promise<string> {
 const isHostLost = (err: unknown) =>
   err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START';
 
+/** Step arguments with the lost host's worktree path (a top-level field equal to it) replaced. */
+function onNewHost(args: unknown[], from: string, to: string): unknown[] {
+  return args.map((a) =>
+    a && typeof a === 'object' && !Array.isArray(a) ? Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v === from ? to : v])) : a,
+  );
+}
+
 /**
  * Binds `run.acts` to the run's host: host-bound activities that follow the
  * lane to a new host when its host is lost. A continued run keeps its host.
@@ -46,6 +53,7 @@ export function bindHost(run: LaneRun): void {
           async (...args: unknown[]) => {
             for (;;) {
               const fn = (hostActs[group] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name]!;
+              const worktreeBefore = run.worktreePath;
               try {
                 return await fn(...args);
               } catch (err) {
@@ -53,6 +61,8 @@ export function bindHost(run: LaneRun): void {
                 // Concurrent steps share one re-homing.
                 rehoming ??= rehome(`${group}.${name}`).finally(() => (rehoming = null));
                 await rehoming;
+                // The retried step acts in the new host's worktree, not in the lost host's path.
+                if (worktreeBefore && run.worktreePath && run.worktreePath !== worktreeBefore) args = onNewHost(args, worktreeBefore, run.worktreePath);
               }
             }
           },

@@ -88,6 +88,21 @@ describe('packet/plan', () => {
     expect(msg).toContain('tasks[1].id: duplicate task id "a" (also tasks[0])');
   });
 
+  // Found by test/fuzz/plan-fuzz.test.ts: each was a crash or a problem spread over lines.
+  it('hostile plans found by the fuzz: a control character in dependsOn, a string repo in defaults, a __proto__ default ignored', async () => {
+    const dep = await problems(plan({ tasks: [{ id: 'a', packet: packet('a'), dependsOn: ['\u000f\n\u0012'] }] }));
+    expect(dep).toContain('plan.yaml: tasks[0].dependsOn[0]: unknown task "\\u000f\\n\\u0012"');
+    expect(dep.split('\n').every((l) => l.startsWith('plan.yaml: '))).toBe(true);
+    // A 100k-character string spread into the repo object made 100k problems and overflowed the stack.
+    const repo = await problems(plan({ defaults: { repo: 'x'.repeat(100_000) } }));
+    expect(repo).toMatch(/^plan\.yaml: tasks\[0\]\.packet: repo: /m);
+    expect(repo.split('\n').length).toBeLessThanOrEqual(2 * 50);
+    // Must not: a __proto__ key in defaults reaching the packets (merge.mode "none" would be refused) or Object.prototype.
+    const proto = await resolvePlan(plan({ defaults: JSON.parse('{"__proto__": {"merge": {"mode": "none"}}}') }), { source: 'plan.yaml', baseDir: dir });
+    expect(proto.tasks.map((t) => t.packet.merge.mode)).toEqual(['merge', 'merge']);
+    expect(({} as Record<string, unknown>).merge).toBeUndefined();
+  });
+
   it('refuses a task on a different repo, and fields the run owns', async () => {
     const msg = await problems(
       plan({
