@@ -36,7 +36,7 @@ export function installAgentTurnHandler(run: LaneRun): void {
       return;
     }
     live.emitted = notice.index;
-    emitAgentTurn(run, notice.pass, notice.turn, notice.sessionId, notice.run > 1);
+    emitAgentTurn(run, notice.pass, { ...notice.turn, index: notice.index }, notice.sessionId, notice.run > 1);
   });
 }
 
