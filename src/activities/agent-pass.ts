@@ -35,6 +35,8 @@ export interface AgentPassInput {
   scopePaths: string[];
   /** For fix-up passes: the failing test output. */
   extraPrompt?: string;
+  /** Operator messages queued for this pass (`lanes send`), in order: the agent reads them after the task. */
+  userMessages?: string[];
   mcpServers?: Record<string, unknown>;
   /** The packet's sandbox settings: the agent process runs in the lane sandbox like every lane command. */
   sandbox?: SandboxSettings;
@@ -65,6 +67,18 @@ interface PassRecord {
   sessionId?: string;
   runs: number;
   summary?: AgentPassSummary;
+}
+
+/**
+ * The prompt of one pass: the task, a fix-up pass's failing output, then the messages queued
+ * for the pass. The one place an external agent's prompt is built (a resumed run prefixes a note).
+ */
+export function passPrompt(input: Pick<AgentPassInput, 'objective' | 'scopePaths' | 'extraPrompt' | 'userMessages'>): string {
+  const parts = [initialPrompt(input.objective, input.scopePaths)];
+  if (input.extraPrompt) parts.push(`\n${input.extraPrompt}\n`);
+  const messages = input.userMessages ?? [];
+  if (messages.length > 0) parts.push(`\nMessages from the operator, sent while the lane ran (newest last):\n${messages.map((m, i) => `${i + 1}. ${m}`).join('\n')}\n`);
+  return parts.join('');
 }
 
 export const passFile = (pass: number) => `agent/pass-${String(pass).padStart(4, '0')}.json`;
@@ -173,6 +187,36 @@ function lostTurns(agent: AgentSettings, stateDir: string, record: PassRecord, s
     .map((t) => ({ ...t, recovered: true as const }));
 }
 
+/** What a chaos run checks of one external agent pass: its record and how many final results its runs printed. */
+export interface AgentPassFacts {
+  pass: number;
+  status: PassRecord['status'] | 'missing';
+  runs: number;
+  /** Successful final results in the pass's stream, across its runs (a `result` that is no error, a codex `turn.completed`). */
+  finals: number;
+}
+
+/** The facts of every external agent pass a lane ran (none for builtin lanes). */
+export function agentPassFacts(store: ArtifactStore, laneId: string): AgentPassFacts[] {
+  const out: AgentPassFacts[] = [];
+  for (let pass = 1; ; pass++) {
+    const record = store.readJson<PassRecord>(laneId, passFile(pass));
+    const stream = store.readText(laneId, streamFile(pass));
+    if (!record && stream === undefined) break;
+    let finals = 0;
+    for (const line of (stream ?? '').split('\n')) {
+      try {
+        const msg = JSON.parse(line) as { type?: unknown; is_error?: unknown };
+        if ((msg.type === 'result' && msg.is_error !== true) || msg.type === 'turn.completed') finals += 1;
+      } catch {
+        // not a JSON line: never a final result
+      }
+    }
+    out.push({ pass, status: record?.status ?? 'missing', runs: record?.runs ?? 0, finals });
+  }
+  return out;
+}
+
 export function createAgentPassActivities(deps: AgentPassDeps) {
   const env = deps.env ?? process.env;
   const faults = deps.faults ?? NO_FAULTS;
@@ -203,10 +247,11 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
       const record: PassRecord = { pass, kind: agent.kind, status: 'running', runs: (prior?.runs ?? 0) + 1, ...(sessionId ? { sessionId } : {}) };
       store.writeJson(laneId, file, record);
 
-      const task = `${initialPrompt(input.objective, input.scopePaths)}${input.extraPrompt ? `\n${input.extraPrompt}\n` : ''}`;
+      const task = passPrompt(input);
       const stateDir = store.pathOf(laneId, 'agent/state');
       const mcpServers = packetMcpServers(input.mcpServers, env);
 
+      let injected: unknown;
       const runOnce = async () => {
         // Turns of earlier runs of this pass come first in its numbering.
         const offset = readTurns(store, laneId, pass).filter((t) => t.run < record.runs).length;
@@ -220,9 +265,16 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
           },
           onTurn(turn) {
             store.appendLine(laneId, turnsFile(pass), JSON.stringify({ run: record.runs, ...turn }));
-            live.send({ pass, index: offset + turn.index, run: record.runs, sessionId: record.sessionId ?? null, turn: { ...turn, toolUses: turn.toolUses.slice(0, MAX_TOOL_USES_PER_TURN) } });
+            const index = offset + turn.index;
+            live.send({ pass, index, run: record.runs, sessionId: record.sessionId ?? null, turn: { ...turn, index, toolUses: turn.toolUses.slice(0, MAX_TOOL_USES_PER_TURN) } });
             // Drills kill the worker here, mid-pass, with the session saved and the agent running.
-            if (turn.index === 2) void faults.point('mid_agent_pass', { home: store.home, laneId, pass, run: record.runs });
+            // An injected failure (throw, enospc) ends the run like a crash would, then fails the attempt.
+            if (turn.index === 2) {
+              faults.point('mid_agent_pass', { home: store.home, laneId, pass, run: record.runs }).catch((err: unknown) => {
+                injected ??= err;
+                fatal.abort();
+              });
+            }
           },
           onFatal: () => fatal.abort(),
         });
@@ -284,6 +336,7 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
       };
 
       let run = await runOnce();
+      if (injected) throw injected;
       // The crashed run died before the agent saved its session: start it afresh under the same id.
       if (resume && /no conversation found|session .*not found|no (saved )?session/i.test(`${run.state.final?.text ?? ''} ${run.state.errors.join(' ')} ${run.stderrTail}`)) {
         resume = false;

@@ -18,6 +18,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import type { z } from 'zod';
 import { writeFileAtomic } from '../atomic-file.js';
 import { laneFailure } from '../failures.js';
 import { redact, redactDeep } from '../redact/secrets.js';
@@ -47,8 +48,12 @@ export interface ArtifactStore {
   writeJson(laneId: string, relPath: string, value: unknown): string;
   /** Atomically writes text; returns the absolute path. */
   writeText(laneId: string, relPath: string, text: string): string;
-  /** The parsed file, or undefined when it does not exist. */
-  readJson<T>(laneId: string, relPath: string): T | undefined;
+  /**
+   * A JSON artifact, undefined when absent. With `schema` (idempotency records a retry
+   * trusts) the content is parsed with it: a corrupt record fails clearly instead of
+   * replaying a wrong result.
+   */
+  readJson<T>(laneId: string, relPath: string, schema?: z.ZodType<T>): T | undefined;
   readText(laneId: string, relPath: string): string | undefined;
   exists(laneId: string, relPath: string): boolean;
   /** Appends one line (a newline is added) and fsyncs; for small logs such as refusals.jsonl. */
@@ -131,16 +136,24 @@ export function createArtifactStore({ home, folder = 'lanes' }: { home: string; 
       writeFileAtomic(p, redact(text));
       return p;
     },
-    readJson<T>(laneId: string, relPath: string): T | undefined {
+    readJson<T>(laneId: string, relPath: string, schema?: z.ZodType<T>): T | undefined {
       const text = readText(laneId, relPath);
       if (text === undefined) return undefined;
+      const hint = 'Artifacts are written atomically, so this file was changed by hand or by another program; restore it, or delete it to let the step run again.';
+      let value: unknown;
       try {
-        return JSON.parse(text) as T;
+        value = JSON.parse(text);
       } catch (err) {
-        throw laneFailure('infra', `artifact ${pathOf(laneId, relPath)} is not valid JSON: ${(err as Error).message}`, {
-          hint: 'Artifacts are written atomically, so this file was changed by hand or by another program; restore or delete it.',
-        });
+        throw laneFailure('infra', `artifact ${pathOf(laneId, relPath)} is not valid JSON: ${(err as Error).message}`, { hint });
       }
+      if (!schema) return value as T;
+      const parsed = schema.safeParse(value);
+      if (!parsed.success) {
+        const first = parsed.error.issues[0];
+        const where = first && first.path.length > 0 ? first.path.join('.') : '(root)';
+        throw laneFailure('infra', `artifact ${pathOf(laneId, relPath)} is corrupt: ${where}: ${first?.message ?? 'invalid'}`, { hint });
+      }
+      return parsed.data;
     },
     readText,
     exists(laneId, relPath) {

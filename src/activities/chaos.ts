@@ -3,11 +3,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { type ChaosFault, chaosFaultPlan } from '../chaos/plan.js';
+import { type ChaosAgent, type ChaosFault, chaosAgentOf, chaosFaultPlan } from '../chaos/plan.js';
+import { agentPassFacts } from './agent-pass.js';
 import { type ChaosInvariant, checkChaosLane } from '../faults/invariants.js';
 import { gitFacts } from '../drill/observe.js';
 import { packetFingerprint } from '../packet/fingerprint.js';
-import { type TaskPacket, TaskPacketSchema } from '../packet/schema.js';
+import { type TaskPacket, type TaskPacketInput, TaskPacketSchema } from '../packet/schema.js';
 import { withLaneTrailers } from '../git/trailers.js';
 import { createFixtureRepo, GIT_IDENTITY_ENV } from '../demo/fixture-repo.js';
 import { demoPacket } from '../demo/scenario.js';
@@ -24,6 +25,22 @@ export interface ChaosLane {
   packet: TaskPacket & { id: string };
   fingerprint: string;
   fault: FaultSpec;
+  agent: ChaosAgent;
+}
+
+/** Agent settings of a chaos lane per kind; the worker's provider endpoints serve them. */
+const CHAOS_AGENT_SETTINGS: Record<Exclude<ChaosAgent, 'builtin'>, Record<string, unknown>> = {
+  claude_code: { kind: 'claude_code', model: 'claude-sonnet-4-5', maxTurns: 8, permissionMode: 'workspace_write' },
+  codex: { kind: 'codex', model: 'gpt-5.1-codex', permissionMode: 'workspace_write' },
+};
+/** The mock model's scenario per kind (src/fixtures/agent-scripts.ts), for offline runs. */
+const MOCK_SCENARIOS: Record<Exclude<ChaosAgent, 'builtin'>, string> = { claude_code: 'claude-fix', codex: 'codex-fix' };
+
+/** The chaos lane's packet: the calculator fix, by the scripted builtin agent or an external one. */
+function chaosPacket(laneId: string, repoPath: string, agent: ChaosAgent, mockModel: boolean): TaskPacketInput {
+  const base = demoPacket({ id: laneId, repoPath, provider: 'scripted' });
+  if (agent === 'builtin') return base;
+  return { ...base, objective: `${base.objective}${mockModel ? ` [[mock:${MOCK_SCENARIOS[agent]}]]` : ''}`, agent: CHAOS_AGENT_SETTINGS[agent] as TaskPacketInput['agent'] };
 }
 
 export function createChaosActivities(deps: { home: string; store: ArtifactStore; allowChaos: boolean }) {
@@ -33,10 +50,11 @@ export function createChaosActivities(deps: { home: string; store: ArtifactStore
      * Makes one calculator fixture repo and one seeded fault plan per chaos lane.
      * Failure semantics: keyed by chaosId; a retry reuses repos that already exist.
      */
-    async prepareChaosBatch(input: { chaosId: string; seed: number; lanes: number; faults: ChaosFault[] }): Promise<{ lanes: ChaosLane[]; armed: boolean }> {
+    async prepareChaosBatch(input: { chaosId: string; seed: number; lanes: number; faults: ChaosFault[]; agents?: ChaosAgent[]; mockModel?: boolean }): Promise<{ lanes: ChaosLane[]; armed: boolean }> {
       assertSafeSegment('chaos id', input.chaosId);
       const laneIds = Array.from({ length: input.lanes }, (_, i) => `${input.chaosId}-l${i}`);
-      const plan = chaosFaultPlan(input.seed, laneIds, input.faults);
+      const agents = input.agents ?? ['builtin'];
+      const plan = chaosFaultPlan(input.seed, laneIds, input.faults, agents);
       const lanes: ChaosLane[] = [];
       for (const [i, laneId] of laneIds.entries()) {
         const repoPath = join(chaosDir(input.chaosId), `repo-${i}`);
@@ -46,10 +64,11 @@ export function createChaosActivities(deps: { home: string; store: ArtifactStore
         } catch {
           baseHead = await (await createFixtureRepo(repoPath)).head();
         }
-        const packet = { ...TaskPacketSchema.parse(demoPacket({ id: laneId, repoPath, provider: 'scripted' })), id: laneId };
+        const agent = chaosAgentOf(i, agents);
+        const packet = { ...TaskPacketSchema.parse(chaosPacket(laneId, repoPath, agent, input.mockModel ?? false)), id: laneId };
         const fault = plan[laneId]!;
         writeFileAtomic(chaosPlanPath(deps.home, laneId), JSON.stringify([fault], null, 2));
-        lanes.push({ laneId, repoPath, baseHead, packet, fingerprint: packetFingerprint(packet), fault });
+        lanes.push({ laneId, repoPath, baseHead, packet, fingerprint: packetFingerprint(packet), fault, agent });
       }
       return { lanes, armed: deps.allowChaos };
     },
@@ -71,6 +90,7 @@ export function createChaosActivities(deps: { home: string; store: ArtifactStore
             targetCommits: facts.targetCommits,
             events,
             leftoverWorktrees: facts.leftoverWorktrees.filter((w) => w.includes(lane.laneId)),
+            agentPasses: agentPassFacts(deps.store, lane.laneId),
           }),
         );
       }

@@ -5,7 +5,7 @@ import type { TaskPacket } from '../packet/schema.js';
 import { contextWindowFor, createProvider, estimateCostUsd, type ProviderOptions } from '../providers/registry.js';
 import { estimateRequestTokens } from '../providers/token-estimate.js';
 import { type ChatMessage, type ContentBlock, type ModelProvider, type ModelReply, type ToolSpec, toolUses } from '../providers/types.js';
-import type { ToolResult } from '../tools/run-tool.js';
+import { ToolResultSchema } from '../tools/run-tool.js';
 import { toolResultFile } from './tools.js';
 import { laneFailure } from '../failures.js';
 import { startHeartbeat, activityCancellationSignal } from './activity-context.js';
@@ -88,7 +88,7 @@ export function buildMessages(store: ArtifactStore, input: Pick<ModelTurnInput, 
       if (prev) {
         pushMessage(messages, 'assistant', prev.reply.content);
         const results: ContentBlock[] = toolUses(prev.reply.content).map((tu) => {
-          const r = store.readJson<ToolResult>(input.laneId, toolResultFile(k - 1, tu.id));
+          const r = store.readJson(input.laneId, toolResultFile(k - 1, tu.id), ToolResultSchema);
           return r
             ? { type: 'tool_result', toolUseId: tu.id, content: r.output, ...(r.ok ? {} : { isError: true }) }
             : { type: 'tool_result', toolUseId: tu.id, content: 'no result recorded for this call', isError: true };

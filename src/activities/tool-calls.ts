@@ -4,7 +4,7 @@
 import type { PermissionMode } from '../packet/schema.js';
 import type { SandboxSettings } from '../sandbox/plan.js';
 import { toolUses } from '../providers/types.js';
-import type { ToolResult } from '../tools/run-tool.js';
+import { type ToolResult, ToolResultSchema } from '../tools/run-tool.js';
 import { isQualifiedMcpToolName } from '../mcp/tool-names.js';
 import { laneFailure } from '../failures.js';
 import type { ArtifactStore } from './artifacts.js';
@@ -78,7 +78,7 @@ export function createToolCallActivities(deps: { store: ArtifactStore; tools: To
         );
       }
       const path = toolResultFile(input.turn, call.id);
-      const done = store.readJson<ToolResult>(input.laneId, path);
+      const done = store.readJson(input.laneId, path, ToolResultSchema);
       if (done) return summarize(done);
       const allowed = !input.allowlist || input.allowlist.includes(call.name);
       const started = Date.now();

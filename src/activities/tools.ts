@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { laneFailure } from '../failures.js';
-import { runTool, type ToolCall, type ToolResult } from '../tools/run-tool.js';
+import { runTool, type ToolCall, type ToolResult, ToolResultSchema } from '../tools/run-tool.js';
 import type { PermissionMode } from '../tools/permissions.js';
 import type { SandboxSettings } from '../sandbox/plan.js';
 import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
@@ -131,7 +131,7 @@ export function createToolActivities({ home, artifacts, heartbeatIntervalMs = 5_
       const root = assertLanePath(home, laneId, input.worktreePath, { mustExist: true });
       const relPath = toolResultFile(turn, call.id);
 
-      const saved = store.readJson<ToolResult>(laneId, relPath);
+      const saved = store.readJson(laneId, relPath, ToolResultSchema);
       if (saved) {
         logRefusal(laneId, turn, saved);
         return saved;

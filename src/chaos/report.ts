@@ -3,6 +3,7 @@
 // from this schema (drift-checked by test/unit/schemas/public-shapes.test.ts).
 import { z } from 'zod';
 import { ChaosInvariantSchema } from '../faults/invariants.js';
+import { ChaosAgentSchema } from './plan.js';
 
 export const CHAOS_REPORT_SCHEMA_ID = 'lanes.chaos/v1';
 
@@ -17,6 +18,8 @@ export const ChaosReportSchema = z
       z
         .object({
           laneId: z.string(),
+          /** The lane's agent when the run asked for several (`--agents`); absent on builtin-only runs. */
+          agent: ChaosAgentSchema.optional(),
           /** Terminal state, null when the lane did not end. */
           state: z.string().nullable(),
           failureClass: z.string().nullable(),

@@ -13,7 +13,7 @@ import { normalizePacket, submitLane, waitForReport, workflowIdFor } from '../cl
 import { requireTemporalBinary } from '../devserver/provision.js';
 import { type DevServer, freePort, isServerReachable, startDevServer } from '../devserver/server.js';
 import { TaskPacketSchema } from '../packet/schema.js';
-import { type FaultKind, type FaultPlanInput, FAULT_PLAN_ENV, faultRecordPath, type FaultFiringRecord, type KillPoint } from '../faults/index.js';
+import { type FaultKind, type FaultPlanInput, FAULT_PLAN_ENV, readFaultFiring, type KillPoint } from '../faults/index.js';
 import { createFixtureRepo } from '../demo/fixture-repo.js';
 import { type MockModelServer, startMockModelServer } from '../fixtures/mock-model-server.js';
 import { eventsQuery, type LaneReport } from '../workflows/lane/api.js';
@@ -80,14 +80,6 @@ async function awaitReport(client: Client, laneId: string, deadline: number): Pr
     }
   }
   return { report: null, error: `no report within the deadline${lastError ? ` (last error: ${lastError})` : ''}` };
-}
-
-function readFiring(home: string, laneId: string, point: KillPoint): FaultFiringRecord | undefined {
-  try {
-    return JSON.parse(readFileSync(faultRecordPath(home, laneId, point), 'utf8')) as FaultFiringRecord;
-  } catch {
-    return undefined;
-  }
 }
 
 function byTurn(mock: MockModelServer, scenario: string): Record<number, number> {
@@ -185,8 +177,8 @@ async function runPoint(ctx: DrillContext, point: KillPoint, run: number): Promi
     if (ctx.mode === 'server_restart' && ctx.server) {
       const srv = ctx.server;
       restarting = (async () => {
-        while (Date.now() < deadline && !readFiring(home, laneId, point)) await sleep(100);
-        if (!readFiring(home, laneId, point)) return;
+        while (Date.now() < deadline && !readFaultFiring(home, laneId, point)) await sleep(100);
+        if (!readFaultFiring(home, laneId, point)) return;
         killMs = Date.now();
         ctx.opts.onProgress?.(`  ${point}: lane held at the point; SIGKILL the dev server and restart it on the same SQLite`);
         await srv.current.stop('SIGKILL');
@@ -205,7 +197,7 @@ async function runPoint(ctx: DrillContext, point: KillPoint, run: number): Promi
         .catch(() => undefined);
     }
 
-    const firing = readFiring(home, laneId, point);
+    const firing = readFaultFiring(home, laneId, point);
     if (ctx.mode === 'worker_kill' && firing?.firings[0]) {
       killMs = Date.parse(firing.firings[0].ts);
       const ready = worker.lines.find((l) => l.event === 'worker.ready' && typeof l.ts === 'string' && Date.parse(l.ts) > killMs!);

@@ -24,5 +24,7 @@ export {
   type FaultInjectorOptions,
   faultRecordPath,
   NO_FAULTS,
+  readFaultFiring,
   readFaultFirings,
+  FaultFiringRecordSchema,
 } from './inject.js';

@@ -6,7 +6,6 @@
 // Every firing is recorded in $LANES_HOME/faults/<laneId>/<point>.json, atomically
 // and BEFORE the fault acts, so a crash at a point is counted even though the
 // process dies; the restarted worker reads the record and lets the lane through.
-import { parseFaultPlan } from './plan.js';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,9 +14,10 @@ import { assertSafeSegment } from '../activities/artifacts.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import { readPidFile } from '../mcp/pid-file.js';
 import { isAlive, processStartTime } from '../shell/processes.js';
+import { z } from 'zod';
 import { laneFailure } from '../failures.js';
-import type { FaultPlan, FaultSpec } from './plan.js';
-import type { KillPoint } from './points.js';
+import { FAULT_KINDS, type FaultPlan, type FaultSpec, parseFaultPlan } from './plan.js';
+import { KILL_POINTS, type KillPoint } from './points.js';
 
 export interface FaultContext {
   /** The lane the activity works for; firings are counted per (lane, point). */
@@ -30,20 +30,21 @@ export interface FaultContext {
   [key: string]: string | number | boolean | undefined;
 }
 
-export interface FaultFiring {
-  /** Index of the plan entry that fired. */
-  spec: number;
-  fault: FaultSpec['fault'];
-  /** ISO time written just before the fault acted (for a crash: the kill time). */
-  ts: string;
-  pid: number;
-}
+export const FaultFiringSchema = z
+  .object({
+    /** Index of the plan entry that fired. */
+    spec: z.number().int().nonnegative(),
+    fault: z.enum(FAULT_KINDS),
+    /** ISO time written just before the fault acted (for a crash: the kill time). */
+    ts: z.string(),
+    pid: z.number().int(),
+  })
+  .strict();
+export type FaultFiring = z.infer<typeof FaultFiringSchema>;
 
-export interface FaultFiringRecord {
-  point: KillPoint;
-  laneId: string;
-  firings: FaultFiring[];
-}
+/** $LANES_HOME/faults/<laneId>/<point>.json: how often each plan entry fired there. */
+export const FaultFiringRecordSchema = z.object({ point: z.enum(KILL_POINTS), laneId: z.string(), firings: z.array(FaultFiringSchema) }).strict();
+export type FaultFiringRecord = z.infer<typeof FaultFiringRecordSchema>;
 
 export function chaosPlanPath(home: string, laneId: string): string {
   return join(home, 'faults', '.plans', `${laneId}.json`);
@@ -63,12 +64,33 @@ export function faultRecordPath(home: string, laneId: string, point: KillPoint):
   return join(home, 'faults', laneId, `${point}.json`);
 }
 
+/**
+ * The firing record at `path`, undefined when there is none. A corrupt record fails
+ * clearly: guessing "never fired" would fire a crash again on every restart.
+ */
 function readRecord(path: string): FaultFiringRecord | undefined {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as FaultFiringRecord;
+    text = readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
+  let parsed: ReturnType<typeof FaultFiringRecordSchema.safeParse>;
+  try {
+    parsed = FaultFiringRecordSchema.safeParse(JSON.parse(text));
+  } catch (err) {
+    throw laneFailure('infra', `fault firing record ${path} is not valid JSON: ${(err as Error).message}`, { hint: 'Delete the record (the fault may then fire again) or restore it.' });
+  }
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw laneFailure('infra', `fault firing record ${path} is corrupt: ${first?.path.join('.') || '(root)'}: ${first?.message ?? 'invalid'}`, { hint: 'Delete the record (the fault may then fire again) or restore it.' });
+  }
+  return parsed.data;
+}
+
+/** The firings recorded for one lane at one point (the drill reads these). */
+export function readFaultFiring(home: string, laneId: string, point: KillPoint): FaultFiringRecord | undefined {
+  return readRecord(faultRecordPath(home, laneId, point));
 }
 
 /** Every firing recorded for a lane, by point (the drill reads these). */

@@ -200,10 +200,31 @@ export interface ChaosLaneFacts {
   targetCommits: LaneCommit[];
   events: unknown[];
   leftoverWorktrees: string[];
+  /** External agent passes (none for builtin lanes): each pass's record and final results printed. */
+  agentPasses?: { pass: number; status: string; runs: number; finals: number }[];
 }
 
 export const ChaosInvariantSchema = InvariantResultSchema.extend({ laneId: z.string() }).strict();
 export type ChaosInvariant = z.infer<typeof ChaosInvariantSchema>;
+
+/**
+ * External agent lanes: no pass ran to completion twice (at most one final result across its
+ * runs, exactly one once it is recorded completed), and no agent turn became two events.
+ */
+function agentPassesOnce(passes: NonNullable<ChaosLaneFacts['agentPasses']>, events: unknown[]): InvariantResult {
+  const name = 'agent_pass_completed_once';
+  const problems = passes.flatMap((p) => (p.finals > 1 || (p.status === 'completed' && p.finals !== 1) ? [`pass ${p.pass}: ${p.finals} final result(s) over ${p.runs} run(s), ${p.status}`] : []));
+  const seen = new Set<string>();
+  for (const raw of events) {
+    const e = raw as { type?: string; data?: { pass?: unknown; agentTurn?: unknown } };
+    if (e.type !== 'lane.turn.completed' || e.data?.agentTurn === undefined) continue;
+    const key = `${String(e.data.pass)}/${String(e.data.agentTurn)}`;
+    if (seen.has(key)) problems.push(`pass ${String(e.data.pass)} turn ${String(e.data.agentTurn)} emitted twice`);
+    seen.add(key);
+  }
+  if (problems.length === 0) return ok(name, passes.map((p) => `pass ${p.pass}: completed once after ${p.runs} run(s)`).join('; '));
+  return bad(name, problems.slice(0, 3).join('; '));
+}
 
 /**
  * A chaos lane's verdict: the drill's promises where a batch can check them, plus
@@ -219,6 +240,7 @@ export function checkChaosLane(f: ChaosLaneFacts): ChaosInvariant[] {
     f.wasBlocked && f.state !== 'finished' && lands.length > 0 ? bad('no_merge_when_blocked', 'a blocked lane that did not finish landed') : ok('no_merge_when_blocked', f.wasBlocked ? 'blocked lane, nothing landed while blocked' : 'never blocked'),
     eventsValid(f.events),
     noOrphanedWorktree(f.leftoverWorktrees),
+    ...(f.agentPasses && f.agentPasses.length > 0 ? [agentPassesOnce(f.agentPasses, f.events)] : []),
   ];
   return results.map((r) => ({ laneId: f.laneId, ...r }));
 }

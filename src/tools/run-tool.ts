@@ -2,7 +2,8 @@
 // Refusals and tool errors become results the agent reads; only a broken host throws.
 import { realpathSync, statSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
-import { laneFailure, type FailureClass } from '../failures.js';
+import { z } from 'zod';
+import { laneFailure, FailureClassSchema } from '../failures.js';
 import { bashTool } from './bash.js';
 import { editFileTool, listTool, readFileTool, writeFileTool } from './files.js';
 import { allowedToolNames, type PermissionMode } from './permissions.js';
@@ -17,15 +18,17 @@ export interface ToolCall {
   input: unknown;
 }
 
-export interface ToolResult {
-  callId: string;
-  name: string;
-  ok: boolean;
-  output: string;
+/** A tool call's result; also the record a retried call replays (tools/<turn>-<callId>.json). */
+export const ToolResultSchema = z.object({
+  callId: z.string(),
+  name: z.string(),
+  ok: z.boolean(),
+  output: z.string(),
   /** Present when policy refused the call; the agent sees `output`, the lane logs this. */
-  refused?: { class: FailureClass; reason: string };
-  durationMs: number;
-}
+  refused: z.object({ class: FailureClassSchema, reason: z.string() }).optional(),
+  durationMs: z.number(),
+});
+export type ToolResult = z.infer<typeof ToolResultSchema>;
 
 export interface RunToolOptions {
   /** The lane worktree; every file tool is confined to its realpath. */

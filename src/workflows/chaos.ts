@@ -3,7 +3,7 @@
 // artifact, the memo and the ChaosViolations search attribute.
 import { executeChild, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ChaosReport } from '../chaos/report.js';
-import type { ChaosFault } from '../chaos/plan.js';
+import type { ChaosAgent, ChaosFault } from '../chaos/plan.js';
 import { CHAOS_VIOLATIONS } from '../shared/search-attributes.js';
 import type { LanesActivities } from '../worker/activities.js';
 import { classifyFailure } from '../failures.js';
@@ -14,6 +14,10 @@ export interface ChaosInput {
   seed?: number;
   lanes?: number;
   faults?: ChaosFault[];
+  /** Agents of the lanes, in turn (default builtin only); claude_code / codex run the real CLIs against the worker's provider endpoints. */
+  agents?: ChaosAgent[];
+  /** Objectives of external-agent lanes carry the mock model's scenario marker (offline runs against the testkit mock). */
+  mockModel?: boolean;
   /** Test-only: plant a real violation to prove the checks catch it. */
   plant?: 'double_land';
 }
@@ -30,7 +34,14 @@ function seedFrom(text: string): number {
 export async function chaosWorkflow(input: ChaosInput = {}): Promise<ChaosReport> {
   const chaosId = workflowInfo().workflowId.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 80);
   const seed = input.seed ?? seedFrom(chaosId);
-  const batch = await acts.prepareChaosBatch({ chaosId, seed, lanes: input.lanes ?? 2, faults: input.faults ?? ['throw', 'delay'] });
+  const batch = await acts.prepareChaosBatch({
+    chaosId,
+    seed,
+    lanes: input.lanes ?? 2,
+    faults: input.faults ?? ['throw', 'delay'],
+    ...(input.agents ? { agents: input.agents } : {}),
+    ...(input.mockModel ? { mockModel: true } : {}),
+  });
   const outcomes = await Promise.all(
     batch.lanes.map(async (lane) => {
       try {
@@ -50,7 +61,7 @@ export async function chaosWorkflow(input: ChaosInput = {}): Promise<ChaosReport
     lanes: batch.lanes.map((l, i) => ({ laneId: l.laneId, repoPath: l.repoPath, baseHead: l.baseHead, state: outcomes[i]!.state })),
   });
   const violations = invariants.filter((i) => !i.passed).length;
-  const lanes = batch.lanes.map((l, i) => ({ laneId: l.laneId, ...outcomes[i]!, fault: { point: l.fault.point, fault: l.fault.fault } }));
+  const lanes = batch.lanes.map((l, i) => ({ laneId: l.laneId, ...(l.agent ? { agent: l.agent } : {}), ...outcomes[i]!, fault: { point: l.fault.point, fault: l.fault.fault } }));
   upsertSearchAttributes([{ key: CHAOS_VIOLATIONS, value: violations }]);
   upsertMemo({ violations, seed, lanes: lanes.length, armed: batch.armed });
   const base = { schema: 'lanes.chaos/v1' as const, chaosId, seed, armed: batch.armed, lanes, invariants, violations };

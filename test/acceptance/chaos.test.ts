@@ -1,13 +1,19 @@
 // Scheduled chaos runs: a Temporal Schedule triggered now runs chaosWorkflow, whose
 // lanes meet their seeded faults and keep every invariant; a planted violation is caught.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
 import { ChaosReportSchema } from '../../src/chaos/report.js';
 import { readFaultFirings } from '../../src/faults/inject.js';
+import { AGENT_FIX_SCRIPTS } from '../../src/fixtures/agent-scripts.js';
 import { type LaneStack, startLaneStack } from '../support/lane-stack.js';
 
 let stack: LaneStack;
 beforeAll(async () => {
   stack = await startLaneStack({ workerArgs: ['--allow-chaos'] });
+  // External-agent chaos lanes (--mock-model) select these scenarios on the stack's mock model server.
+  for (const [name, turns] of Object.entries(AGENT_FIX_SCRIPTS)) stack.mock.script(name, turns);
 });
 afterAll(async () => stack?.stop());
 
@@ -58,6 +64,31 @@ describe('chaos runs', () => {
     const after = (await stack.cli(['chaos', 'list', '--json'])).json();
     expect(after.schedules.map((s: { scheduleId: string }) => s.scheduleId)).not.toContain(id);
   });
+
+  it('claude_code and codex lanes meet a failure mid-pass, resume their sessions and land once; no pass completes twice', async () => {
+    // Seed 15 puts a throw at mid_agent_pass in both lanes: each agent is killed after two turns.
+    const r = await stack.cli(['chaos', 'run', '--seed', '15', '--lanes', '2', '--agents', 'claude_code,codex', '--faults', 'throw', '--mock-model', '--json'], { timeoutMs: 400_000 });
+    const report = r.json();
+    expect(report.invariants.filter((i: { passed: boolean }) => !i.passed)).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    expect(report.lanes.map((l: { agent: string; state: string; fault: { point: string } }) => [l.agent, l.state, l.fault.point])).toEqual([
+      ['claude_code', 'finished', 'mid_agent_pass'],
+      ['codex', 'finished', 'mid_agent_pass'],
+    ]);
+    for (const lane of report.lanes) {
+      const names = report.invariants.filter((i: { laneId: string }) => i.laneId === lane.laneId).map((i: { name: string }) => i.name);
+      expect(names).toContain('agent_pass_completed_once');
+      expect(readFaultFirings(stack.home, lane.laneId)[0]!.firings).toHaveLength(1);
+      // The pass was cut short once and completed in the resumed session.
+      const record = JSON.parse(readFileSync(join(stack.home, 'lanes', lane.laneId, 'agent', 'pass-0001.json'), 'utf8')) as { status: string; runs: number };
+      expect(record).toMatchObject({ status: 'completed', runs: 2 });
+      // Landed once: one merge of the lane in its repository.
+      const repo = join(stack.home, 'chaos', report.chaosId, `repo-${report.lanes.indexOf(lane)}`);
+      expect((await execa('git', ['rev-list', '--merges', '--count', 'main'], { cwd: repo })).stdout.trim()).toBe('1');
+      // Must NOT happen: a second pass (the failed one started over instead of resuming).
+      expect(existsSync(join(stack.home, 'lanes', lane.laneId, 'agent', 'pass-0002.json'))).toBe(false);
+    }
+  }, 420_000);
 
   it('a planted real violation (a second land commit) is reported and exits 1', async () => {
     const r = await stack.cli(['chaos', 'run', '--seed', '3', '--lanes', '1', '--faults', 'throw', '--plant', 'double_land', '--json']);

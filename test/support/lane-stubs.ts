@@ -19,6 +19,12 @@ export function lanePacket(id: string, patch: (p: any) => void = () => undefined
   return { ...TaskPacketSchema.parse(raw), id } as LaneInput['packet'];
 }
 
+/** A model turn's reply: `calls` read_file tool calls (none ends the pass), 10 + 10 tokens. */
+export function stubReply(turn: number, calls: boolean) {
+  const toolCalls = calls ? [{ id: `c${turn}`, name: 'read_file', input: { path: 'src/math.js' } }] : [];
+  return { toolCalls, usage: { inputTokens: 10, outputTokens: 10 }, costUsd: 0, scripted: true, provider: 'scripted', model: 'stub', compacted: false };
+}
+
 /** Activities that succeed: one model turn without tool calls, green tests, already-landed candidate. */
 export function happyStubs(taskQueue: string, recorded: LaneEvent[]): LaneStubs {
   return {
@@ -26,7 +32,7 @@ export function happyStubs(taskQueue: string, recorded: LaneEvent[]): LaneStubs 
     checkTrust: async () => ({ trusted: true, trustedRoots: [] }),
     preflightLane: async () => ({ ok: true }),
     prepareWorktree: async (i) => ({ worktreePath: `/tmp/stub-worktrees/${i.laneId}`, branch: i.branch, baseCommit: 'a'.repeat(40), created: true }),
-    modelTurn: async () => ({ toolCalls: [], usage: { inputTokens: 10, outputTokens: 10 }, costUsd: 0, scripted: true, provider: 'scripted', model: 'stub', compacted: false }),
+    modelTurn: async (i) => stubReply(i.turn, false),
     executeToolCall: async () => ({}),
     commitWork: async () => ({ sha: null, created: false }),
     runAcceptance: async () => ({ passed: true, results: [{ name: 'unit tests', exitCode: 0, timedOut: false, tail: '' }] }),

@@ -10,7 +10,7 @@ import { laneFailure } from '../../src/failures.js';
 import type { LaneEvent } from '../../src/workflows/events.js';
 import { eventsQuery, type LaneWorkflow, resolveUpdate, stateQuery, summaryQuery, trustSignal } from '../../src/workflows/lane/api.js';
 import type { LaneSummary } from '../../src/workflows/summary.js';
-import { happyStubs, lanePacket, runStubbedLane } from '../support/lane-stubs.js';
+import { happyStubs, lanePacket, runStubbedLane, stubReply } from '../support/lane-stubs.js';
 import { connectTestTemporal, type TestTemporal, uniqueTaskQueue } from '../support/temporal.js';
 
 /** Polls the lane's state query until `state` (the lane is then waiting on its gate). */
@@ -25,6 +25,13 @@ async function waitForState(client: Client, workflowId: string, state: string, t
   }
 }
 
+/** A fresh task queue (also the lane id), the events the lane records, and stubs that succeed. */
+function stubbedLane(name: string) {
+  const taskQueue = uniqueTaskQueue(name);
+  const events: LaneEvent[] = [];
+  return { taskQueue, laneId: taskQueue, events, stubs: happyStubs(taskQueue, events) };
+}
+
 describe('laneWorkflow decisions (stub activities)', () => {
   let t: TestTemporal;
   beforeAll(async () => {
@@ -33,10 +40,7 @@ describe('laneWorkflow decisions (stub activities)', () => {
   afterAll(async () => t?.close());
 
   it('escalate: a resolve accepted while the blocked state is being flushed is kept, not wiped', async () => {
-    const taskQueue = uniqueTaskQueue('lane-resolve-window');
-    const laneId = taskQueue;
-    const events: LaneEvent[] = [];
-    const stubs = happyStubs(taskQueue, events);
+    const { taskQueue, laneId, events, stubs } = stubbedLane('lane-resolve-window');
     let resolvedInWindow = false;
     // An automation reacting to the blocked webhook resolves exactly while the lane flushes its events.
     stubs.recordEvents = async (i: { events: LaneEvent[] }) => {
@@ -61,10 +65,7 @@ describe('laneWorkflow decisions (stub activities)', () => {
   });
 
   it('trust: the trust signal records who trusted the repository', async () => {
-    const taskQueue = uniqueTaskQueue('lane-trust-by');
-    const laneId = taskQueue;
-    const events: LaneEvent[] = [];
-    const stubs = happyStubs(taskQueue, events);
+    const { taskQueue, laneId, events, stubs } = stubbedLane('lane-trust-by');
     stubs.checkTrust = async () => ({ trusted: false, trustedRoots: ['/trusted'] });
     const end = await runStubbedLane(t, taskQueue, { laneId, packet: lanePacket(laneId), fingerprint: 'f' }, stubs, async (client, workflowId) => {
       await waitForState(client, workflowId, 'trust_required');
@@ -79,20 +80,9 @@ describe('laneWorkflow decisions (stub activities)', () => {
   });
 
   it('budget: a limit lifted with --retry stays lifted after continue-as-new', async () => {
-    const taskQueue = uniqueTaskQueue('lane-budget-can');
-    const laneId = taskQueue;
-    const events: LaneEvent[] = [];
-    const stubs = happyStubs(taskQueue, events);
+    const { taskQueue, laneId, events, stubs } = stubbedLane('lane-budget-can');
     const runs = new Set<string>();
-    stubs.modelTurn = async (i: { turn: number }) => ({
-      toolCalls: i.turn < 3 ? [{ id: `c${i.turn}`, name: 'read_file', input: { path: 'src/math.js' } }] : [],
-      usage: { inputTokens: 10, outputTokens: 10 },
-      costUsd: 0,
-      scripted: true,
-      provider: 'scripted',
-      model: 'stub',
-      compacted: false,
-    });
+    stubs.modelTurn = async (i: { turn: number }) => stubReply(i.turn, i.turn < 3);
     stubs.recordEvents = async (i: { events: LaneEvent[] }) => {
       events.push(...i.events);
       for (const e of i.events) if (e.runId) runs.add(e.runId);
@@ -115,10 +105,7 @@ describe('laneWorkflow decisions (stub activities)', () => {
   });
 
   it('review: merge.requireReview blocks with class review and advises --approve in status, summary, webhook and Current Details', async () => {
-    const taskQueue = uniqueTaskQueue('lane-review-advice');
-    const laneId = taskQueue;
-    const events: LaneEvent[] = [];
-    const stubs = happyStubs(taskQueue, events);
+    const { taskQueue, laneId, events, stubs } = stubbedLane('lane-review-advice');
     const webhook: LaneSummary[] = [];
     stubs.postLaneSummary = async (i: { summary: LaneSummary }) => {
       webhook.push(i.summary);
@@ -159,10 +146,7 @@ describe('laneWorkflow decisions (stub activities)', () => {
   });
 
   it('recreate_worktree: a worktree deleted under a running lane is recreated from the lane branch, the step re-runs, the lane lands', async () => {
-    const taskQueue = uniqueTaskQueue('lane-recreate-wt');
-    const laneId = taskQueue;
-    const events: LaneEvent[] = [];
-    const stubs = happyStubs(taskQueue, events);
+    const { taskQueue, laneId, events, stubs } = stubbedLane('lane-recreate-wt');
     const root = mkdtempSync(join(tmpdir(), 'lanes-recreate-'));
     const wt = join(root, laneId);
     const prepared: string[] = [];
@@ -175,7 +159,7 @@ describe('laneWorkflow decisions (stub activities)', () => {
     stubs.modelTurn = async (i: { turn: number }) => {
       // Someone removes the worktree while the first turn runs.
       if (i.turn === 1) rmSync(wt, { recursive: true, force: true });
-      return { toolCalls: i.turn === 1 ? [{ id: 'c1', name: 'write_file', input: {} }] : [], usage: { inputTokens: 1, outputTokens: 1 }, costUsd: 0, scripted: true, provider: 'scripted', model: 'stub', compacted: false };
+      return stubReply(i.turn, i.turn === 1);
     };
     let toolRuns = 0;
     stubs.executeToolCall = async () => {
@@ -204,10 +188,7 @@ describe('laneWorkflow decisions (stub activities)', () => {
   });
 
   it('continue-as-new carries a bounded window of events; lanes events stays complete and gap-free from events.jsonl', async () => {
-    const taskQueue = uniqueTaskQueue('lane-event-window');
-    const laneId = taskQueue;
-    const events: LaneEvent[] = [];
-    const stubs = happyStubs(taskQueue, events);
+    const { taskQueue, laneId, events, stubs } = stubbedLane('lane-event-window');
     const home = mkdtempSync(join(tmpdir(), 'lanes-window-'));
     const file = join(home, 'lanes', laneId, 'events.jsonl');
     const runs = new Set<string>();
@@ -218,15 +199,7 @@ describe('laneWorkflow decisions (stub activities)', () => {
       events.push(...i.events);
       return {};
     };
-    stubs.modelTurn = async (i: { turn: number }) => ({
-      toolCalls: i.turn < 8 ? [{ id: `c${i.turn}`, name: 'read_file', input: {} }] : [],
-      usage: { inputTokens: 1, outputTokens: 1 },
-      costUsd: 0,
-      scripted: true,
-      provider: 'scripted',
-      model: 'stub',
-      compacted: false,
-    });
+    stubs.modelTurn = async (i: { turn: number }) => stubReply(i.turn, i.turn < 8);
     let read: { all: LaneEvent[]; fromQuery: LaneEvent[]; later: LaneEvent[]; withoutFile: string } | null = null;
     try {
       // historyEventLimit 1: a new run after every turn; each carries only 3 events.

@@ -2,7 +2,7 @@
 // or on a Temporal Schedule (overlap: skip).
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { CHAOS_FAULTS, type ChaosFault } from '../../chaos/plan.js';
+import { CHAOS_AGENTS, CHAOS_FAULTS, type ChaosAgent, type ChaosFault } from '../../chaos/plan.js';
 import { LanesError } from '../../errors.js';
 import type { ChaosReport } from '../../chaos/report.js';
 import { type ChaosInput, chaosWorkflow } from '../../workflows/chaos.js';
@@ -16,6 +16,13 @@ function faultList(value: string): ChaosFault[] {
   return items as ChaosFault[];
 }
 
+function agentList(value: string): ChaosAgent[] {
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = items.filter((i) => !(CHAOS_AGENTS as readonly string[]).includes(i));
+  if (bad.length || items.length === 0) throw new InvalidArgumentError(`unknown agent(s) ${bad.join(', ') || '(none)'}; allowed: ${CHAOS_AGENTS.join(', ')}`);
+  return items as ChaosAgent[];
+}
+
 function duration(value: string): string {
   if (!/^\d+(ms|s|m|h|d)$/.test(value)) throw new InvalidArgumentError('use a duration such as 30m, 6h or 1d');
   return value;
@@ -25,7 +32,7 @@ export function renderChaosReport(r: ChaosReport): string {
   const failed = r.invariants.filter((i) => !i.passed);
   return [
     `chaos ${r.chaosId}: ${r.violations} violation(s), seed ${r.seed}${r.armed ? '' : ' (faults NOT armed: start workers with --allow-chaos)'}`,
-    ...r.lanes.map((l) => `  ${l.laneId}: ${l.state}${l.failureClass ? ` (${l.failureClass})` : ''}; fault ${l.fault.fault} at ${l.fault.point}`),
+    ...r.lanes.map((l) => `  ${l.laneId}${l.agent && l.agent !== 'builtin' ? ` (${l.agent})` : ''}: ${l.state}${l.failureClass ? ` (${l.failureClass})` : ''}; fault ${l.fault.fault} at ${l.fault.point}`),
     ...failed.map((i) => `  VIOLATION ${i.laneId} ${i.name}: ${i.detail}`),
     `  report: ${r.reportFile}`,
   ].join('\n');
@@ -35,16 +42,28 @@ interface ChaosFlags {
   seed?: number;
   lanes: number;
   faults: ChaosFault[];
+  agents: ChaosAgent[];
+  mockModel?: boolean;
 }
 
 function addChaosInputOptions(cmd: Command): Command {
   return cmd
     .option('--seed <n>', 'seed for the fault plan (default: derived from the run id)', intOption('--seed', 0, 2 ** 31))
     .option('--lanes <n>', 'lanes per run', intOption('--lanes', 1, 20), 2)
-    .option('--faults <list>', `comma list of faults (${CHAOS_FAULTS.join(', ')}); crash needs supervised workers`, faultList, ['throw', 'delay'] as ChaosFault[]);
+    .option('--faults <list>', `comma list of faults (${CHAOS_FAULTS.join(', ')}); crash needs supervised workers`, faultList, ['throw', 'delay'] as ChaosFault[])
+    .option('--agents <list>', `comma list of lane agents, given to the lanes in turn (${CHAOS_AGENTS.join(', ')}); claude_code and codex call the worker's provider endpoints`, agentList, ['builtin'] as ChaosAgent[])
+    .option('--mock-model', "external-agent lanes' objectives select the testkit mock model's fix scenarios (offline runs against mock-model-server)");
 }
 
-const inputOf = (f: ChaosFlags, plant?: ChaosInput['plant']): ChaosInput => ({ ...(f.seed !== undefined ? { seed: f.seed } : {}), lanes: f.lanes, faults: f.faults, ...(plant ? { plant } : {}) });
+const inputOf = (f: ChaosFlags, plant?: ChaosInput['plant']): ChaosInput => ({
+  ...(f.seed !== undefined ? { seed: f.seed } : {}),
+  lanes: f.lanes,
+  faults: f.faults,
+  // Builtin-only runs keep the input they always had.
+  ...(f.agents.some((a) => a !== 'builtin') ? { agents: f.agents } : {}),
+  ...(f.mockModel ? { mockModel: true } : {}),
+  ...(plant ? { plant } : {}),
+});
 
 export function registerChaosCommands(program: Command): void {
   const chaos = program.command('chaos').description('Chaos runs: lanes under seeded faults, checked against the durability invariants');

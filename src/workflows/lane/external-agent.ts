@@ -10,7 +10,7 @@ import { checkBudget, checkpoint } from './agent.js';
 import { agentTurnSignal } from './api.js';
 import { withRecovery } from './escalation.js';
 import type { LaneRun } from './run.js';
-import { deliverMessages, joinPrompts } from './steering.js';
+import { takeMessages } from './steering.js';
 
 function emitAgentTurn(run: LaneRun, pass: number, t: AgentTurn, sessionId: string | null, resumed: boolean): void {
   const { kind, provider, model } = run.packet.agent;
@@ -37,7 +37,7 @@ export function installAgentTurnHandler(run: LaneRun): void {
       return;
     }
     live.emitted = notice.index;
-    emitAgentTurn(run, notice.pass, notice.turn, notice.sessionId, notice.run > 1);
+    emitAgentTurn(run, notice.pass, { ...notice.turn, index: notice.index }, notice.sessionId, notice.run > 1);
   });
 }
 
@@ -46,8 +46,8 @@ export async function runExternalAgentPass(run: LaneRun, pass: number, extraProm
   const { kind, provider } = packet.agent;
   run.scripted = provider === 'scripted';
   run.liveAgentPass = { pass, emitted: 0, open: true };
-  // Operator messages queued since the last pass start this one (an external agent runs a whole pass at once).
-  const prompt = joinPrompts(extraPrompt, deliverMessages(run, run.turn + 1));
+  // Operator messages queued since the last pass go into this one (an external agent runs a whole pass at once).
+  const messages = takeMessages(run, run.turn + 1).map((m) => m.text);
   const summary = await withRecovery(run, 'agent_pass', `${kind} pass ${pass}`, () =>
     run.acts.agent.agentPass({
       laneId,
@@ -56,7 +56,8 @@ export async function runExternalAgentPass(run: LaneRun, pass: number, extraProm
       agent: packet.agent,
       objective: packet.objective,
       scopePaths: packet.scope.paths,
-      extraPrompt: prompt,
+      extraPrompt,
+      ...(messages.length ? { userMessages: messages } : {}),
       mcpServers: packet.mcp.servers,
       sandbox: packet.sandbox,
     }),

@@ -4,7 +4,7 @@
 // `lanes deny`. Both arrive only as validated updates through the control API.
 import { allHandlersFinished, condition, continueAsNew, setHandler } from '@temporalio/workflow';
 import { isTerminal } from '../state.js';
-import { type ApprovalDecision, approvalUpdate, type LaneInput, type LaneReport, MAX_MESSAGE_CHARS, type RestartRequest, restartUpdate, sendUpdate } from './api.js';
+import { type ApprovalDecision, approvalUpdate, type LaneInput, type LaneReport, MAX_MESSAGE_CHARS, type QueuedMessage, type RestartRequest, restartUpdate, sendUpdate } from './api.js';
 import { escalate } from './escalation.js';
 import type { LaneRun } from './run.js';
 
@@ -109,14 +109,17 @@ export async function restartInPlace(run: LaneRun, r: RestartRequest): Promise<n
   return continueAsNew<(input: LaneInput) => Promise<LaneReport>>({ ...run.input, resume: run.toResume() });
 }
 
-/**
- * The operator messages queued for the agent, as the text placed before its next turn
- * (undefined when none); each becomes a lane.message.delivered event.
- */
-export function deliverMessages(run: LaneRun, turn: number): string | undefined {
-  if (run.inbox.length === 0) return undefined;
+/** Takes the operator messages queued for the agent; each becomes a lane.message.delivered event at `turn`. */
+export function takeMessages(run: LaneRun, turn: number): QueuedMessage[] {
   const taken = run.inbox.splice(0, run.inbox.length);
   for (const m of taken) run.emit('lane.message.delivered', `message ${m.id} delivered to the agent at turn ${turn}`, { messageId: m.id, turn });
+  return taken;
+}
+
+/** The built-in agent's text for messages placed before its next turn (undefined when none). */
+export function deliverMessages(run: LaneRun, turn: number): string | undefined {
+  const taken = takeMessages(run, turn);
+  if (taken.length === 0) return undefined;
   return taken.map((m) => `Message from the operator${m.by ? ` (${m.by})` : ''}, sent while you work:\n${m.text}`).join('\n\n');
 }
 

@@ -380,6 +380,17 @@ describe('tools: runToolCall activity', () => {
     expect(readFileSync(join(wt, 'count.txt'), 'utf8')).toBe('ran\nran\n');
   });
 
+  it('a corrupt saved result fails clearly, naming the file and field, and the tool does not run again', async () => {
+    const acts = createToolActivities({ home });
+    const input = laneInput({ id: 'toolu_c', name: 'bash', input: { command: 'echo ran >> count.txt' } });
+    await acts.runToolCall(input);
+    const record = join(home, 'lanes', 'lane-1', 'tools', '1-toolu_c.json');
+    writeFileSync(record, JSON.stringify({ callId: 'toolu_c', name: 'bash', ok: 'yes', output: '', durationMs: 1 }));
+    await expect(acts.runToolCall(input)).rejects.toMatchObject({ type: 'infra', message: expect.stringMatching(/1-toolu_c\.json is corrupt: ok:/) });
+    // Must not: replay a wrong result or run the command a second time.
+    expect(readFileSync(join(wt, 'count.txt'), 'utf8')).toBe('ran\n');
+  });
+
   it('an edit retried after a crash between the edit and its saved result is not applied twice', async () => {
     const acts = createToolActivities({ home });
     // An insertion after an anchor: the anchor still matches after the edit, so a blind re-run would insert twice.

@@ -80,6 +80,16 @@ describe('faults/inject', () => {
     expect(await thrown(faults.point('mid_tool', { home, laneId: 'l1' }))).toBeUndefined();
   });
 
+  it('a corrupt firing record fails clearly instead of firing the fault again', async () => {
+    arm([{ point: 'after_commit', fault: 'throw', times: 1 }]);
+    mkdirSync(join(home, 'faults', 'l1'), { recursive: true });
+    writeFileSync(faultRecordPath(home, 'l1', 'after_commit'), JSON.stringify({ point: 'after_commit', laneId: 'l1', firings: [{ spec: 0 }] }));
+    const e = await thrown(faults.point('after_commit', { home, laneId: 'l1' }));
+    expect((e as ApplicationFailure).type).toBe('infra');
+    // Must not: read as "never fired" (an injected failure) — the message names the record and field.
+    expect((e as ApplicationFailure).message).toMatch(/after_commit\.json is corrupt: firings\.0\.fault/);
+  });
+
   it('only fires for the plan lane and a matching context', async () => {
     arm([{ point: 'mid_tool', fault: 'throw', laneId: 'only', match: { tool: 'bash' } }]);
     expect(await thrown(faults.point('mid_tool', { home, laneId: 'other', tool: 'bash' }))).toBeUndefined();

@@ -115,6 +115,24 @@ describe('faults/invariants: chaos lanes', () => {
     expect(brokenChaos(f)).toEqual(invariants);
   });
 
+  it('external agent lanes: breaks when a pass completed twice or one agent turn became two events', () => {
+    const agentFacts = (): ChaosLaneFacts => ({ ...facts(), agentPasses: [{ pass: 1, status: 'completed', runs: 2, finals: 1 }] });
+    expect(brokenChaos(agentFacts())).toEqual([]);
+    expect(checkChaosLane(agentFacts()).find((i) => i.name === 'agent_pass_completed_once')!.detail).toBe('pass 1: completed once after 2 run(s)');
+    const twice = agentFacts();
+    twice.agentPasses![0]!.finals = 2;
+    expect(brokenChaos(twice)).toEqual(['agent_pass_completed_once']);
+    const noResult = agentFacts();
+    noResult.agentPasses![0]!.finals = 0;
+    expect(brokenChaos(noResult)).toEqual(['agent_pass_completed_once']);
+    const dupEvents = agentFacts();
+    const turnEvent = (seq: number, agentTurn: number) => ({ ...event(seq), type: 'lane.turn.completed', data: { pass: 1, agentTurn } });
+    dupEvents.events = [event(1), turnEvent(2, 1), turnEvent(3, 2), turnEvent(4, 1)];
+    expect(checkChaosLane(dupEvents).find((i) => i.name === 'agent_pass_completed_once')).toMatchObject({ passed: false, detail: 'pass 1 turn 1 emitted twice' });
+    // Must NOT happen: builtin lanes (no agent passes) judged by it.
+    expect(checkChaosLane(facts()).map((i) => i.name)).not.toContain('agent_pass_completed_once');
+  });
+
   it('does not demand a land: a chaos lane whose fault blocked it may end without commits', () => {
     expect(brokenChaos({ ...facts(), targetCommits: [] })).toEqual([]);
   });

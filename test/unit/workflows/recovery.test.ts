@@ -152,6 +152,7 @@ describe('workflows/recovery', () => {
       const seq = Array.from({ length: LANDING_REBUILDS + 1 }, (_, used) => decideRecovery({ step: 'candidate', cls: 'branch_divergence', attemptsUsed: used, settings: settings({ recoveryAttempts }) }).do);
       expect(seq).toEqual([...Array<string>(LANDING_REBUILDS).fill('merge_forward'), 'block']);
     }
+    expect(POLICY_MD).toContain(`\`LANDING_REBUILDS\` (${LANDING_REBUILDS})`);
   });
 
   it('a stale lane branch follows branch.staleness: merge forward, go on (ignore) or fail; recoveryAttempts does not matter', () => {

@@ -1,5 +1,5 @@
-// Which network an external agent gets in the lane sandbox, and the transcript read-back
-// that counts replies a crashed Claude Code run received but never printed.
+// Parts of an external agent pass: which network it gets in the lane sandbox, the transcript read-back
+// that counts replies a crashed Claude Code run received but never printed, and its prompt.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,5 +71,20 @@ describe('agents/claude-transcript', () => {
     // Must NOT happen: a synthetic placeholder or another session counted as a model turn.
     expect(turns.map((t) => t.id)).not.toContain('syn');
     expect(claudeTranscriptTurns(dir, 'other-session')).toEqual([]);
+  });
+});
+
+describe('activities/agent-pass: passPrompt', () => {
+  it('puts the task first, then the failing output, then queued operator messages in order', async () => {
+    const { passPrompt } = await import('../../../src/activities/agent-pass.js');
+    const base = { objective: 'Fix the test.', scopePaths: ['src/a.js'] };
+    const plain = passPrompt(base);
+    expect(plain).toContain('Fix the test.');
+    const full = passPrompt({ ...base, extraPrompt: 'FAILING: x', userMessages: ['use BigInt', 'keep the API'] });
+    expect(full.indexOf('Fix the test.')).toBeLessThan(full.indexOf('FAILING: x'));
+    expect(full.indexOf('FAILING: x')).toBeLessThan(full.indexOf('1. use BigInt'));
+    expect(full).toContain('2. keep the API');
+    // Must NOT happen: an empty message list adding a heading.
+    expect(passPrompt({ ...base, userMessages: [] })).toBe(plain);
   });
 });
