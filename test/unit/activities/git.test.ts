@@ -383,7 +383,9 @@ describe('git activities: landing', () => {
     expect(await sh(repo, 'rev-parse', 'main')).toBe(mainHead); // nothing real until advanceTarget
 
     const advanced = await git.advanceTarget({ laneId, repoPath: repo, target: 'main', candidateHead: cand.candidateHead, expectedTargetHead: cand.targetHead });
-    expect(advanced).toEqual({ landed: true, targetHead: cand.candidateHead });
+    expect(advanced).toMatchObject({ landed: true, targetHead: cand.candidateHead });
+    // advanceTarget returns the lane's landed commits itself (the workflow no longer asks again)
+    expect(advanced.landedCommits?.map((c) => c.subject)).toEqual(['feature part 1', 'feature part 2', `Land ${laneId}`]);
     expect(await count(repo, '--merges', `${mainHead}..main`)).toBe(1);
     expect(await count(repo, '--first-parent', `${mainHead}..main`)).toBe(1);
     expect(await sh(repo, 'log', '-1', '--format=%(trailers:key=Lane-Step,valueonly)', 'main')).toBe('land');
@@ -463,7 +465,8 @@ describe('git activities: landing', () => {
     writeFileSync(join(repo, 'README.md'), 'dirty on another branch\n');
     const cand = await land('merge');
     const result = await git.advanceTarget({ laneId, repoPath: repo, target: 'main', candidateHead: cand.candidateHead, expectedTargetHead: cand.targetHead });
-    expect(result).toEqual({ landed: true, targetHead: cand.candidateHead });
+    expect(result).toMatchObject({ landed: true, targetHead: cand.candidateHead });
+    expect(result.landedCommits?.map((c) => c.subject)).toEqual(['feature part 1', 'feature part 2', `Land ${laneId}`]);
     expect(await sh(repo, 'rev-parse', 'main')).toBe(cand.candidateHead);
     expect(await sh(repo, 'symbolic-ref', '--short', 'HEAD')).toBe('elsewhere');
     expect(existsSync(join(repo, 'feature.txt'))).toBe(false);
