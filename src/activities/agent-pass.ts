@@ -4,7 +4,8 @@
 // first turn, so a retry after a worker crash resumes that session, and the summary
 // once the pass completes, so a completed pass is never run again.
 import { randomUUID } from 'node:crypto';
-import type { AgentSettings } from '../packet/schema.js';
+import { z } from 'zod';
+import { AgentKindSchema, type AgentSettings } from '../packet/schema.js';
 import { createClaudeStreamParser } from '../agents/claude-stream.js';
 import { createCodexStreamParser } from '../agents/codex-stream.js';
 import { agentInvocation, claudeConfigDir, streamFormat } from '../agents/invocation.js';
@@ -60,14 +61,40 @@ export interface AgentPassSummary {
   durationMs: number;
 }
 
-interface PassRecord {
-  pass: number;
-  kind: AgentSettings['kind'];
-  status: 'running' | 'completed';
-  sessionId?: string;
-  runs: number;
-  summary?: AgentPassSummary;
-}
+const AgentTurnSchema: z.ZodType<AgentTurn> = z.object({
+  index: z.number(),
+  text: z.string(),
+  toolUses: z.array(z.object({ name: z.string(), summary: z.string() })),
+  usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }),
+  id: z.string().optional(),
+  recovered: z.literal(true).optional(),
+});
+
+const AgentPassSummarySchema: z.ZodType<AgentPassSummary> = z.object({
+  pass: z.number(),
+  kind: AgentKindSchema,
+  sessionId: z.string().nullable(),
+  runs: z.number(),
+  resumed: z.boolean(),
+  replayed: z.boolean(),
+  turns: z.array(AgentTurnSchema),
+  usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }),
+  costUsd: z.number(),
+  subtype: z.string(),
+  text: z.string(),
+  durationMs: z.number(),
+});
+
+/** agent/pass-<n>.json: the session id before the first turn, the summary once the pass completes. */
+const PassRecordSchema = z.object({
+  pass: z.number(),
+  kind: AgentKindSchema,
+  status: z.enum(['running', 'completed']),
+  sessionId: z.string().optional(),
+  runs: z.number(),
+  summary: AgentPassSummarySchema.optional(),
+});
+type PassRecord = z.infer<typeof PassRecordSchema>;
 
 /**
  * The prompt of one pass: the task, a fix-up pass's failing output, then the messages queued
@@ -200,7 +227,7 @@ export interface AgentPassFacts {
 export function agentPassFacts(store: ArtifactStore, laneId: string): AgentPassFacts[] {
   const out: AgentPassFacts[] = [];
   for (let pass = 1; ; pass++) {
-    const record = store.readJson<PassRecord>(laneId, passFile(pass));
+    const record = store.readJson(laneId, passFile(pass), PassRecordSchema);
     const stream = store.readText(laneId, streamFile(pass));
     if (!record && stream === undefined) break;
     let finals = 0;
@@ -234,7 +261,7 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
       const { store } = deps;
       const { laneId, pass, agent } = input;
       const file = passFile(pass);
-      const prior = store.readJson<PassRecord>(laneId, file);
+      const prior = store.readJson(laneId, file, PassRecordSchema);
       if (prior?.status === 'completed' && prior.summary) return { ...prior.summary, replayed: true };
 
       const net = agentNetwork(agent, input.sandbox?.network ?? 'none', env, deps.allowHostNetwork ?? false);

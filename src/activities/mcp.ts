@@ -4,12 +4,13 @@
 //   mcp-report.json   the latest report      mcp-stderr.log  every server's stderr
 //   mcp-pids.json     live server pids       tools/mcp-<callId>.json  recorded tool calls
 import { existsSync } from 'node:fs';
+import { z } from 'zod';
 import { join } from 'node:path';
 import type { McpRegistry } from '../mcp/registry.js';
 import type { McpReport } from '../mcp/report.js';
 import type { McpSessionOptions, McpToolCallResult } from '../mcp/session.js';
 import { capText } from '../tools/output-cap.js';
-import { laneFailure } from '../failures.js';
+import { FailureClassSchema, laneFailure } from '../failures.js';
 import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
 import { assertSafeSegment, createArtifactStore } from './artifacts.js';
 import { type FaultInjector, NO_FAULTS } from '../faults/index.js';
@@ -52,10 +53,12 @@ export interface StopMcpInput {
   laneId: string;
 }
 
-interface CallRecord {
-  qualifiedName: string;
-  result: McpToolCallResult;
-}
+/** One MCP tool call's saved result (a retry returns it instead of calling the tool again). */
+const CallRecordSchema = z.object({
+  qualifiedName: z.string(),
+  result: z.object({ ok: z.boolean(), output: z.string(), class: FailureClassSchema.optional(), restarted: z.boolean() }),
+});
+type CallRecord = z.infer<typeof CallRecordSchema>;
 
 export function createMcpActivities({ home, registry, faults = NO_FAULTS }: McpActivityDeps) {
   const store = createArtifactStore({ home });
@@ -112,7 +115,7 @@ export function createMcpActivities({ home, registry, faults = NO_FAULTS }: McpA
       const recordPath = callId === undefined ? undefined : `tools/mcp-${callId}.json`;
       if (callId !== undefined && recordPath !== undefined) {
         assertSafeSegment('MCP call id', callId);
-        const recorded = store.readJson<CallRecord>(laneId, recordPath);
+        const recorded = store.readJson(laneId, recordPath, CallRecordSchema);
         if (recorded) {
           if (recorded.qualifiedName !== qualifiedName) {
             throw laneFailure('tool_runtime', `MCP call id ${callId} of lane ${laneId} was already used for ${recorded.qualifiedName}, not ${qualifiedName}`, {

@@ -1,10 +1,11 @@
 // One model turn per activity. The transcript is rebuilt from per-turn files in
 // the lane folder (replies, tool results, fix-up prompts), so a retried turn is
 // answered from disk and no model call is billed twice.
+import { z } from 'zod';
 import type { TaskPacket } from '../packet/schema.js';
 import { contextWindowFor, createProvider, estimateCostUsd, type ProviderOptions } from '../providers/registry.js';
 import { estimateRequestTokens } from '../providers/token-estimate.js';
-import { type ChatMessage, type ContentBlock, type ModelProvider, type ModelReply, type ToolSpec, toolUses } from '../providers/types.js';
+import { type ChatMessage, type ContentBlock, type ModelProvider, type ModelReply, PROVIDER_NAMES, type ProviderName, type ToolSpec, toolUses } from '../providers/types.js';
 import { ToolResultSchema } from '../tools/run-tool.js';
 import { toolResultFile } from './tools.js';
 import { laneFailure } from '../failures.js';
@@ -49,13 +50,34 @@ export interface ModelTurnSummary {
   replayed: boolean;
 }
 
-export interface SavedTurn {
-  turn: number;
-  reply: ModelReply;
-  costUsd: number;
-  compacted: boolean;
-  estimatedInputTokens: number;
-}
+const ContentBlockSchema: z.ZodType<ContentBlock> = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text'), text: z.string() }),
+  z.object({ type: z.literal('tool_use'), id: z.string(), name: z.string(), input: z.record(z.string(), z.unknown()) }),
+  z.object({ type: z.literal('tool_result'), toolUseId: z.string(), content: z.string(), isError: z.boolean().optional() }),
+]);
+
+const ModelReplySchema: z.ZodType<ModelReply> = z.object({
+  provider: z.enum(PROVIDER_NAMES as [ProviderName, ...ProviderName[]]),
+  model: z.string(),
+  content: z.array(ContentBlockSchema),
+  stopReason: z.enum(['end_turn', 'tool_use', 'max_tokens', 'other']),
+  usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }),
+  requestId: z.string().optional(),
+  scripted: z.boolean(),
+});
+
+/** The record of one model turn (turns/<turn>.json); a retry replays it instead of calling the model. */
+export const SavedTurnSchema = z.object({
+  turn: z.number(),
+  reply: ModelReplySchema,
+  costUsd: z.number(),
+  compacted: z.boolean(),
+  estimatedInputTokens: z.number(),
+});
+export type SavedTurn = z.infer<typeof SavedTurnSchema>;
+
+/** A fix-up prompt placed before a turn (prompts/<turn>.json). */
+const SavedPromptSchema = z.object({ text: z.string() });
 
 export const turnFile = (turn: number) => `turns/${String(turn).padStart(4, '0')}.json`;
 export const promptFile = (turn: number) => `prompts/${String(turn).padStart(4, '0')}.json`;
@@ -82,9 +104,9 @@ export function buildMessages(store: ArtifactStore, input: Pick<ModelTurnInput, 
   pushMessage(messages, 'user', [{ type: 'text', text: initialPrompt(input.objective, input.scopePaths) }]);
   const from = input.transcriptFrom ?? 1;
   for (let k = from; k <= input.turn; k++) {
-    const prompt = store.readJson<{ text: string }>(input.laneId, promptFile(k));
+    const prompt = store.readJson(input.laneId, promptFile(k), SavedPromptSchema);
     if (k > from) {
-      const prev = store.readJson<SavedTurn>(input.laneId, turnFile(k - 1));
+      const prev = store.readJson(input.laneId, turnFile(k - 1), SavedTurnSchema);
       if (prev) {
         pushMessage(messages, 'assistant', prev.reply.content);
         const results: ContentBlock[] = toolUses(prev.reply.content).map((tu) => {
@@ -177,7 +199,7 @@ export function createModelActivities(deps: ModelDeps) {
      */
     async modelTurn(input: ModelTurnInput): Promise<ModelTurnSummary> {
       const { store } = deps;
-      const saved = store.readJson<SavedTurn>(input.laneId, turnFile(input.turn));
+      const saved = store.readJson(input.laneId, turnFile(input.turn), SavedTurnSchema);
       if (saved) return summaryOf(saved, true);
       if (input.extraPrompt !== undefined && !store.exists(input.laneId, promptFile(input.turn))) {
         store.writeJson(input.laneId, promptFile(input.turn), { text: input.extraPrompt });

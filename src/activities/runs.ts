@@ -2,6 +2,7 @@
 // and the run's artifact folder `$LANES_HOME/runs/<runId>/` (events.jsonl, report.json,
 // doctor logs). Inputs and outputs are plain JSON.
 import { createWriteStream, mkdirSync } from 'node:fs';
+import { z } from 'zod';
 import { once } from 'node:events';
 import { dirname } from 'node:path';
 import type { AcceptanceCommand } from '../packet/schema.js';
@@ -28,14 +29,18 @@ export interface DoctorInput {
   attemptKey: string;
 }
 
-export interface DoctorResult {
-  canary: boolean;
-  passed: boolean;
+/** Also the record a retried doctor run replays. */
+export const DoctorResultSchema = z.object({
+  canary: z.boolean(),
+  passed: z.boolean(),
   /** The integration commit the doctor ran on: the only commit the target may move to. */
-  head: string;
-  summary: string;
-  results: { name: string; exitCode: number | null; timedOut: boolean; durationMs: number; logPath: string; tail: string }[];
-}
+  head: z.string(),
+  summary: z.string(),
+  results: z.array(
+    z.object({ name: z.string(), exitCode: z.number().nullable(), timedOut: z.boolean(), durationMs: z.number(), logPath: z.string(), tail: z.string() }),
+  ),
+});
+export type DoctorResult = z.infer<typeof DoctorResultSchema>;
 
 export interface RunActivitiesDeps {
   home: string;
@@ -62,7 +67,7 @@ export function createRunActivities({ home, heartbeatIntervalMs = 5_000 }: RunAc
     async runDoctor(input: DoctorInput): Promise<DoctorResult> {
       const { runId, attemptKey } = input;
       const resultRel = `doctor/${attemptKey}.json`;
-      const saved = store.readJson<DoctorResult>(runId, resultRel);
+      const saved = store.readJson(runId, resultRel, DoctorResultSchema);
       if (saved) return saved;
       const { path, head } = await checkoutForDoctor(home, runId, input.repoPath, input.integrationBranch);
       const results: DoctorResult['results'] = [];

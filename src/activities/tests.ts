@@ -6,7 +6,9 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { once } from 'node:events';
-import type { AcceptanceCommand, GreenLevel } from '../packet/schema.js';
+import { z } from 'zod';
+import type { AcceptanceCommand } from '../packet/schema.js';
+import { type GreenLevel, GreenLevelSchema } from '../packet/green-levels.js';
 import type { PermissionMode } from '../packet/schema.js';
 import { declareSecretNames, StreamRedactor } from '../redact/secrets.js';
 import { runSandboxed, SandboxRefused } from '../sandbox/index.js';
@@ -42,27 +44,30 @@ export interface AcceptanceInput {
   secrets?: string[];
 }
 
-export interface CommandResult {
-  name: string;
-  run: string;
+export const CommandResultSchema = z.object({
+  name: z.string(),
+  run: z.string(),
   /** null when the command was killed (timeout). */
-  exitCode: number | null;
-  timedOut: boolean;
-  durationMs: number;
+  exitCode: z.number().nullable(),
+  timedOut: z.boolean(),
+  durationMs: z.number(),
   /** Absolute path of the full combined stdout/stderr log. */
-  logPath: string;
+  logPath: z.string(),
   /** The last 2000 characters of output. */
-  tail: string;
-}
+  tail: z.string(),
+});
+export type CommandResult = z.infer<typeof CommandResultSchema>;
 
-export interface AcceptanceResult {
-  level: GreenLevel;
-  passed: boolean;
+/** Also the record a retried run replays (tests/<attemptKey>-<level>.json). */
+export const AcceptanceResultSchema = z.object({
+  level: GreenLevelSchema,
+  passed: z.boolean(),
   /** One line for histories and reports, e.g. "targeted: 2/2 commands passed". */
-  summary: string;
+  summary: z.string(),
   /** Commands that ran, in order; stops at the first failure. */
-  results: CommandResult[];
-}
+  results: z.array(CommandResultSchema),
+});
+export type AcceptanceResult = z.infer<typeof AcceptanceResultSchema>;
 
 export interface TestActivities {
   runAcceptance(input: AcceptanceInput): Promise<AcceptanceResult>;
@@ -183,7 +188,7 @@ export function createTestActivities({ home, artifacts, heartbeatIntervalMs = 5_
       }
       const cwd = assertLanePath(home, laneId, input.cwd, { allowCandidate: true, mustExist: true });
       const resultRel = `tests/${attemptKey}-${level}.json`;
-      const saved = store.readJson<AcceptanceResult>(laneId, resultRel);
+      const saved = store.readJson(laneId, resultRel, AcceptanceResultSchema);
       if (saved) return saved;
 
       const results: CommandResult[] = [];

@@ -9,7 +9,7 @@ import { isQualifiedMcpToolName } from '../mcp/tool-names.js';
 import { laneFailure } from '../failures.js';
 import type { ArtifactStore } from './artifacts.js';
 import type { McpActivities } from './mcp.js';
-import { type SavedTurn, turnFile } from './model.js';
+import { SavedTurnSchema, turnFile } from './model.js';
 import { REFUSALS_FILE, type ToolActivities, toolResultFile } from './tools.js';
 import { type FaultInjector, NO_FAULTS } from '../faults/index.js';
 import { type ApprovalPolicy, decideApproval } from '../tools/approvals.js';
@@ -57,7 +57,7 @@ export function createToolCallActivities(deps: { store: ArtifactStore; tools: To
      */
     async executeToolCall(input: ExecuteToolCallInput): Promise<ToolCallSummary> {
       const { store } = deps;
-      const saved = store.readJson<SavedTurn>(input.laneId, turnFile(input.turn));
+      const saved = store.readJson(input.laneId, turnFile(input.turn), SavedTurnSchema);
       const call = saved && toolUses(saved.reply.content).find((t) => t.id === input.callId);
       if (!call) throw laneFailure('infra', `lane ${input.laneId} turn ${input.turn} has no tool call ${input.callId} on this host`, { hint: 'The lane folder is missing or from another host; retry re-runs the turn.' });
       const held = approvalGate(store, input, call);
@@ -104,7 +104,7 @@ export function createToolCallActivities(deps: { store: ArtifactStore; tools: To
  */
 function approvalGate(store: ArtifactStore, input: ExecuteToolCallInput, call: { id: string; name: string; input: unknown }): ToolCallSummary | undefined {
   const path = toolResultFile(input.turn, call.id);
-  const saved = store.readJson<ToolResult>(input.laneId, path);
+  const saved = store.readJson(input.laneId, path, ToolResultSchema);
   if (saved) return summarize(saved);
   if (input.approval?.decision === 'approve') return undefined;
   let reason: string;

@@ -11,6 +11,10 @@ import { createArtifactStore, type ArtifactStore } from './artifacts.js';
 import { assertLanePath } from '../git/worktrees.js';
 import { resolveInWorktree as confine } from '../tools/confine.js';
 import { declareSecretNames } from '../redact/secrets.js';
+import { z } from 'zod';
+
+/** Recorded before a file edit runs (tools/<turn>-<callId>.intent.json): the file's hash before the edit. */
+const EditIntentSchema = z.object({ path: z.string(), before: z.string().nullable() });
 import { type FaultInjector, NO_FAULTS } from '../faults/index.js';
 
 // The tool surface other modules (model loop, agent activities) use, exported at this boundary.
@@ -143,7 +147,7 @@ export function createToolActivities({ home, artifacts, heartbeatIntervalMs = 5_
       const editPath = call.name === 'edit_file' || call.name === 'write_file' ? targetOf(call.input) : undefined;
       const intentPath = `${relPath.replace(/\.json$/, '')}.intent.json`;
       if (editPath !== undefined) {
-        const intent = store.readJson<{ path: string; before: string | null }>(laneId, intentPath);
+        const intent = store.readJson(laneId, intentPath, EditIntentSchema);
         if (intent && intent.path === editPath && fileHash(root, editPath) !== intent.before) {
           const recovered: ToolResult = { callId: call.id, name: call.name, ok: true, output: `${call.name} ${editPath}: applied (recovered after a worker restart)`, durationMs: 0 };
           store.writeJson(laneId, relPath, recovered);

@@ -3,14 +3,16 @@
 // it runs; the next worker on the same host kills the groups whose worker is dead.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { isAlive, processStartTime } from './processes.js';
 
-interface GroupRecord {
-  workerPid: number;
-  pgid: number;
+const GroupRecordSchema = z.object({
+  workerPid: z.number().int().positive(),
+  pgid: z.number().int().positive(),
   /** Start time of the group leader: a reused pid is never mistaken for it. */
-  startTime?: string;
-}
+  startTime: z.string().optional(),
+});
+type GroupRecord = z.infer<typeof GroupRecordSchema>;
 
 let recordDir: string | undefined;
 
@@ -47,7 +49,8 @@ export function reapOrphanedGroups(dir: string): number[] {
     const file = join(dir, name);
     let rec: GroupRecord;
     try {
-      rec = JSON.parse(readFileSync(file, 'utf8')) as GroupRecord;
+      // A corrupt record could name any pid: it is dropped, never killed.
+      rec = GroupRecordSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
     } catch {
       rmSync(file, { force: true });
       continue;

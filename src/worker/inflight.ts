@@ -6,6 +6,7 @@
 // them at once (per the activity's retry policy) instead of waiting the timeout.
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { ActivityNotFoundError, AsyncCompletionClient, type ConnectionLike } from '@temporalio/client';
 import type { Context as ActivityContext } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -14,18 +15,19 @@ import { writeFileAtomic } from '../atomic-file.js';
 import { isAlive, processStartTime } from '../shell/processes.js';
 import { laneFailure } from '../failures.js';
 
-export interface InflightRecord {
+export const InflightRecordSchema = z.object({
   /** Base64 task token of the attempt. */
-  taskToken: string;
-  activityType: string;
-  activityId: string;
-  workflowId: string;
-  attempt: number;
-  pid: number;
+  taskToken: z.string(),
+  activityType: z.string(),
+  activityId: z.string(),
+  workflowId: z.string(),
+  attempt: z.number(),
+  pid: z.number().int(),
   /** /proc start time of `pid`, so a reused pid is not mistaken for the worker. */
-  pidStartTime?: string;
-  startedAt: string;
-}
+  pidStartTime: z.string().optional(),
+  startedAt: z.string(),
+});
+export type InflightRecord = z.infer<typeof InflightRecordSchema>;
 
 /** `$LANES_HOME/hosts/<hostId>/inflight/`: one file per running activity attempt. */
 export function inflightDir(home: string, hostId: string): string {
@@ -120,7 +122,8 @@ export async function reapOrphanedActivities(opts: { dir: string; connection: Co
     const file = join(opts.dir, name);
     let r: InflightRecord;
     try {
-      r = JSON.parse(readFileSync(file, 'utf8')) as InflightRecord;
+      // A torn or corrupt record names no attempt we could fail safely: drop it, never act on it.
+      r = InflightRecordSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
     } catch {
       rmSync(file, { force: true });
       continue;
