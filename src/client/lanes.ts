@@ -66,6 +66,22 @@ export interface SubmitOptions {
   boardUrl?: string;
 }
 
+/** What every run of a lane is started with besides its input: memo, search attributes, summary. */
+export function laneStartLabels(packet: LanePacket, fingerprint: string, boardUrl?: string) {
+  const laneId = packet.id;
+  return {
+    memo: { fingerprint, packetId: laneId, objective: packet.objective.slice(0, 200) },
+    typedSearchAttributes: [
+      { key: LANE_PACKET_ID, value: laneId },
+      { key: LANE_STATE, value: 'spawning' },
+      { key: LANE_REPO, value: packet.repo.path ?? packet.repo.url! },
+      { key: LANE_BRANCH, value: packet.branch.name ?? `lanes/${laneId}` },
+    ],
+    staticSummary: `lane ${laneId}: ${packet.objective.split('\n')[0]!.slice(0, 120)}`,
+    staticDetails: laneStaticDetails(packet, boardUrl),
+  };
+}
+
 export async function submitLane(client: Client, taskQueue: string, packet: LanePacket, opts: SubmitOptions = {}): Promise<SubmitResult> {
   const laneId = packet.id;
   const workflowId = workflowIdFor(laneId);
@@ -87,18 +103,11 @@ export async function submitLane(client: Client, taskQueue: string, packet: Lane
       taskQueue,
       workflowId,
       args: [{ laneId, packet, fingerprint, ...(opts.historyEventLimit ? { historyEventLimit: opts.historyEventLimit } : {}), ...(opts.rehomeAfterMs ? { rehomeAfterMs: opts.rehomeAfterMs } : {}) }],
-      // A lane id is used once: never re-run a closed lane, attach to a running one.
+      // A lane id is used once: never re-run a closed lane, attach to a running one
+      // (only `lanes restart` starts a failed lane's id again: restart-failed.ts).
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       workflowIdConflictPolicy: 'FAIL',
-      memo: { fingerprint, packetId: laneId, objective: packet.objective.slice(0, 200) },
-      typedSearchAttributes: [
-        { key: LANE_PACKET_ID, value: laneId },
-        { key: LANE_STATE, value: 'spawning' },
-        { key: LANE_REPO, value: packet.repo.path ?? packet.repo.url! },
-        { key: LANE_BRANCH, value: packet.branch.name ?? `lanes/${laneId}` },
-      ],
-      staticSummary: `lane ${laneId}: ${packet.objective.split('\n')[0]!.slice(0, 120)}`,
-      staticDetails: laneStaticDetails(packet, opts.boardUrl),
+      ...laneStartLabels(packet, fingerprint, opts.boardUrl),
     });
     return { laneId, workflowId, runId: handle.firstExecutionRunId, attached: false };
   } catch (e) {

@@ -140,7 +140,57 @@ describe('lanes send and lanes wait', () => {
     expect(events.filter((e) => e.type === 'lane.commit.created').map((e) => e.data.sha)).toEqual([checkpoint]);
     const late = await stack.cli(['restart', laneId, '--json']);
     expect(late.exitCode).toBe(2);
-    expect(late.json().error.message).toMatch(/has already ended/);
+    expect(late.json().error.message).toMatch(/a finished lane cannot be restarted/);
+  }, 300_000);
+
+  it('restart of a failed lane after the cause is fixed: a new run under the same workflow id continues the event log from the checkpoint and lands exactly once', async () => {
+    const repo = await stack.fixture('steer-refail');
+    const laneId = 'steer-refail';
+    stack.mock.script('steer-refail', [{ text: 'Fixing.', toolCalls: [{ name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX } }] }, { text: 'Done.' }]);
+    // Red for a reason only the worker's environment fixes; nobody answers the block, so the escalation timeout fails the lane.
+    const targeted = [`node -e "process.exit(process.env.STEER_REFAIL_OK === '1' ? 0 : 1)"`, 'node --test test/'];
+    const packet = mockPacket(laneId, repo.path, 'steer-refail', { escalation: { recoveryAttempts: 0, timeoutMs: 2_000 }, secrets: ['STEER_REFAIL_OK'], acceptance: { targeted, requiredLevel: 'merge_ready', timeoutMs: 60_000 } });
+    expect((await stack.cli(['submit', stack.writePacket(laneId, packet)])).exitCode).toBe(0);
+    const failed = await stack.cli(['wait', laneId, '--for', 'ended', '--timeout', '120s', '--json'], { timeoutMs: 150_000 });
+    expect(failed.json()).toMatchObject({ workflowStatus: 'FAILED', state: 'failed' });
+    const before = (await stack.cli(['events', laneId, '--json'])).json() as { seq: number; type: string; runId: string; data: Record<string, unknown> }[];
+    const checkpoint = before.find((e) => e.type === 'lane.commit.created')!.data.sha as string;
+    // The failed run's closeout kept the lane branch: it holds the unlanded checkpoint.
+    expect((await repo.git('rev-parse', `lanes/${laneId}`)).trim()).toBe(checkpoint);
+
+    await stack.stopWorker();
+    stack.env.STEER_REFAIL_OK = '1';
+    await stack.startWorker();
+    const restarted = await stack.cli(['restart', laneId, '--note', 'env fixed', '--json']);
+    expect(restarted.exitCode, restarted.stdout + restarted.stderr).toBe(0);
+    const r = restarted.json() as { runId: string; failedRunId: string };
+    expect(r).toMatchObject({ laneId, accepted: true, from: 'checkpoint', resetTo: checkpoint });
+    expect(r.runId).not.toBe(r.failedRunId);
+
+    const closed = await stack.cli(['wait', laneId, '--for', 'ended', '--timeout', '120s', '--json'], { timeoutMs: 150_000 });
+    expect(closed.json()).toMatchObject({ reached: true, workflowStatus: 'COMPLETED', state: 'finished' });
+    expect(await repo.git('show', 'main:src/math.js')).toBe(CALCULATOR_FIX.trimEnd());
+
+    // One log, gap-free and in order on disk and through `lanes events`: the failed run's events, then the new run's.
+    const events = expectWellFormedEvents(eventsFile(stack, laneId), laneId);
+    const listed = (await stack.cli(['events', laneId, '--json'])).json() as { seq: number }[];
+    expect(listed.map((e) => e.seq)).toEqual(events.map((e) => e.seq));
+    expect(events.slice(0, before.length).map((e) => [e.seq, e.type])).toEqual(before.map((e) => [e.seq, e.type]));
+    const restart = events[before.length]!;
+    expect(restart).toMatchObject({ type: 'lane.restarted', runId: r.runId, data: { from: 'checkpoint', head: checkpoint, note: 'env fixed', failedRunId: r.failedRunId } });
+    expect(events.at(-1)).toMatchObject({ type: 'lane.finished', runId: r.runId });
+    // Must not: events repeated, the work committed twice, the lane landed twice.
+    expect(events.filter((e) => e.type === 'lane.failed')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'lane.started')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'lane.commit.created').map((e) => e.data.sha)).toEqual([checkpoint]);
+    expect(events.filter((e) => e.type === 'lane.merged')).toHaveLength(1);
+    expect((await repo.git('merge-base', '--is-ancestor', checkpoint, 'main')).trim()).toBe('');
+
+    // Must not: a finished lane run again.
+    const again = await stack.cli(['restart', laneId, '--json']);
+    expect(again.exitCode).toBe(2);
+    expect(again.json().error.message).toMatch(/a finished lane cannot be restarted/);
+    expect((await stack.cli(['events', laneId, '--json'])).json()).toHaveLength(events.length);
   }, 300_000);
 
   it('refuses bad input with a usage error and does nothing: no message, an unknown --for, a bad duration', async () => {

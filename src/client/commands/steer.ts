@@ -7,6 +7,7 @@ import { LanesError } from '../../errors.js';
 import { approvalUpdate, MAX_MESSAGE_CHARS, restartUpdate, sendUpdate } from '../../workflows/lane/api.js';
 import { action, durationOption, intOption } from '../context.js';
 import { handleFor, laneIdFor, requireLane, requireOpenLane } from '../lanes.js';
+import { restartFailedLane } from '../restart-failed.js';
 import { parseWaitTarget, WAIT_TARGETS_HELP, waitForLane, type WaitOutcome } from '../steering.js';
 import { withClient } from '../temporal.js';
 
@@ -111,7 +112,7 @@ export function registerSteeringCommands(program: Command): void {
 
   program
     .command('restart')
-    .description('Restart a blocked lane under a new run (same lane id, events kept): its branch and worktree go back to the last checkpoint commit (or the base), and a fresh agent pass starts')
+    .description('Restart a blocked or failed lane under a new run (same lane id, events kept): its branch and worktree go back to the last checkpoint commit (or the base), and a fresh agent pass starts; a finished lane is refused')
     .argument('<lane>', 'lane id')
     .addOption(new Option('--from-checkpoint', 'reset to the last checkpoint commit (default)').conflicts('fromBase'))
     .addOption(new Option('--from-base', "reset to the base: the lane's commits are dropped").conflicts('fromCheckpoint'))
@@ -119,12 +120,15 @@ export function registerSteeringCommands(program: Command): void {
     .action(
       action(async ({ out, config }, lane: string, opts: { fromCheckpoint?: boolean; fromBase?: boolean; note?: string }) =>
         withClient(config, async (client) => {
-          await requireOpenLane(client, lane, 'restart');
+          const status = await requireLane(client, lane);
           const from = opts.fromBase ? ('base' as const) : ('checkpoint' as const);
-          const r = await update(() =>
-            handleFor(client, lane).executeUpdate(restartUpdate, { args: [{ from, ...(opts.note ? { note: opts.note } : {}), ...(process.env.USER ? { by: process.env.USER } : {}) }] }),
-          );
-          out.result({ laneId: laneIdFor(lane), ...r }, (v) => `lane ${v.laneId}: restarting from ${v.from} (${v.resetTo.slice(0, 10)}) under a new run`);
+          const req = { from, ...(opts.note ? { note: opts.note } : {}), ...(process.env.USER ? { by: process.env.USER } : {}) };
+          // A failed lane's workflow has closed: the client starts its next run (restart-failed.ts).
+          const r =
+            status === 'RUNNING'
+              ? { laneId: laneIdFor(lane), ...(await update(() => handleFor(client, lane).executeUpdate(restartUpdate, { args: [req] }))) }
+              : await restartFailedLane(client, config.taskQueue, lane, status, req);
+          out.result(r, (v) => `lane ${v.laneId}: restarting from ${v.from}${v.resetTo ? ` (${v.resetTo.slice(0, 10)})` : ''} under a new run`);
         }),
       ),
     );

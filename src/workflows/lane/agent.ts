@@ -121,7 +121,7 @@ async function continueIfLong(run: LaneRun): Promise<void> {
   if (!info.continueAsNewSuggested && info.historyLength < (run.input.historyEventLimit ?? DEFAULT_HISTORY_EVENT_LIMIT)) return;
   await run.flush();
   await condition(allHandlersFinished);
-  await continueAsNew<(input: LaneInput) => Promise<LaneReport>>({ ...run.input, resume: run.toResume() });
+  await continueAsNew<(input: LaneInput) => Promise<LaneReport>>(run.continuedInput());
 }
 
 /**

@@ -11,7 +11,7 @@ import type { LaneCommit, LaneReport, LaneStatus, LaneUsage } from './report.js'
 
 // The result shapes are zod schemas in report.ts; their types are part of this surface.
 export type { LaneCommit, LandedCommit, LaneReport, LaneStatus, LaneUsage } from './report.js';
-import type { QueuedMessage } from './steering-api.js';
+import type { FailedLaneRestart, QueuedMessage } from './steering-api.js';
 
 export * from './steering-api.js';
 
@@ -28,6 +28,8 @@ export interface LaneInput {
   carriedEvents?: number;
   /** Set only by continue-as-new: where the previous run stopped. */
   resume?: LaneResume;
+  /** Set only by `lanes restart` of a failed lane: a new run that starts from the failed one's state. */
+  restart?: FailedLaneRestart;
 }
 
 /** Where the agent/test loop is: pass number, turn within it, fix-up turns spent. */

@@ -101,13 +101,15 @@ export class LaneRun {
     this.repoPath = packet.repo.path ?? packet.repo.url ?? '';
     this.branch = packet.branch.name ?? `lanes/${packet.id}`;
     this.target = packet.merge.target ?? packet.repo.baseBranch;
-    this.startedAt = input.resume ? new Date(input.resume.startedAt) : new Date();
+    const carried = input.resume ?? input.restart?.prior;
+    this.startedAt = carried ? new Date(carried.startedAt) : new Date();
     this.scripted = packet.agent.provider === 'scripted';
   }
 
-  /** A new lane, or the continuation of one when the input carries `resume`. */
+  /** A new lane, or the continuation of one when the input carries `resume` (or a failed run's state: `restart`). */
   static fromInput(input: LaneInput): LaneRun {
-    return input.resume ? LaneRun.fromResume(input, input.resume) : new LaneRun(input);
+    const carried = input.resume ?? input.restart?.prior;
+    return carried ? LaneRun.fromResume(input, carried) : new LaneRun(input);
   }
 
   static fromResume(input: LaneInput, r: LaneResume): LaneRun {
@@ -170,6 +172,11 @@ export class LaneRun {
       messagesReceived: this.messagesReceived,
       transcriptFrom: this.transcriptFrom,
     };
+  }
+
+  /** The next run's input under continue-as-new (a failed run's state, once taken over, is not carried twice). */
+  continuedInput(): LaneInput {
+    return { ...this.input, resume: this.toResume(), restart: undefined };
   }
 
   get lastSeq(): number {

@@ -1,7 +1,8 @@
 // Steering a running lane (issue 16): operator messages (`lanes send`), durable tool
 // approvals (`lanes approve` / `lanes deny`) and restarts (`lanes restart`). The
 // message definitions the client imports; the workflow side is steering.ts.
-import { defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { LaneInput, LaneResume } from './api.js';
 
 /** Longest operator message a lane accepts (characters). */
 export const MAX_MESSAGE_CHARS = 16_000;
@@ -59,3 +60,30 @@ export interface RestartAccepted {
 }
 /** Validated: only a blocked lane restarts in place (a failed one is started again by the client). */
 export const restartUpdate = defineUpdate<RestartAccepted, [RestartRequest]>('restart');
+
+/**
+ * A failed lane's workflow has closed: `lanes restart` starts it again under the same
+ * workflow id (a new run) with the failed run's carried state and this request.
+ */
+export interface FailedLaneRestart extends RestartRequest {
+  /** The failed run's state, as continue-as-new would carry it (events: the newest window). */
+  prior: LaneResume;
+}
+
+/** What a closed run hands `lanes restart`: its start input (without resume/restart) and its state. */
+export interface RestartState {
+  input: LaneInput;
+  resume: LaneResume;
+}
+export const restartStateQuery = defineQuery<RestartState>('restartState');
+
+/**
+ * The commit a restarted failed lane goes back to: the last checkpoint commit (none: the
+ * base), or the base the lane started from; null when the lane never had a worktree.
+ */
+export function failedRestartTarget(prior: LaneResume, from: RestartFrom): string | null {
+  const checkpoint = prior.commits.at(-1)?.sha;
+  if (from === 'checkpoint' && checkpoint) return checkpoint;
+  const ready = [...(prior.anchors ?? []), ...prior.events].find((e) => e.type === 'lane.ready')?.data.baseCommit;
+  return typeof ready === 'string' ? ready : null;
+}

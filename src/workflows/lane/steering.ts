@@ -106,7 +106,7 @@ export async function restartInPlace(run: LaneRun, r: RestartRequest): Promise<n
   run.restartRequest = null;
   await run.flush();
   await condition(allHandlersFinished);
-  return continueAsNew<(input: LaneInput) => Promise<LaneReport>>({ ...run.input, resume: run.toResume() });
+  return continueAsNew<(input: LaneInput) => Promise<LaneReport>>(run.continuedInput());
 }
 
 /** Takes the operator messages queued for the agent; each becomes a lane.message.delivered event at `turn`. */

@@ -9,12 +9,13 @@ import { fixupPrompt } from '../policy.js';
 import { failingTail } from '../summary.js';
 import { runAgentPass } from './agent.js';
 import { installAgentTurnHandler, runExternalAgentPass } from './external-agent.js';
-import { eventsQuery, type LaneInput, type LaneReport, stateQuery, summaryQuery } from './api.js';
+import { eventsQuery, type LaneInput, type LaneReport, restartStateQuery, stateQuery, summaryQuery } from './api.js';
 import { closeLane, type LaneEnd } from './closeout.js';
 import { decide, installGateHandlers, LaneRestart, LaneStop } from './escalation.js';
 import { bindHost, claimHost } from './hosts.js';
 import { land } from './land.js';
 import { prepareLane } from './prepare.js';
+import { reopenFailedLane, resetRestartedLane } from './restart-failed.js';
 import { LaneRun } from './run.js';
 import { installSteeringHandlers, restartInPlace } from './steering.js';
 import { runWorktreeTests } from './tests.js';
@@ -27,8 +28,11 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
   installGateHandlers(run);
   installSteeringHandlers(run);
   installAgentTurnHandler(run);
+  // What `lanes restart` of this lane, once it has failed, starts the next run from.
+  setHandler(restartStateQuery, () => ({ input: { ...input, resume: undefined, restart: undefined }, resume: run.toResume() }));
 
-  if (!input.resume) await start(run);
+  if (input.restart && !input.resume) await reopenFailedLane(run);
+  else if (!input.resume) await start(run);
   bindHost(run);
 
   const end = await runToEnd(run);
@@ -66,6 +70,7 @@ async function start(run: LaneRun): Promise<void> {
 async function runToEnd(run: LaneRun): Promise<LaneEnd> {
   try {
     if (!run.input.resume) await prepareLane(run);
+    if (run.input.restart && !run.input.resume) await resetRestartedLane(run);
     await workUntilGreen(run);
     return { failure: null, cancelled: false, finishText: await land(run) };
   } catch (err) {
