@@ -4,6 +4,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_BOARD_HOST } from './access.js';
+import { isAlive } from '../shell/processes.js';
 
 /** The board's default port: beside the dev server's Web UI (8233). */
 export const DEFAULT_BOARD_PORT = 8234;
@@ -23,15 +24,6 @@ export function writeBoardRecord(home: string, record: BoardRecord): void {
 export function removeBoardRecord(home: string, pid = process.pid): void {
   const r = readBoardRecord(home, { requireAlive: false });
   if (r?.pid === pid) rmSync(boardRecordPath(home), { force: true });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The running board's record, or null (none, unreadable, or its process is gone). */

@@ -17,6 +17,7 @@ import { registerCleanCommand } from './commands/clean.js';
 import { registerBoardCommand } from './commands/board.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerSetupCommand } from './commands/setup.js';
+import { registerSteeringCommands } from './commands/steer.js';
 import { registerUpCommand } from './commands/up.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import type { OutputFormat } from './output.js';
@@ -31,6 +32,7 @@ export function buildProgram(format: OutputFormat): Command {
   registerDoctorCommand(program);
   registerDemoCommand(program);
   registerLaneCommands(program);
+  registerSteeringCommands(program);
   registerOpenCommand(program);
   registerPacketCommands(program);
   registerPlanCommands(program);

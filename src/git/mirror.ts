@@ -13,21 +13,13 @@ import { branchHead, isAncestor, resolveCommit } from './refs.js';
 import { redactUrls, remoteUrlProblem } from '../shared/repo-url.js';
 import { mirrorPathFor } from './remote-url.js';
 import { canonicalPath, listWorktrees } from './worktrees.js';
+import { isAlive } from '../shell/processes.js';
 
 /** A lock file older than this is taken over even when its owner looks alive (a fetch never takes this long). */
 const LOCK_STALE_MS = 10 * 60_000;
 const LOCK_POLL_MS = 50;
 
 const inProcess = new Map<string, Promise<unknown>>();
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function acquireFileLock(file: string): Promise<() => Promise<void>> {
   await mkdir(dirname(file), { recursive: true });
@@ -43,7 +35,7 @@ async function acquireFileLock(file: string): Promise<() => Promise<void>> {
     // Held: by a live process (wait), or left by a dead one (take it over).
     const [owner, info] = await Promise.all([readFile(file, 'utf8').catch(() => ''), stat(file).catch(() => null)]);
     const pid = Number(owner);
-    const stale = info !== null && (Date.now() - info.mtimeMs > LOCK_STALE_MS || (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !pidAlive(pid)));
+    const stale = info !== null && (Date.now() - info.mtimeMs > LOCK_STALE_MS || (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid)));
     if (stale) await rm(file, { force: true });
     else await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
   }

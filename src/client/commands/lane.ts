@@ -261,8 +261,11 @@ export function registerLaneCommands(program: Command): void {
         return withClient(config, async (client) => {
           const rows: Record<string, unknown>[] = [];
           const base = `WorkflowType = '${LANE_WORKFLOW_TYPE}'${opts.query ? ` AND (${opts.query})` : ''}`;
-          // Lanes waiting for a tool-call approval come first (a person is holding them up), then the rest.
-          const queries = opts.state ? [`${base} AND LaneState = '${opts.state}'`] : [`${base} AND LaneState = 'awaiting_approval'`, `${base} AND LaneState != 'awaiting_approval'`];
+          // Lanes waiting for a tool-call approval come first (a person is holding them up), then the rest;
+          // `!=` alone would drop lanes whose LaneState is not set yet (just started), hence IS NULL.
+          const queries = opts.state
+            ? [`${base} AND LaneState = '${opts.state}'`]
+            : [`${base} AND LaneState = 'awaiting_approval'`, `${base} AND (LaneState != 'awaiting_approval' OR LaneState IS NULL)`];
           try {
             for (const q of queries) for await (const wf of client.workflow.list({ query: q })) {
               if (rows.length >= opts.limit) break;
