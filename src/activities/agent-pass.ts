@@ -4,8 +4,7 @@
 // first turn, so a retry after a worker crash resumes that session, and the summary
 // once the pass completes, so a completed pass is never run again.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import { AgentKindSchema, type AgentSettings } from '../packet/schema.js';
+import { type AgentSettings } from '../packet/schema.js';
 import { createClaudeStreamParser } from '../agents/claude-stream.js';
 import { createCodexStreamParser } from '../agents/codex-stream.js';
 import { agentInvocation, claudeConfigDir, streamFormat } from '../agents/invocation.js';
@@ -25,6 +24,18 @@ import { activityCancellationSignal, currentActivity, startHeartbeat, throwIfAct
 import type { ArtifactStore } from './artifacts.js';
 import { initialPrompt } from './model.js';
 import { type FaultInjector, NO_FAULTS } from '../faults/index.js';
+import {
+  type AgentPassSummary,
+  type PassRecord,
+  PassRecordSchema,
+  passFile,
+  readTurns,
+  streamFile,
+  sumUsage,
+  turnsFile,
+} from './agent-pass-record.js';
+
+export { agentPassFacts, type AgentPassFacts, type AgentPassSummary, passFile } from './agent-pass-record.js';
 
 export interface AgentPassInput {
   laneId: string;
@@ -43,59 +54,6 @@ export interface AgentPassInput {
   sandbox?: SandboxSettings;
 }
 
-export interface AgentPassSummary {
-  pass: number;
-  kind: AgentSettings['kind'];
-  sessionId: string | null;
-  /** How many times the agent process was started for this pass (2+ = resumed). */
-  runs: number;
-  resumed: boolean;
-  /** True when this summary came from the pass record (a retry), not from a run. */
-  replayed: boolean;
-  turns: AgentTurn[];
-  usage: { inputTokens: number; outputTokens: number };
-  costUsd: number;
-  /** The agent's result kind (`success`, `error_max_turns`, `turn.completed`). */
-  subtype: string;
-  text: string;
-  durationMs: number;
-}
-
-const AgentTurnSchema: z.ZodType<AgentTurn> = z.object({
-  index: z.number(),
-  text: z.string(),
-  toolUses: z.array(z.object({ name: z.string(), summary: z.string() })),
-  usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }),
-  id: z.string().optional(),
-  recovered: z.literal(true).optional(),
-});
-
-const AgentPassSummarySchema: z.ZodType<AgentPassSummary> = z.object({
-  pass: z.number(),
-  kind: AgentKindSchema,
-  sessionId: z.string().nullable(),
-  runs: z.number(),
-  resumed: z.boolean(),
-  replayed: z.boolean(),
-  turns: z.array(AgentTurnSchema),
-  usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }),
-  costUsd: z.number(),
-  subtype: z.string(),
-  text: z.string(),
-  durationMs: z.number(),
-});
-
-/** agent/pass-<n>.json: the session id before the first turn, the summary once the pass completes. */
-const PassRecordSchema = z.object({
-  pass: z.number(),
-  kind: AgentKindSchema,
-  status: z.enum(['running', 'completed']),
-  sessionId: z.string().optional(),
-  runs: z.number(),
-  summary: AgentPassSummarySchema.optional(),
-});
-type PassRecord = z.infer<typeof PassRecordSchema>;
-
 /**
  * The prompt of one pass: the task, a fix-up pass's failing output, then the messages queued
  * for the pass. The one place an external agent's prompt is built (a resumed run prefixes a note).
@@ -107,10 +65,6 @@ export function passPrompt(input: Pick<AgentPassInput, 'objective' | 'scopePaths
   if (messages.length > 0) parts.push(`\nMessages from the operator, sent while the lane ran (newest last):\n${messages.map((m, i) => `${i + 1}. ${m}`).join('\n')}\n`);
   return parts.join('');
 }
-
-export const passFile = (pass: number) => `agent/pass-${String(pass).padStart(4, '0')}.json`;
-const streamFile = (pass: number) => `agent/pass-${String(pass).padStart(4, '0')}.jsonl`;
-const turnsFile = (pass: number) => `agent/pass-${String(pass).padStart(4, '0')}.turns.jsonl`;
 
 const RESUME_NOTE = 'Your previous run of this task was interrupted (the Lanes worker restarted). Continue where you left off; the task was:';
 const MAX_TURNS_KEPT = 200;
@@ -145,8 +99,6 @@ function parserFor(agent: AgentSettings, cb: Parameters<typeof createClaudeStrea
 function fail(cls: FailureClass, message: string, details: Record<string, unknown>, hint: string): never {
   throw laneFailure(cls, message, { ...details, hint });
 }
-
-type RunTurn = AgentTurn & { run: number };
 
 /**
  * Sends each turn to the lane workflow as the agentTurn signal, in order, while the pass runs
@@ -183,24 +135,6 @@ function liveTurns(laneId: string): { send(notice: AgentTurnNotice): void; drain
   };
 }
 
-function readTurns(store: ArtifactStore, laneId: string, pass: number): RunTurn[] {
-  const text = store.readText(laneId, turnsFile(pass)) ?? '';
-  const out: RunTurn[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line) as RunTurn);
-    } catch {
-      // a line torn by the crash that cut its run short
-    }
-  }
-  return out;
-}
-
-function sumUsage(turns: readonly AgentTurn[]): { inputTokens: number; outputTokens: number } {
-  return { inputTokens: turns.reduce((n, t) => n + t.usage.inputTokens, 0), outputTokens: turns.reduce((n, t) => n + t.usage.outputTokens, 0) };
-}
-
 /**
  * Replies a crashed run received but never printed to Lanes (the worker died first), read
  * back from Claude Code's own transcript of the resumed session: they were billed, so they
@@ -212,36 +146,6 @@ function lostTurns(agent: AgentSettings, stateDir: string, record: PassRecord, s
   return claudeTranscriptTurns(claudeConfigDir(stateDir), record.sessionId)
     .filter((t) => t.id !== undefined && !known.has(t.id))
     .map((t) => ({ ...t, recovered: true as const }));
-}
-
-/** What a chaos run checks of one external agent pass: its record and how many final results its runs printed. */
-export interface AgentPassFacts {
-  pass: number;
-  status: PassRecord['status'] | 'missing';
-  runs: number;
-  /** Successful final results in the pass's stream, across its runs (a `result` that is no error, a codex `turn.completed`). */
-  finals: number;
-}
-
-/** The facts of every external agent pass a lane ran (none for builtin lanes). */
-export function agentPassFacts(store: ArtifactStore, laneId: string): AgentPassFacts[] {
-  const out: AgentPassFacts[] = [];
-  for (let pass = 1; ; pass++) {
-    const record = store.readJson(laneId, passFile(pass), PassRecordSchema);
-    const stream = store.readText(laneId, streamFile(pass));
-    if (!record && stream === undefined) break;
-    let finals = 0;
-    for (const line of (stream ?? '').split('\n')) {
-      try {
-        const msg = JSON.parse(line) as { type?: unknown; is_error?: unknown };
-        if ((msg.type === 'result' && msg.is_error !== true) || msg.type === 'turn.completed') finals += 1;
-      } catch {
-        // not a JSON line: never a final result
-      }
-    }
-    out.push({ pass, status: record?.status ?? 'missing', runs: record?.runs ?? 0, finals });
-  }
-  return out;
 }
 
 export function createAgentPassActivities(deps: AgentPassDeps) {
