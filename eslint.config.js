@@ -14,6 +14,8 @@ const PURE_FOR_WORKFLOWS = [
   'src/packet/plan-schema.ts',
   'src/packet/git-ref-name.ts',
   'src/packet/green-levels.ts',
+  'src/packet/agent-schema.ts',
+  'src/packet/zod-parts.ts',
   'src/tools/specs.ts',
   'src/mcp/report.ts',
   'src/shared/**',
