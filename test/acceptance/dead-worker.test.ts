@@ -8,6 +8,7 @@ import { CALCULATOR_FIX } from '../../src/demo/fixture-repo.js';
 import { faultRecordPath } from '../../src/faults/index.js';
 import { inflightDir } from '../../src/worker/inflight.js';
 import { spawnCli } from '../support/cli.js';
+import { pollUntil } from '../support/lane-assertions.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';
 
 let stack: LaneStack;
@@ -22,16 +23,6 @@ afterAll(async () => {
   }
   await stack?.stop();
 });
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('a worker that dies mid-step', () => {
   it('leaves no lane stalled: the git step is retried after its heartbeat timeout even without a reaper record', async () => {
@@ -48,7 +39,7 @@ describe('a worker that dies mid-step', () => {
     expect((await stack.cli(['submit', packetFile])).exitCode).toBe(0);
 
     // The worker is inside commitWork (the commit exists, the step has not returned).
-    await waitFor('the commit step to be running', () => (existsSync(faultRecordPath(stack.home, 'dead-worker', 'after_commit')) ? true : undefined));
+    await pollUntil('the commit step to be running', () => (existsSync(faultRecordPath(stack.home, 'dead-worker', 'after_commit')) ? true : undefined), 120_000);
     workers[0]!.proc.kill('SIGKILL');
     await workers[0]!.proc;
     const killedAt = Date.now();

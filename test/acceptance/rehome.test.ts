@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALCULATOR_FIX } from '../../src/demo/fixture-repo.js';
 import { runCli, spawnCli } from '../support/cli.js';
+import { waitForStatus } from '../support/lane-assertions.js';
 import { type LaneStack, mockPacket, startLaneStack } from '../support/lane-stack.js';
 
 let stack: LaneStack;
@@ -25,16 +26,6 @@ const startWorker = async (hostId: string) => {
   return w;
 };
 
-async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
 describe('re-homing a lane', () => {
   it('moves a blocked lane to a live host after its host dies, and the lane still lands once', async () => {
     const a = await startWorker('host-a');
@@ -49,10 +40,7 @@ describe('re-homing a lane', () => {
     const packet = mockPacket('rehome', repo.path, 'rehome', { escalation: { recoveryAttempts: 0 } });
     const env = { ...stack.env, LANES_REHOME_AFTER_MS: '3000' };
     expect((await runCli(['submit', stack.writePacket('rehome', packet)], { env })).exitCode).toBe(0);
-    await waitFor(async () => {
-      const r = await stack.cli(['status', 'rehome', '--json']);
-      return r.exitCode === 0 && r.json().phase === 'blocked' ? true : undefined;
-    });
+    await waitForStatus(stack, 'rehome', (s) => s.phase === 'blocked');
 
     // Host A disappears for good; host B is alive on the same task queue.
     a.proc.kill('SIGKILL');

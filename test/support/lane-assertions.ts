@@ -51,6 +51,17 @@ export async function trailersOf(repo: FixtureRepo, sha: string): Promise<{ lane
   return { laneId: await read('Lane-Id'), step: await read('Lane-Step') };
 }
 
+/** Polls `fn` until it returns something other than undefined, and returns that; throws naming `what` after the timeout. */
+export async function pollUntil<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
 /** Polls `lanes status <id> --json` until `ok(status)`; returns the last status. */
 export async function waitForStatus(stack: LaneStack, laneId: string, ok: (s: any) => boolean, timeoutMs = 60_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
