@@ -9,7 +9,7 @@ import { fixupPrompt } from '../policy.js';
 import { failingTail } from '../summary.js';
 import { runAgentPass } from './agent.js';
 import { installAgentTurnHandler, runExternalAgentPass } from './external-agent.js';
-import { eventsQuery, type LaneInput, type LaneReport, restartStateQuery, stateQuery, summaryQuery } from './api.js';
+import { eventsQuery, type LaneInput, type LaneReport, restartStateQuery, stateQuery, statusQuery, summaryQuery } from './api.js';
 import { closeLane, type LaneEnd } from './closeout.js';
 import { decide, installGateHandlers, LaneRestart, LaneStop } from './escalation.js';
 import { bindHost, claimHost } from './hosts.js';
@@ -25,6 +25,7 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
   setHandler(stateQuery, () => run.status());
   setHandler(eventsQuery, (afterSeq = 0) => run.eventsAfter(afterSeq));
   setHandler(summaryQuery, () => run.summary());
+  setHandler(statusQuery, () => ({ summary: run.summary(), state: run.status() }));
   installGateHandlers(run);
   installSteeringHandlers(run);
   installAgentTurnHandler(run);
