@@ -95,7 +95,7 @@ async function workUntilGreen(run: LaneRun): Promise<void> {
     // builtin: Lanes' own turn loop; claude_code, codex, command: one external agent pass.
     await (packet.agent.kind === 'builtin' ? runAgentPass : runExternalAgentPass)(run, loop.pass, loop.extraPrompt);
     const { red } = await runWorktreeTests(run, loop.pass);
-    await run.flush();
+    await run.flushSoon();
     if (!red && run.inbox.length === 0) return;
     if (!red) {
       // Green, but an operator message arrived after the agent's last turn: it gets a pass.
