@@ -150,15 +150,21 @@ export interface LaneStatusView {
 }
 
 /**
- * A lane's status in one round trip: describe and the `status` query side by side (a
- * query on a closed lane makes a worker replay its history, so it is asked once). A
- * lane that does not exist is `not_found`, as with requireLane.
+ * requireLane and a read of the lane side by side, one round trip instead of two: the
+ * workflow status and what `read` returned. A lane that does not exist is `not_found`
+ * (requireLane's error wins over the read's).
  */
-export async function laneStatusOf(client: Client, lane: string): Promise<LaneStatusView> {
-  const [described, queried] = await Promise.allSettled([requireLane(client, lane), queryStatus(handleFor(client, lane))]);
+export async function readLane<T>(client: Client, lane: string, read: (handle: WorkflowHandle<LaneWorkflow>) => Promise<T>): Promise<{ workflowStatus: string; value: T }> {
+  const [described, got] = await Promise.allSettled([requireLane(client, lane), read(handleFor(client, lane))]);
   if (described.status === 'rejected') throw described.reason;
-  if (queried.status === 'rejected') throw queried.reason;
-  return { workflowStatus: described.value, ...queried.value };
+  if (got.status === 'rejected') throw got.reason;
+  return { workflowStatus: described.value, value: got.value };
+}
+
+/** A lane's status: the `status` query asked once (on a closed lane a worker replays the history to answer). */
+export async function laneStatusOf(client: Client, lane: string): Promise<LaneStatusView> {
+  const { workflowStatus, value } = await readLane(client, lane, queryStatus);
+  return { workflowStatus, ...value };
 }
 
 async function queryStatus(handle: WorkflowHandle<LaneWorkflow>): Promise<Omit<LaneStatusView, 'workflowStatus'>> {

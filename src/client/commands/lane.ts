@@ -16,6 +16,7 @@ import {
   handleFor,
   laneIdFor,
   laneStatusOf,
+  readLane,
   normalizePacket,
   requireLane,
   requireOpenLane,
@@ -183,8 +184,8 @@ export function registerLaneCommands(program: Command): void {
             await followEvents(client, lane, (e) => keep(e) && out.line(e, renderEvent), { afterSeq: opts.after, home: config.home });
             return;
           }
-          await requireLane(client, lane);
-          const events = (await laneEventsAfter(handleFor(client, lane), laneIdFor(lane), opts.after, config.home)).filter(keep);
+          const { value } = await readLane(client, lane, (h) => laneEventsAfter(h, laneIdFor(lane), opts.after, config.home));
+          const events = value.filter(keep);
           out.result(events, (list: LaneEvent[]) => (list.length ? list.map(renderEvent).join('\n') : '(no events)'));
         }),
       ),
