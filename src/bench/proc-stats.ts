@@ -1,7 +1,15 @@
-// Resident memory and CPU time of a process tree, read from /proc (Linux). The
-// worker's figures include its children (git, node --test) only while they run,
-// so RSS is sampled and the peak kept; CPU is the worker's own user+system time.
+// Resident memory and CPU time of worker processes, read from /proc (Linux). A
+// worker's figures include its long-lived helpers (the git host, MCP servers: its
+// direct children running Lanes' own code), which are part of what a worker costs;
+// not the short-lived commands it runs (git, sandboxed tests), whose CPU reaches the
+// worker's (or the helper's) figures when they are reaped. RSS is sampled and the
+// peak kept; CPU is user+system time including reaped children.
 import { readFileSync, readdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The Lanes install (its dist/ and bin/): a helper runs a file under it. */
+const LANES_ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 
 const CLOCK_TICKS = 100;
 
@@ -26,6 +34,55 @@ export function cpuSeconds(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Direct children of pid (every thread's children list). */
+export function childPids(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** Children of a worker that run Lanes' own code under node (git host, MCP servers of our own). */
+export function helperPids(pid: number): number[] {
+  return childPids(pid).filter((c) => {
+    try {
+      const argv = readFileSync(`/proc/${c}/cmdline`, 'utf8').split('\0');
+      return readFileSync(`/proc/${c}/comm`, 'utf8').trim() === 'node' && argv.slice(1).some((a) => a.startsWith(LANES_ROOT + '/'));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Workers plus their helpers. */
+export function withHelpers(pids: readonly number[]): number[] {
+  return pids.flatMap((p) => [p, ...helperPids(p)]);
+}
+
+/**
+ * CPU seconds of processes that come and go (a helper may start after the first reading):
+ * the sum over every pid seen, from its first reading (0 if it started after `start`).
+ */
+export function cpuMeter(pids: () => number[]): { sample(): void; seconds(): number } {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  let started = false;
+  const sample = () => {
+    for (const p of pids()) {
+      const s = cpuSeconds(p);
+      if (s === undefined) continue;
+      if (!first.has(p)) first.set(p, started ? 0 : s);
+      last.set(p, s);
+    }
+    started = true;
+  };
+  sample();
+  return { sample, seconds: () => [...last].reduce((t, [p, s]) => t + s - first.get(p)!, 0) };
 }
 
 /** Number of online CPUs as /proc sees them. */
