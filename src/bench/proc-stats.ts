@@ -49,9 +49,18 @@ export function childPids(pid: number): number[] {
 
 /** Children of a worker that run Lanes' own code under node (git host, MCP servers of our own). */
 export function helperPids(pid: number): number[] {
+  let own: string;
+  try {
+    own = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return [];
+  }
   return childPids(pid).filter((c) => {
     try {
-      const argv = readFileSync(`/proc/${c}/cmdline`, 'utf8').split('\0');
+      const cmdline = readFileSync(`/proc/${c}/cmdline`, 'utf8');
+      // Between fork() and exec() a child is a copy of the worker (same command line, its pages shared): not a helper.
+      if (cmdline === own) return false;
+      const argv = cmdline.split('\0');
       return readFileSync(`/proc/${c}/comm`, 'utf8').trim() === 'node' && argv.slice(1).some((a) => a.startsWith(LANES_ROOT + '/'));
     } catch {
       return false;
