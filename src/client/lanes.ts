@@ -5,7 +5,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { temporalClient } from './temporal-sdk.js';
 
-const { CancelledFailure, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } = temporalClient;
+const { CancelledFailure, QueryNotRegisteredError, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } = temporalClient;
 import { LanesError } from '../errors.js';
 import { failureHint, innermostMessage } from '../workflows/failure-text.js';
 import { classifyFailure } from '../failures.js';
@@ -15,7 +15,8 @@ import { LANE_BRANCH, LANE_PACKET_ID, LANE_REPO, LANE_STATE } from '../shared/se
 import type { LaneEvent } from '../workflows/events.js';
 import { laneStaticDetails } from '../workflows/lane/details.js';
 import { laneEventsAfter } from './lane-events.js';
-import { eventsQuery, LANE_WORKFLOW_TYPE, type LaneReport, type LaneWorkflow, stateQuery } from '../workflows/lane/api.js';
+import { eventsQuery, LANE_WORKFLOW_TYPE, type LaneReport, type LaneStatus, type LaneWorkflow, stateQuery, statusQuery, summaryQuery } from '../workflows/lane/api.js';
+import type { LaneSummary } from '../workflows/summary.js';
 import { isTerminal } from '../workflows/state.js';
 
 export type LanePacket = TaskPacket & { id: string };
@@ -138,6 +139,42 @@ export async function requireLane(client: Client, lane: string): Promise<string>
       throw new LanesError('not_found', `no lane ${laneIdFor(lane)}: workflow ${workflowIdFor(lane)} does not exist`, 'Check the id with `lanes list`.');
     }
     throw e;
+  }
+}
+
+/** What `lanes status` shows: the workflow status, the lane's summary and its state. */
+export interface LaneStatusView {
+  workflowStatus: string;
+  summary: LaneSummary;
+  state: LaneStatus;
+}
+
+/**
+ * requireLane and a read of the lane side by side, one round trip instead of two: the
+ * workflow status and what `read` returned. A lane that does not exist is `not_found`
+ * (requireLane's error wins over the read's).
+ */
+export async function readLane<T>(client: Client, lane: string, read: (handle: WorkflowHandle<LaneWorkflow>) => Promise<T>): Promise<{ workflowStatus: string; value: T }> {
+  const [described, got] = await Promise.allSettled([requireLane(client, lane), read(handleFor(client, lane))]);
+  if (described.status === 'rejected') throw described.reason;
+  if (got.status === 'rejected') throw got.reason;
+  return { workflowStatus: described.value, value: got.value };
+}
+
+/** A lane's status: the `status` query asked once (on a closed lane a worker replays the history to answer). */
+export async function laneStatusOf(client: Client, lane: string): Promise<LaneStatusView> {
+  const { workflowStatus, value } = await readLane(client, lane, queryStatus);
+  return { workflowStatus, ...value };
+}
+
+async function queryStatus(handle: WorkflowHandle<LaneWorkflow>): Promise<Omit<LaneStatusView, 'workflowStatus'>> {
+  try {
+    return await handle.query(statusQuery);
+  } catch (e) {
+    // A worker built before the `status` query existed answers the two it has.
+    if (!(e instanceof QueryNotRegisteredError)) throw e;
+    const [summary, state] = await Promise.all([handle.query(summaryQuery), handle.query(stateQuery)]);
+    return { summary, state };
   }
 }
 

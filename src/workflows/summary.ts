@@ -72,13 +72,46 @@ export function findLast(events: readonly LaneEvent[], test: (e: LaneEvent) => b
   return undefined;
 }
 
+/**
+ * The earlier events a summary refers to: the last checkpoint, the last event with a
+ * failure class, the last approval request. A lane keeps them as it emits (markEvent),
+ * so its summary costs the same at event 10 and event 10 000.
+ */
+export interface SummaryMarks {
+  checkpoint?: LaneEvent;
+  failure?: LaneEvent;
+  approval?: LaneEvent;
+}
+
+const isApprovalRequest = (e: LaneEvent) => e.type === 'lane.approval.requested';
+const hasFailure = (e: LaneEvent) => Boolean(e.failureClass);
+const needsBlocker = (phase: LaneState) => phase === 'blocked' || phase === 'failed' || phase === 'trust_required';
+
+/** Records `e` in the marks (in emit order). */
+export function markEvent(marks: SummaryMarks, e: LaneEvent): void {
+  if (CHECKPOINT_TYPES.has(e.type)) marks.checkpoint = e;
+  if (hasFailure(e)) marks.failure = e;
+  if (isApprovalRequest(e)) marks.approval = e;
+}
+
 export function summarize(laneId: string, events: readonly LaneEvent[]): LaneSummary {
   const last = events[events.length - 1];
   const phase: LaneState = last?.state ?? 'spawning';
-  const checkpoint = findLast(events, (e) => CHECKPOINT_TYPES.has(e.type));
-  const blocking = phase === 'blocked' || phase === 'failed' || phase === 'trust_required' ? findLast(events, (e) => Boolean(e.failureClass)) : undefined;
+  // Walk back only for what this phase shows.
+  return summarizeMarked(laneId, last, {
+    checkpoint: findLast(events, (e) => CHECKPOINT_TYPES.has(e.type)),
+    failure: needsBlocker(phase) ? findLast(events, hasFailure) : undefined,
+    approval: phase === 'awaiting_approval' ? findLast(events, isApprovalRequest) : undefined,
+  });
+}
+
+/** The summary from the last event and the marks of the events before it. */
+export function summarizeMarked(laneId: string, last: LaneEvent | undefined, marks: SummaryMarks): LaneSummary {
+  const phase: LaneState = last?.state ?? 'spawning';
+  const checkpoint = marks.checkpoint;
+  const blocking = needsBlocker(phase) ? marks.failure : undefined;
   const blockerClass: FailureClass | undefined = phase === 'trust_required' ? 'trust_gate' : blocking?.failureClass;
-  const asked = phase === 'awaiting_approval' ? findLast(events, (e) => e.type === 'lane.approval.requested') : undefined;
+  const asked = phase === 'awaiting_approval' ? marks.approval : undefined;
   let recommendedAction: string;
   if (phase === 'failed') recommendedAction = `none: the lane has ended${blockerClass ? ` (${blockerClass})` : ''}; fix the cause and submit a packet with a new id`;
   // A gate may name a more precise action than its class (the review gate: --approve).

@@ -145,7 +145,7 @@ describe('small CLI truths', () => {
     expect(empty.exitCode).toBe(2);
   });
 
-  it('`lanes list` has a header row, an invalid --query is a usage error, `status ""` is a usage error; errors are one JSON line with a hint', async () => {
+  it('`lanes list` has a header row, an invalid --query is a usage error, `status ""` is a usage error, status/events of an unknown lane are not_found; errors are one JSON line with a hint', async () => {
     const server = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('temporalNamespace') };
     const bogus = await runCli(['--json', 'list', '--query', 'bogus ='], { env: { ...env, ...server } });
     expect(bogus.exitCode).toBe(2);
@@ -155,6 +155,12 @@ describe('small CLI truths', () => {
     const status = await runCli(['--json', 'status', ''], { env: { ...env, ...server } });
     expect(status.exitCode).toBe(2);
     expect(status.json().error.code).toBe('usage');
+    // A lane that does not exist is not_found (its describe), never the error of the query sent beside it.
+    for (const cmd of ['status', 'events']) {
+      const missing = await runCli(['--json', cmd, 'no-such-lane'], { env: { ...env, ...server } });
+      expect(missing.exitCode).toBe(1);
+      expect(missing.json().error).toMatchObject({ code: 'not_found', message: 'no lane no-such-lane: workflow lane-no-such-lane does not exist', hint: 'Check the id with `lanes list`.' });
+    }
     // A lane workflow nobody runs (no worker polls its queue) is enough for a row.
     const connection = await Connection.connect({ address: inject('temporalAddress') });
     const client = new Client({ connection, namespace: inject('temporalNamespace') });

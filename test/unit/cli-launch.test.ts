@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { COMMAND_MODULES, type ManifestEntry } from '../../src/client/command-modules.js';
 import { buildProgramFor, invokedCommand } from '../../src/client/launch.js';
 import { buildProgram } from '../../src/client/program.js';
+import { LANES_BIN } from '../support/cli.js';
 
 // The manifest the build wrote next to the compiled launcher (tests run after npm run build).
 const manifest = JSON.parse(readFileSync(new URL('../../dist/client/cli-manifest.json', import.meta.url), 'utf8')) as ManifestEntry[];
@@ -48,11 +49,11 @@ describe('lazy CLI launch', () => {
   });
 
   it('`lanes --help` in a fresh process loads no Temporal SDK (it costs most of a start)', async () => {
-    // Runs the built binary's entry, then lists the CommonJS packages Node loaded (ESM imports of them land there too).
+    // Runs the built binary's entry (the bundle), then lists the CommonJS packages Node loaded (ESM imports of them land there too).
     const probe = `
       process.argv = [process.argv[0], 'lanes', '--help'];
       process.stdout.write = () => true;
-      await import(${JSON.stringify(fileURLToPath(new URL('../../dist/client/index.js', import.meta.url)))});
+      await import(${JSON.stringify(fileURLToPath(new URL('../../dist/cli/index.js', import.meta.url)))});
       const { createRequire } = await import('node:module');
       const loaded = Object.keys(createRequire(import.meta.url).cache).map((k) => k.split('node_modules/').pop().split('/').slice(0, k.includes('/@') ? 2 : 1).join('/'));
       console.error(JSON.stringify([...new Set(loaded)]));`;
@@ -61,5 +62,21 @@ describe('lazy CLI launch', () => {
     expect(packages).toContain('commander');
     // Must NOT: load the Temporal SDK just to print help.
     expect(packages.filter((p) => p.startsWith('@temporalio'))).toEqual([]);
+  });
+
+  it('the binary runs the bundled CLI: a lane command loads a few bundle files, not the compiled tree or zod\'s files', async () => {
+    // Records every ES module Node resolves while `lanes status --help` loads the lane commands for real.
+    const hook = `export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.startsWith('file:')) process.stderr.write('LOADED ' + r.url + '\\n'); return r; }`;
+    const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+    const r = await execa(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, LANES_BIN, 'status', '--help'], { reject: false });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('recommended next action');
+    const loaded = r.stderr.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice('LOADED '.length));
+    const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
+    const ours = loaded.filter((u) => fileURLToPath(u).startsWith(dist));
+    expect(ours.length).toBeGreaterThan(1);
+    // Must NOT: load a compiled module outside the bundle (dist/cli/), or zod's ~100 ESM files one by one.
+    expect(ours.filter((u) => !fileURLToPath(u).startsWith(`${dist}cli/`))).toEqual([]);
+    expect(loaded.filter((u) => u.includes('/node_modules/zod/'))).toEqual([]);
   });
 });

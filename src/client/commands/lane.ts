@@ -5,7 +5,7 @@ import { type Command, Option } from 'commander';
 import { boardUrlFor } from '../../board/discovery.js';
 import { LanesError } from '../../errors.js';
 import type { LaneEvent } from '../../workflows/events.js';
-import { LANE_WORKFLOW_TYPE, type LaneReport, resolveUpdate, stateQuery, summaryQuery, trustSignal } from '../../workflows/lane/api.js';
+import { LANE_WORKFLOW_TYPE, type LaneReport, resolveUpdate, stateQuery, trustSignal } from '../../workflows/lane/api.js';
 import { EVENT_TYPES } from '../../workflows/events.js';
 import { LANE_STATES } from '../../workflows/state.js';
 import { action, intOption } from '../context.js';
@@ -15,6 +15,8 @@ import {
   followEvents,
   handleFor,
   laneIdFor,
+  laneStatusOf,
+  readLane,
   normalizePacket,
   requireLane,
   requireOpenLane,
@@ -148,10 +150,8 @@ export function registerLaneCommands(program: Command): void {
     .action(
       action(async ({ out, config }, lane: string) =>
         withClient(config, async (client) => {
-          await requireLane(client, lane);
-          const h = handleFor(client, lane);
-          const [summary, st, desc] = await Promise.all([h.query(summaryQuery), h.query(stateQuery), h.describe()]);
-          const status = { ...summary, workflowStatus: desc.status.name, failureClass: st.failureClass, worktreePath: st.worktreePath, queuedMessages: st.queuedMessages ?? 0 };
+          const { summary, state: st, workflowStatus } = await laneStatusOf(client, lane);
+          const status = { ...summary, workflowStatus, failureClass: st.failureClass, worktreePath: st.worktreePath, queuedMessages: st.queuedMessages ?? 0 };
           out.result(status, (s) =>
             [
               `lane ${s.laneId}: ${s.phase} (workflow ${s.workflowStatus}), green level ${s.greenLevel}`,
@@ -184,8 +184,8 @@ export function registerLaneCommands(program: Command): void {
             await followEvents(client, lane, (e) => keep(e) && out.line(e, renderEvent), { afterSeq: opts.after, home: config.home });
             return;
           }
-          await requireLane(client, lane);
-          const events = (await laneEventsAfter(handleFor(client, lane), laneIdFor(lane), opts.after, config.home)).filter(keep);
+          const { value } = await readLane(client, lane, (h) => laneEventsAfter(h, laneIdFor(lane), opts.after, config.home));
+          const events = value.filter(keep);
           out.result(events, (list: LaneEvent[]) => (list.length ? list.map(renderEvent).join('\n') : '(no events)'));
         }),
       ),
@@ -259,15 +259,16 @@ export function registerLaneCommands(program: Command): void {
           throw new LanesError('usage', `--state must be one of ${LANE_STATES.join(', ')}; got "${opts.state}"`, 'Use e.g. --state blocked.');
         }
         return withClient(config, async (client) => {
-          const rows: Record<string, unknown>[] = [];
           const base = `WorkflowType = '${LANE_WORKFLOW_TYPE}'${opts.query ? ` AND (${opts.query})` : ''}`;
           // Lanes waiting for a tool-call approval come first (a person is holding them up), then the rest;
           // `!=` alone would drop lanes whose LaneState is not set yet (just started), hence IS NULL.
           const queries = opts.state
             ? [`${base} AND LaneState = '${opts.state}'`]
             : [`${base} AND LaneState = 'awaiting_approval'`, `${base} AND (LaneState != 'awaiting_approval' OR LaneState IS NULL)`];
-          try {
-            for (const q of queries) for await (const wf of client.workflow.list({ query: q })) {
+          // Both visibility queries run side by side (one round trip); each stops at the limit.
+          const collect = async (query: string) => {
+            const rows: Record<string, unknown>[] = [];
+            for await (const wf of client.workflow.list({ query })) {
               if (rows.length >= opts.limit) break;
               const sa = wf.searchAttributes as Record<string, unknown[] | undefined>;
               rows.push({
@@ -280,6 +281,11 @@ export function registerLaneCommands(program: Command): void {
                 startTime: wf.startTime.toISOString(),
               });
             }
+            return rows;
+          };
+          let rows: Record<string, unknown>[];
+          try {
+            rows = (await Promise.all(queries.map(collect))).flat().slice(0, opts.limit);
           } catch (e) {
             throw invalidQuery(e, opts.query) ?? e;
           }

@@ -94,7 +94,7 @@ export async function runAgentPass(run: LaneRun, pass: number, extraPrompt?: str
   }
   run.loop.turnInPass = 0;
   await checkpoint(run, `work-${pass}`);
-  await run.flush();
+  await run.flushSoon();
 }
 
 /** Commits whatever the worktree holds as the lane step `step` (nothing to commit: no commit). */

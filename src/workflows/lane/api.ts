@@ -87,6 +87,8 @@ export type Resolution = { action: 'retry' | 'abort' | 'approve'; note?: string 
 export const stateQuery = defineQuery<LaneStatus>('state');
 export const eventsQuery = defineQuery<LaneEvent[], [number?]>('events');
 export const summaryQuery = defineQuery<LaneSummary>('summary');
+/** `summary` and `state` in one answer: `lanes status` asks once, so a closed lane is replayed once, not twice. */
+export const statusQuery = defineQuery<{ summary: LaneSummary; state: LaneStatus }>('status');
 export const trustSignal = defineSignal<[{ by?: string }?]>('trust');
 
 /** One turn of an external agent, sent by the running agentPass as soon as the stream shows it. */

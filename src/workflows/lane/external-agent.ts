@@ -71,5 +71,5 @@ export async function runExternalAgentPass(run: LaneRun, pass: number, extraProm
   for (const t of summary.turns) if (t.index > emitted) emitAgentTurn(run, pass, t, summary.sessionId, summary.resumed);
   await checkBudget(run, run.turn);
   await checkpoint(run, `work-${pass}`);
-  await run.flush();
+  await run.flushSoon();
 }

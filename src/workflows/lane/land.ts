@@ -3,9 +3,13 @@
 import { patched } from '@temporalio/workflow';
 import { describeScreenFindings, laneCommandSandbox } from '../containment.js';
 import { candidateCommands, decideLanding } from '../policy.js';
+import { EarlyStart } from './early-start.js';
 import { decide, withRecovery } from './escalation.js';
 import type { LaneRun } from './run.js';
 import { runTests } from './tests.js';
+
+/** Patch marker: the landing screen starts beside the scope check (older runs: one after the other). */
+export const LANDING_CHECKS_TOGETHER_PATCH = 'lanes-landing-checks-together';
 
 /** Patch marker: advanceTarget returns the landed commits (older runs called landedCommits after it). */
 export const LANDED_COMMITS_IN_ADVANCE_PATCH = 'lanes-landed-commits-in-advance';
@@ -29,19 +33,31 @@ export async function land(run: LaneRun): Promise<string> {
     await decide(run, { step: 'landing', cls: 'test', attemptsUsed: 0 }, `not merged: ${landing.reason}`);
   }
 
+  const scopeCheck = () => run.acts.git.scopeCheck({ laneId, worktreePath: run.worktreePath!, base: packet.repo.baseBranch, writeManifest: packet.scope.writeManifest });
+  const screenDiff = () => run.acts.git.screenDiff({ laneId, worktreePath: run.worktreePath!, base: packet.repo.baseBranch, settings: packet.screen });
+  // Both only read the lane's diff: the screen starts beside the scope check, its outcome is decided after it as before.
+  const together = patched(LANDING_CHECKS_TOGETHER_PATCH);
+  const earlyScreen = together ? new EarlyStart(screenDiff()) : null;
+
   // Scoped diff: every changed file (bash writes included) must be inside the write manifest.
+  let scopeRuns = 0;
   const checkScope = () =>
-    withRecovery(run, 'landing', 'scope check', () => run.acts.git.scopeCheck({ laneId, worktreePath: run.worktreePath!, base: packet.repo.baseBranch, writeManifest: packet.scope.writeManifest }));
+    withRecovery(run, 'landing', 'scope check', () => {
+      scopeRuns += 1;
+      return scopeCheck();
+    });
   let scope = await checkScope();
   for (; scope.outside.length > 0; scope = await checkScope()) {
     await decide(run, { step: 'landing', cls: 'manifest', attemptsUsed: 0 }, `not merged: ${scope.outside.length} changed file(s) outside scope.writeManifest: ${scope.outside.slice(0, 10).join(', ')}`);
   }
+  // A scope check run again followed a recovery or a person's retry: the diff may have changed since the early screen.
+  if (scopeRuns > 1) earlyScreen?.discard();
 
   // Landing screen: what tests cannot judge (symlinks out, big blobs, executables, submodules, .git* files).
-  if (patched('landing-screen')) {
-    const screenDiff = () => withRecovery(run, 'landing', 'landing screen', () => run.acts.git.screenDiff({ laneId, worktreePath: run.worktreePath!, base: packet.repo.baseBranch, settings: packet.screen }));
-    let screen = await screenDiff();
-    for (; screen.refused.length > 0; screen = await screenDiff()) {
+  if (together || patched('landing-screen')) {
+    const screenOnce = () => withRecovery(run, 'landing', 'landing screen', () => (earlyScreen ? earlyScreen.take(screenDiff) : screenDiff()));
+    let screen = await screenOnce();
+    for (; screen.refused.length > 0; screen = await screenOnce()) {
       await decide(run, { step: 'landing', cls: 'manifest', attemptsUsed: 0 }, `not merged: the landing screen refused ${describeScreenFindings(screen.refused)}`);
     }
     // Findings a person may accept: a review of those files.
@@ -55,6 +71,8 @@ export async function land(run: LaneRun): Promise<string> {
     await review(run, `review required before merging ${branch} into ${target} (${scope.changed.length} file(s) changed)`, `review the diff of ${branch} against ${target}, then \`lanes resolve ${laneId} --approve\` (or --abort)`);
   }
 
+  // Every event so far is in events.jsonl before the target can change (older runs wrote it before landing began).
+  await run.eventsWritten();
   let rebuilds = 0;
   for (let attempt = 1; ; attempt++) {
     const candidate = await withRecovery(run, 'candidate', 'merge candidate', () =>

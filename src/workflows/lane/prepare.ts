@@ -1,15 +1,23 @@
 // Phase 1, prepare: everything before the first prompt — the trust gate, the
 // worktree, the lane's MCP servers.
+import { patched } from '@temporalio/workflow';
 import { requiredFailures } from '../../mcp/report.js';
+import { EarlyStart } from './early-start.js';
 import { awaitTrust, decide, withRecovery } from './escalation.js';
 import type { LaneRun } from './run.js';
 
+/** Patch marker: the trust check starts beside the preflight (older runs: one after the other). */
+export const PREPARE_CHECKS_TOGETHER_PATCH = 'lanes-prepare-checks-together';
+
 export async function prepareLane(run: LaneRun): Promise<void> {
   const { packet, laneId, repoPath } = run;
+  const checkTrust = () => run.acts.misc.checkTrust({ repoPath });
+  // Both only read (the repo, the host's trusted roots): the trust check need not wait for the preflight.
+  const earlyTrust = patched(PREPARE_CHECKS_TOGETHER_PATCH) ? new EarlyStart(checkTrust()) : null;
   // The host is the truth: the client's preflight again, before anything is created.
   await withRecovery(run, 'prepare', 'preflight', () => run.acts.git.preflightLane({ laneId, repoPath, baseBranch: packet.repo.baseBranch, target: run.target, branch: run.branch }));
   // Trust gate: nothing reaches a model before the repo is trusted.
-  const trust = await withRecovery(run, 'prepare', 'trust check', () => run.acts.misc.checkTrust({ repoPath }));
+  const trust = await withRecovery(run, 'prepare', 'trust check', () => (earlyTrust ? earlyTrust.take(checkTrust) : checkTrust()));
   if (!trust.trusted) await awaitTrust(run, trust.trustedRoots);
 
   const wt = await withRecovery(run, 'prepare', 'worktree', () => run.acts.git.prepareWorktree({ laneId, repoPath, baseBranch: packet.repo.baseBranch, branch: run.branch }));
@@ -17,7 +25,7 @@ export async function prepareLane(run: LaneRun): Promise<void> {
   run.setState('ready_for_prompt', 'lane.ready', `worktree ${wt.worktreePath} on ${wt.branch} from ${wt.baseCommit.slice(0, 10)}`, { ...wt });
 
   if (Object.keys(packet.mcp.servers).length > 0) await startMcpServers(run);
-  await run.flush();
+  await run.flushSoon();
 }
 
 /**

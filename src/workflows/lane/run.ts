@@ -8,9 +8,10 @@ import { LANE_FAILURE_CLASS, LANE_GREEN_LEVEL, LANE_STATE } from '../../shared/s
 import type { LanesActivities } from '../../worker/activities.js';
 import { EVENT_SCHEMA_ID, type EventType, type LaneEvent } from '../events.js';
 import type { GreenLevel, LaneState } from '../state.js';
-import { CHECKPOINT_TYPES, currentDetails, findLast, type LaneSummary, summarize } from '../summary.js';
+import { currentDetails, type LaneSummary, markEvent, type SummaryMarks, summarizeMarked } from '../summary.js';
 import type { HostActivities } from './activity-profiles.js';
 import { WEBHOOK_PROFILE } from './activity-profiles.js';
+import { EventLog } from './event-log.js';
 import { type ApprovalDecision, type ApprovalRequest, CARRIED_EVENTS, type LaneCommit, type LandedCommit, type LaneInput, type LaneLoop, type LaneReport, type LaneResume, type LaneStatus, type LaneUsage, type QueuedMessage, type Resolution, type RestartRequest } from './api.js';
 
 const webhookActs = proxyActivities<LanesActivities>(WEBHOOK_PROFILE);
@@ -89,8 +90,12 @@ export class LaneRun {
   /** Webhook deliveries run beside the lane: they never block or fail it. */
   readonly webhooks: Promise<unknown>[] = [];
 
+  /** events.jsonl on the lane's host: writes in seq order, one in flight. */
+  private readonly log = new EventLog(this);
   /** The indexed values last upserted (state|green|class), to skip upserts that change nothing. */
   private indexed: string | null = null;
+  /** What the summary refers back to, kept as events are emitted (never a walk over the list). */
+  private marks: SummaryMarks = {};
   /** The summary of the first `seq` events: computed once per event, not per reader. */
   private cachedSummary: { seq: number; summary: LaneSummary } | null = null;
 
@@ -117,6 +122,8 @@ export class LaneRun {
     run.events = [...r.events];
     run.seq = r.lastSeq ?? r.events[r.events.length - 1]?.seq ?? 0;
     run.anchors = [...(r.anchors ?? [])];
+    for (const e of run.anchors) markEvent(run.marks, e);
+    for (const e of run.events) markEvent(run.marks, e);
     run.flushedSeq = r.flushedSeq;
     run.commits = [...r.commits];
     run.usage = { ...r.usage };
@@ -142,9 +149,8 @@ export class LaneRun {
   toResume(): LaneResume {
     const window = this.events.slice(-Math.max(1, this.input.carriedEvents ?? CARRIED_EVENTS));
     const first = window[0]?.seq ?? this.seq + 1;
-    const all = [...this.anchors, ...this.events];
-    // What summarize() walks back to: keep it when it falls out of the window.
-    const anchors = [findLast(all, (e) => CHECKPOINT_TYPES.has(e.type)), findLast(all, (e) => Boolean(e.failureClass))]
+    // What the summary refers back to: keep it when it falls out of the window.
+    const anchors = [this.marks.checkpoint, this.marks.failure]
       .filter((e): e is LaneEvent => e !== undefined && e.seq < first)
       .sort((a, b) => a.seq - b.seq)
       .filter((e, i, list) => i === 0 || list[i - 1]!.seq !== e.seq);
@@ -205,7 +211,7 @@ export class LaneRun {
   }
 
   summary(): LaneSummary {
-    if (this.cachedSummary?.seq !== this.seq) this.cachedSummary = { seq: this.seq, summary: summarize(this.laneId, this.anchors.length ? [...this.anchors, ...this.events] : this.events) };
+    if (this.cachedSummary?.seq !== this.seq) this.cachedSummary = { seq: this.seq, summary: summarizeMarked(this.laneId, this.events.at(-1) ?? this.anchors.at(-1), this.marks) };
     return this.cachedSummary.summary;
   }
 
@@ -225,6 +231,7 @@ export class LaneRun {
       data,
     };
     this.events.push(event);
+    markEvent(this.marks, event);
     this.seq = event.seq;
     this.detail = text;
     // Each upsert is a command and an indexed write on the server: only when a value changed.
@@ -254,12 +261,19 @@ export class LaneRun {
     this.webhooks.push(webhookActs.postLaneSummary({ url, laneId: this.laneId, seq: this.lastSeq, summary: this.summary() }).catch(() => undefined));
   }
 
-  /** Writes the events not yet in events.jsonl on the lane's host. */
-  async flush(): Promise<void> {
-    const pending = this.events.filter((e) => e.seq > this.flushedSeq);
-    if (pending.length === 0) return;
-    await this.acts.misc.recordEvents({ laneId: this.laneId, events: pending });
-    this.flushedSeq = pending[pending.length - 1]!.seq;
+  /** Writes the events not yet in events.jsonl on the lane's host, and waits for it. */
+  flush(): Promise<void> {
+    return this.log.flush();
+  }
+
+  /** Starts writing the events not yet in events.jsonl beside the lane's next step (event-log.ts). */
+  flushSoon(): Promise<void> {
+    return this.log.soon();
+  }
+
+  /** Waits for the events write in flight; a failed one throws here. */
+  eventsWritten(): Promise<void> {
+    return this.log.settled();
   }
 
   /** Records a commit once (a retried step may report the same sha again). */

@@ -9,7 +9,7 @@ import { fixupPrompt } from '../policy.js';
 import { failingTail } from '../summary.js';
 import { runAgentPass } from './agent.js';
 import { installAgentTurnHandler, runExternalAgentPass } from './external-agent.js';
-import { eventsQuery, type LaneInput, type LaneReport, restartStateQuery, stateQuery, summaryQuery } from './api.js';
+import { eventsQuery, type LaneInput, type LaneReport, restartStateQuery, stateQuery, statusQuery, summaryQuery } from './api.js';
 import { closeLane, type LaneEnd } from './closeout.js';
 import { decide, installGateHandlers, LaneRestart, LaneStop } from './escalation.js';
 import { bindHost, claimHost } from './hosts.js';
@@ -25,6 +25,7 @@ export async function laneWorkflow(input: LaneInput): Promise<LaneReport> {
   setHandler(stateQuery, () => run.status());
   setHandler(eventsQuery, (afterSeq = 0) => run.eventsAfter(afterSeq));
   setHandler(summaryQuery, () => run.summary());
+  setHandler(statusQuery, () => ({ summary: run.summary(), state: run.status() }));
   installGateHandlers(run);
   installSteeringHandlers(run);
   installAgentTurnHandler(run);
@@ -94,7 +95,7 @@ async function workUntilGreen(run: LaneRun): Promise<void> {
     // builtin: Lanes' own turn loop; claude_code, codex, command: one external agent pass.
     await (packet.agent.kind === 'builtin' ? runAgentPass : runExternalAgentPass)(run, loop.pass, loop.extraPrompt);
     const { red } = await runWorktreeTests(run, loop.pass);
-    await run.flush();
+    await run.flushSoon();
     if (!red && run.inbox.length === 0) return;
     if (!red) {
       // Green, but an operator message arrived after the agent's last turn: it gets a pass.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FAILURE_CLASSES } from '../../../src/failures.js';
 import { recoveryFor } from '../../../src/workflows/recovery.js';
-import { recommendationFor, summarize } from '../../../src/workflows/summary.js';
+import { markEvent, recommendationFor, summarize, summarizeMarked, type SummaryMarks } from '../../../src/workflows/summary.js';
 import { assertValidEvents, type EventSpec, laneEvents } from '../../support/events.js';
 
 const START: EventSpec[] = [
@@ -106,6 +106,28 @@ describe('workflows/summary', () => {
     // An ended lane cannot be resolved: the advice is a new packet, never --retry/--abort.
     expect(s.recommendedAction).toMatch(/ended \(context_window\).*new id/);
     expect(s.recommendedAction).not.toMatch(/--retry|--abort/);
+  });
+
+  const APPROVAL: EventSpec[] = [
+    ...START,
+    { type: 'lane.approval.requested', state: 'awaiting_approval', data: { requestId: 'apr-2-1', tool: 'bash', call: 'rm -rf build', rule: null, recommended: 'lanes approve lane-a apr-2-1' } },
+  ];
+  it.each([
+    ['blocked', BLOCKED],
+    ['resumed', RESUMED],
+    ['trust', TRUST],
+    ['finished', FINISHED],
+    ['failed', FAILED],
+    ['awaiting approval', APPROVAL],
+  ] as const)('summarizeMarked over marks kept event by event equals summarize over the whole %s log, after every event', (_name, specs) => {
+    const events = laneEvents('lane-m', [...specs]);
+    const marks: SummaryMarks = {};
+    events.forEach((e, i) => {
+      markEvent(marks, e);
+      expect(summarizeMarked('lane-m', e, marks)).toEqual(summarize('lane-m', events.slice(0, i + 1)));
+    });
+    // Must not: a stale blocker or checkpoint carried past the event that replaced it.
+    expect(summarizeMarked('lane-m', events.at(-1), marks).lastSeq).toBe(events.length);
   });
 
   it.each(FAILURE_CLASSES.map((cls) => [cls] as const))('recommendationFor(%s) says what to do, consistently with its recipe', (cls) => {

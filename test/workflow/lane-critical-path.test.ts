@@ -1,0 +1,204 @@
+// Steps that no longer wait for each other on a lane's critical path (issue #12):
+// events.jsonl is written beside the next step, the trust check beside the preflight,
+// the landing screen beside the scope check. Real dev server, real artifact store
+// (events.jsonl on disk), stub activities for the rest (test/support/lane-stubs.ts).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createArtifactActivities, createArtifactStore } from '../../src/activities/artifacts.js';
+import type { LaneEvent } from '../../src/workflows/events.js';
+import { happyStubs, lanePacket, runStubbedLane, stubReply } from '../support/lane-stubs.js';
+import { connectTestTemporal, type TestTemporal, uniqueTaskQueue } from '../support/temporal.js';
+
+/** How long a stub waits for the step that should run beside it before it gives up (then the test fails). */
+const BESIDE_WAIT_MS = 10_000;
+
+/** A flag a stub sets when its step starts, and a wait for it that gives up after BESIDE_WAIT_MS. */
+function startedFlag() {
+  let started = false;
+  let release: () => void = () => undefined;
+  const seen = new Promise<void>((r) => (release = r));
+  return {
+    mark() {
+      started = true;
+      release();
+    },
+    get started() {
+      return started;
+    },
+    /** True when the step started while we waited. */
+    async waitFor(): Promise<boolean> {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([seen, new Promise((r) => (timer = setTimeout(r, BESIDE_WAIT_MS)))]);
+      clearTimeout(timer);
+      return started;
+    },
+  };
+}
+
+describe('lane critical path (stub activities, real events.jsonl)', () => {
+  let t: TestTemporal;
+  let home: string;
+  beforeAll(async () => {
+    t = await connectTestTemporal();
+  });
+  afterAll(async () => t?.close());
+  afterEach(() => {
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  /** A lane whose recordEvents is the real activity over a temp LANES_HOME; `writes` logs each call. */
+  function realLogLane(name: string) {
+    const taskQueue = uniqueTaskQueue(name);
+    home = mkdtempSync(join(tmpdir(), 'lanes-critical-'));
+    const recorded: LaneEvent[] = [];
+    const stubs = happyStubs(taskQueue, recorded);
+    const artifacts = createArtifactActivities({ home });
+    const writes = { calls: 0, inFlight: 0, maxInFlight: 0 };
+    const record = async (i: { laneId: string; events: LaneEvent[] }) => {
+      writes.calls += 1;
+      writes.inFlight += 1;
+      writes.maxInFlight = Math.max(writes.maxInFlight, writes.inFlight);
+      try {
+        return await artifacts.recordEvents(i);
+      } finally {
+        writes.inFlight -= 1;
+      }
+    };
+    stubs.recordEvents = record;
+    const readLog = (laneId: string) => createArtifactStore({ home }).readEvents<LaneEvent>(laneId);
+    return { taskQueue, laneId: taskQueue, stubs, writes, record, readLog };
+  }
+
+  it('events are written beside the next step: the first model turn starts while the write is running, and events.jsonl ends complete and in order', async () => {
+    const { taskQueue, laneId, stubs, writes, record, readLog } = realLogLane('lane-flush-beside');
+    const firstTurn = startedFlag();
+    let turnDuringFirstWrite: boolean | null = null;
+    stubs.recordEvents = async (i: { laneId: string; events: LaneEvent[] }) => {
+      // The first write (after prepare) holds until the first model turn has started beside it.
+      if (turnDuringFirstWrite === null) turnDuringFirstWrite = await firstTurn.waitFor();
+      return record(i);
+    };
+    stubs.modelTurn = async (i: { turn: number }) => {
+      firstTurn.mark();
+      return stubReply(i.turn, false);
+    };
+    const end = await runStubbedLane(t, taskQueue, { laneId, packet: lanePacket(laneId), fingerprint: 'f' }, stubs);
+    expect(end.error).toBeNull();
+    expect(end.report).toMatchObject({ state: 'finished', landed: true });
+    expect(turnDuringFirstWrite).toBe(true);
+    const log = readLog(laneId);
+    expect(log.map((e) => e.seq)).toEqual(Array.from({ length: end.report!.events }, (_, i) => i + 1));
+    expect(log.at(-1)?.type).toBe('lane.finished');
+    // Must not: two writes in flight at once (events.jsonl appends race), or the terminal event before closeout.
+    expect(writes.maxInFlight).toBe(1);
+    expect(log.findIndex((e) => e.type === 'lane.closeout')).toBeLessThan(log.findIndex((e) => e.type === 'lane.finished'));
+  });
+
+  it('the trust check starts beside the preflight and the landing screen beside the scope check; each is still decided in its place', async () => {
+    const { taskQueue, laneId, stubs } = realLogLane('lane-checks-together');
+    const trust = startedFlag();
+    const screen = startedFlag();
+    const seen = { trustDuringPreflight: false, screenDuringScope: false };
+    stubs.checkTrust = async () => {
+      trust.mark();
+      return { trusted: true, trustedRoots: [] };
+    };
+    stubs.preflightLane = async () => {
+      seen.trustDuringPreflight = await trust.waitFor();
+      return { ok: true };
+    };
+    stubs.screenDiff = async () => {
+      screen.mark();
+      return { findings: [], refused: [], blocked: [] };
+    };
+    stubs.scopeCheck = async () => {
+      seen.screenDuringScope = await screen.waitFor();
+      return { outside: [], changed: ['src/math.js'] };
+    };
+    const end = await runStubbedLane(t, taskQueue, { laneId, packet: lanePacket(laneId), fingerprint: 'f' }, stubs);
+    expect(end.error).toBeNull();
+    expect(end.report).toMatchObject({ state: 'finished', landed: true });
+    expect(seen).toEqual({ trustDuringPreflight: true, screenDuringScope: true });
+  });
+
+  it('a diff outside the manifest fails the lane as manifest even when the early screen failed; nothing lands', async () => {
+    const { taskQueue, laneId, stubs, readLog } = realLogLane('lane-scope-first');
+    const landing: string[] = [];
+    stubs.scopeCheck = async () => ({ outside: ['secrets/.env'], changed: ['secrets/.env'] });
+    stubs.screenDiff = async () => {
+      throw ApplicationFailure.create({ message: 'screen broke', type: 'infra', nonRetryable: true });
+    };
+    stubs.prepareCandidate = async () => {
+      landing.push('prepareCandidate');
+      return { alreadyLanded: true };
+    };
+    const end = await runStubbedLane(t, taskQueue, { laneId, packet: lanePacket(laneId), fingerprint: 'f' }, stubs);
+    expect(end.ok).toBe(false);
+    const log = readLog(laneId);
+    expect(log.at(-1)).toMatchObject({ type: 'lane.failed', failureClass: 'manifest' });
+    // Must not: the screen's failure (decided only after a clean scope check) replaces the scope's verdict; a candidate is built.
+    expect(log.some((e) => e.failureClass === 'infra')).toBe(false);
+    expect(landing).toEqual([]);
+  });
+
+  it('an events write that fails stops the lane before it lands; closeout writes the whole log afterwards', async () => {
+    const { taskQueue, laneId, stubs, record, readLog } = realLogLane('lane-flush-fails');
+    const landing: string[] = [];
+    let failed = 0;
+    stubs.recordEvents = async (i: { laneId: string; events: LaneEvent[] }) => {
+      if (failed === 0) {
+        failed += 1;
+        throw ApplicationFailure.create({ message: 'disk full', type: 'infra', nonRetryable: true });
+      }
+      return record(i);
+    };
+    stubs.prepareCandidate = async () => {
+      landing.push('prepareCandidate');
+      return { alreadyLanded: true };
+    };
+    const end = await runStubbedLane(t, taskQueue, { laneId, packet: lanePacket(laneId), fingerprint: 'f' }, stubs);
+    expect(end.ok).toBe(false);
+    const log = readLog(laneId);
+    expect(log.map((e) => e.seq)).toEqual(Array.from({ length: log.length }, (_, i) => i + 1));
+    expect(log.at(-1)).toMatchObject({ type: 'lane.failed', failureClass: 'infra' });
+    expect(log.at(-1)?.detail).toContain('disk full');
+    // Must not: the lane goes on to land with its event log failing.
+    expect(landing).toEqual([]);
+  });
+
+  it('a lane cancelled while an events write is in flight closes out with every event written once', async () => {
+    const { taskQueue, laneId, stubs, record, readLog } = realLogLane('lane-flush-cancel');
+    const turn = startedFlag();
+    const cancelSent = startedFlag();
+    stubs.modelTurn = async () => {
+      turn.mark();
+      await cancelSent.waitFor();
+      return stubReply(1, false);
+    };
+    // The first write (beside the first turn) is still running when the cancel arrives; it lands late.
+    let first = true;
+    stubs.recordEvents = async (i: { laneId: string; events: LaneEvent[] }) => {
+      if (first) {
+        first = false;
+        await cancelSent.waitFor();
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return record(i);
+    };
+    const end = await runStubbedLane(t, taskQueue, { laneId, packet: lanePacket(laneId), fingerprint: 'f' }, stubs, async (client, workflowId) => {
+      await turn.waitFor();
+      await client.workflow.getHandle(workflowId).cancel();
+      cancelSent.mark();
+    });
+    expect(end.ok).toBe(false);
+    const log = readLog(laneId);
+    expect(log.map((e) => e.seq)).toEqual(Array.from({ length: log.length }, (_, i) => i + 1));
+    expect(log.map((e) => e.type).slice(-3)).toEqual(['lane.cancelled', 'lane.closeout', 'lane.failed']);
+    // Must not: events lost with the cancelled write, or written twice.
+    expect(new Set(log.map((e) => e.seq)).size).toBe(log.length);
+    expect(log.some((e) => e.type === 'lane.ready')).toBe(true);
+  });
+});
