@@ -103,12 +103,22 @@ export function cpuCount(): number {
   }
 }
 
-/** Samples the peak RSS of some pids every intervalMs until stopped. */
-export function samplePeakRss(pids: () => number[], intervalMs = 250): { stop(): number } {
+/**
+ * Samples every intervalMs until stopped: the peak RSS of the workers with their helpers,
+ * and of the workers alone, both from the same readings.
+ */
+export function samplePeakRss(workers: () => number[], intervalMs = 250): { stop(): { withHelpers: number; alone: number } } {
   let peak = 0;
+  let alonePeak = 0;
   const tick = () => {
-    const total = pids().reduce((sum, pid) => sum + (rssMb(pid) ?? 0), 0);
-    peak = Math.max(peak, total);
+    let alone = 0;
+    let helpers = 0;
+    for (const pid of workers()) {
+      alone += rssMb(pid) ?? 0;
+      for (const h of helperPids(pid)) helpers += rssMb(h) ?? 0;
+    }
+    alonePeak = Math.max(alonePeak, alone);
+    peak = Math.max(peak, alone + helpers);
   };
   tick();
   const timer = setInterval(tick, intervalMs);
@@ -116,7 +126,7 @@ export function samplePeakRss(pids: () => number[], intervalMs = 250): { stop():
     stop() {
       clearInterval(timer);
       tick();
-      return Math.round(peak);
+      return { withHelpers: Math.round(peak), alone: Math.round(alonePeak) };
     },
   };
 }

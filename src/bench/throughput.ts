@@ -28,13 +28,11 @@ export async function throughput(stack: BenchStack, n: number, label: string, pr
   const pids = () => stack.workers.map((w) => w.pid);
   const cpu = cpuMeter(() => withHelpers(pids()));
   const cpuTimer = setInterval(() => cpu.sample(), 1_000);
-  const rss = samplePeakRss(() => withHelpers(pids()));
-  const ownRss = samplePeakRss(pids);
+  const rss = samplePeakRss(pids);
   const t0 = Date.now();
   const runs = await Promise.all(lanes.map((l) => runLane(stack, l)));
   const wallMs = Date.now() - t0;
   const peak = rss.stop();
-  const ownPeak = ownRss.stop();
   clearInterval(cpuTimer);
   cpu.sample();
   const perHost: Record<string, number> = {};
@@ -50,8 +48,8 @@ export async function throughput(stack: BenchStack, n: number, label: string, pr
     wallMs,
     lanesPerMin: Math.round((n / (wallMs / 60_000)) * 10) / 10,
     latency: summarize(runs.map((r) => r.wallMs)),
-    workerPeakRssMb: peak,
-    workerProcessPeakRssMb: ownPeak,
+    workerPeakRssMb: peak.withHelpers,
+    workerProcessPeakRssMb: peak.alone,
     workerCpuCores: Math.round((cpu.seconds() / (wallMs / 1000)) * 100) / 100,
     perHost,
   };

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { childPids, cpuMeter, cpuSeconds, helperPids, rssMb, withHelpers } from '../../../src/bench/proc-stats.js';
+import { childPids, cpuMeter, cpuSeconds, helperPids, rssMb, samplePeakRss, withHelpers } from '../../../src/bench/proc-stats.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
 const children: ChildProcess[] = [];
@@ -61,6 +61,11 @@ describe.runIf(process.platform === 'linux')('bench process stats', () => {
     expect(helperPids(worker.pid!)).toEqual([kids.helper]);
     expect(withHelpers([worker.pid!])).toEqual([worker.pid, kids.helper]);
     expect(rssMb(kids.helper)).toBeGreaterThan(5);
+    // One reading for both figures: with helpers is the worker plus the helper, never the other children.
+    const peak = samplePeakRss(() => [worker.pid!], 50).stop();
+    const all = Object.values(kids).reduce((t, p) => t + (rssMb(p) ?? 0), rssMb(worker.pid!)!);
+    expect(peak.withHelpers - peak.alone).toBeGreaterThan(5);
+    expect(peak.withHelpers).toBeLessThan(all - 5);
   });
 
   it('counts the CPU of a pid first seen after the first reading from zero, of one seen at the start from then', async () => {
