@@ -49,8 +49,6 @@ export function inflightInterceptor(dir: string): ActivityInterceptorsFactory {
     inbound: {
       async execute(input, next) {
         const info = ctx.info;
-        // A local activity's token means nothing to the server: its workflow task's retry reruns it.
-        if (info.isLocal) return next(input);
         const file = join(dir, `${process.pid}-${++seq}.json`);
         const record: InflightRecord = {
           taskToken: info.base64TaskToken,

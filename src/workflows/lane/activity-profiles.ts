@@ -3,7 +3,7 @@
 // milliseconds (numbers). Retries here cover infrastructure hiccups; failures
 // that need a decision are non-retryable (failures.ts isRetryable) and reach
 // the recovery policy (recovery.ts) instead.
-import { ActivityCancellationType, type ActivityOptions, type LocalActivityOptions, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions, proxyActivities } from '@temporalio/workflow';
 import type { TaskPacket } from '../../packet/schema.js';
 import type { LanesActivities } from '../../worker/activities.js';
 
@@ -12,15 +12,6 @@ import type { LanesActivities } from '../../worker/activities.js';
  * call that only touches local state; 5 attempts 1 s apart ride out a worker restart.
  */
 export const SHARED_PROFILE: ActivityOptions = {
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', maximumAttempts: 5 },
-};
-
-/**
- * The same step as a local activity (hosts.ts): it runs in the worker that runs the
- * workflow task, so a retry after a crash is that task's retry on a live worker.
- */
-export const LOCAL_CLAIM_PROFILE: LocalActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumAttempts: 5 },
 };

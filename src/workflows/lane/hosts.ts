@@ -2,27 +2,16 @@
 // that holds the worktree. When that host stops picking up steps, the lane
 // claims a live one, recreates its worktree there from the lane branch (its
 // checkpoint commits) and goes on.
-import { ActivityFailure, patched, proxyActivities, proxyLocalActivities, TimeoutFailure } from '@temporalio/workflow';
+import { ActivityFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
 import type { LanesActivities } from '../../worker/activities.js';
-import { type HostGroup, hostActivities, LOCAL_CLAIM_PROFILE, SHARED_PROFILE } from './activity-profiles.js';
+import { type HostGroup, hostActivities, SHARED_PROFILE } from './activity-profiles.js';
 import { DEFAULT_REHOME_AFTER_MS } from './api.js';
 import type { LaneRun } from './run.js';
 
 const sharedActs = proxyActivities<LanesActivities>(SHARED_PROFILE);
-const localActs = proxyLocalActivities<LanesActivities>(LOCAL_CLAIM_PROFILE);
 
-/** Patch marker: the host is claimed by a local activity (older runs: an activity on the shared queue). */
-export const CLAIM_HOST_LOCALLY_PATCH = 'lanes-claim-host-locally';
-
-/**
- * The host for the lane's worktree: the worker that runs this workflow task (every
- * worker serves the shared queue and its own host queue), so a local activity
- * answers without a round trip through the server. A lost host's worker runs no
- * workflow tasks either, so a re-homing lane lands on a live one.
- */
 export async function claimHost(run: LaneRun): Promise<string> {
-  const acts = patched(CLAIM_HOST_LOCALLY_PATCH) ? localActs : sharedActs;
-  return (await acts.claimHost({ laneId: run.laneId })).hostQueue;
+  return (await sharedActs.claimHost({ laneId: run.laneId })).hostQueue;
 }
 
 const isHostLost = (err: unknown) =>
