@@ -72,6 +72,13 @@ export default tseslint.config(
           message: 'workflow code imports values only from pure modules (PURE_FOR_WORKFLOWS in eslint.config.js); activities and I/O libraries only with `import type`.',
         },
         {
+          // The git host process stays small: its fork()s of git are cheap only while it is.
+          from: ['src/git/git-host-main.ts', 'src/git/exec.ts'],
+          allowOnly: ['src/git/exec.ts'],
+          packages: ['simple-git'],
+          message: 'the git host (git-host-main.ts, exec.ts) imports only exec.ts, simple-git and node built-ins; keep it small.',
+        },
+        {
           from: ['src/**', 'bench/**', 'scripts/**', 'bin/**', 'lint/**'],
           except: ['src/testkit/**'],
           forbid: ['src/testkit/**'],

@@ -9,8 +9,12 @@ import { laneFailure } from './failures.js';
 /**
  * Writes a file so readers see the old content or the new, never a torn one: temp file in
  * the same directory, fsync, rename, fsync of the directory. Creates parent directories.
+ * `durable: false` skips both fsyncs: still torn-free, and it survives a crash of this
+ * process (the page cache does), only not a power loss; for records that are worth a
+ * timeout at most when lost, written on the worker's hot path (fsync blocks its thread).
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, opts: { durable?: boolean } = {}): void {
+  const durable = opts.durable ?? true;
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -20,7 +24,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
     renameSync(tmp, path);
@@ -31,7 +35,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
       hint: 'Check that $LANES_HOME is on a writable disk with free space.',
     }, err as Error);
   }
-  fsyncDir(dir);
+  if (durable) fsyncDir(dir);
 }
 
 function fsyncDir(dir: string): void {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { createFixtureRepo } from '../demo/fixture-repo.js';
+import { activityProfile, activitySteps, type ActivityProfile, type LaneSteps } from './activity-profile.js';
 import { checkLane, checkLanded, FIX_SCRIPT, prepareLane, runLane } from './lane-run.js';
 import type { BenchStack } from './stack.js';
 import { summarize, type Summary } from './stats.js';
@@ -21,6 +22,8 @@ export interface FloorVsLane {
   ratio: number;
   /** Per-phase medians of the lane (ms between consecutive milestones), the profile. */
   phases: Record<string, number>;
+  /** Per activity, medians over the runs: when scheduled, the gap before it, its run time. */
+  activities: ActivityProfile;
 }
 
 /** Milestones of a lane, in order; a phase is the time from one to the next. */
@@ -35,6 +38,7 @@ export async function floorVsLane(stack: BenchStack, runs: number, problems: str
   const laneMs: number[] = [];
   const laneReportMs: number[] = [];
   const phaseSamples = new Map<string, number[]>();
+  const laneSteps: LaneSteps[] = [];
   for (let i = 0; i < runs; i++) {
     // Alternate, so load from other processes on the machine hits both alike.
     const scenario = `floor-${i}`;
@@ -53,6 +57,7 @@ export async function floorVsLane(stack: BenchStack, runs: number, problems: str
     for (const [phase, ms] of Object.entries(await lanePhases(stack, lane.id))) {
       phaseSamples.set(phase, [...(phaseSamples.get(phase) ?? []), ms]);
     }
+    laneSteps.push(activitySteps((await stack.client.workflow.getHandle(`lane-${lane.id}`).fetchHistory()).events ?? []));
   }
   const floor = summarize(floorMs);
   const lane = summarize(laneMs);
@@ -63,6 +68,7 @@ export async function floorVsLane(stack: BenchStack, runs: number, problems: str
     laneReport: summarize(laneReportMs),
     ratio: Math.round((lane.medianMs / floor.medianMs) * 100) / 100,
     phases: Object.fromEntries([...phaseSamples.entries()].map(([k, v]) => [k, summarize(v).medianMs])),
+    activities: activityProfile(laneSteps),
   };
 }
 

@@ -28,10 +28,13 @@ interface Flags {
   stormLanes?: number;
   kills?: number;
   files?: number;
+  rounds?: number;
   only?: Section[];
   json?: boolean;
   out?: string;
   keep?: boolean;
+  workerNodeArgs?: string;
+  secondWorker: boolean;
 }
 
 const positive = (flag: string) => (v: string) => {
@@ -51,10 +54,13 @@ export async function main(argv: string[]): Promise<number> {
     .option('--storm-lanes <n>', 'kill storm: lanes running (default 20; smoke 2)', positive('--storm-lanes'))
     .option('--kills <n>', 'kill storm: SIGKILLs of the worker (default 10; smoke 1)', positive('--kills'))
     .option('--files <n>', 'big repo: files generated (default 50000; smoke 1000)', positive('--files'))
+    .option('--rounds <n>', 'big repo: rounds of the three checkouts, in rotating order (default 3; smoke 1)', positive('--rounds'))
     .addOption(new Option('--only <section...>', 'run only these sections').choices(SECTIONS))
     .option('--json', 'print the JSON report on stdout instead of the table')
     .option('--out <file>', 'where to write the JSON report (default bench/results/<time>.json)')
     .option('--keep', 'keep the temp folder (repos, LANES_HOME, server db) for inspection')
+    .option('--no-second-worker', 'throughput: measure one worker only (skip the two-worker scaling run)')
+    .option('--worker-node-args <args>', 'extra node flags for the worker processes, space-separated (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")')
     .exitOverride();
   program.parse(argv, { from: 'user' });
   const f = program.opts<Flags>();
@@ -65,6 +71,7 @@ export async function main(argv: string[]): Promise<number> {
     stormLanes: f.stormLanes ?? (smoke ? 2 : 20),
     kills: f.kills ?? (smoke ? 1 : 10),
     files: f.files ?? (smoke ? 1_000 : 50_000),
+    bigRepoRounds: f.rounds ?? (smoke ? 1 : 3),
     cliRuns: smoke ? 1 : 5,
   };
   const want = (s: Section) => !f.only || f.only.includes(s);
@@ -77,7 +84,8 @@ export async function main(argv: string[]): Promise<number> {
     size,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memGb: Math.round(totalmem() / 2 ** 30), loadAvgAtStart: loadavg().map((l) => Math.round(l * 10) / 10) },
   };
-  const stack = await startBenchStack({ address: f.address, namespace: f.namespace, keep: f.keep });
+  const workerNodeArgs = f.workerNodeArgs?.split(/\s+/).filter(Boolean) ?? [];
+  const stack = await startBenchStack({ address: f.address, namespace: f.namespace, keep: f.keep, workerNodeArgs });
   try {
     if (want('floor') || want('cli') || want('throughput')) {
       log('starting worker a');
@@ -94,10 +102,12 @@ export async function main(argv: string[]): Promise<number> {
     if (want('throughput')) {
       log(`throughput: ${size.lanes} lanes, one worker`);
       const one = await throughput(stack, size.lanes, 'tp1', problems);
-      log(`throughput: ${size.lanes} lanes, two workers`);
-      await stack.startWorker('b');
-      const two = await throughput(stack, size.lanes, 'tp2', problems);
-      report.throughput = { oneWorker: one, twoWorkers: two, scaling: Math.round((two.lanesPerMin / one.lanesPerMin) * 100) / 100 };
+      if (f.secondWorker) {
+        log(`throughput: ${size.lanes} lanes, two workers`);
+        await stack.startWorker('b');
+        const two = await throughput(stack, size.lanes, 'tp2', problems);
+        report.throughput = { oneWorker: one, twoWorkers: two, scaling: Math.round((two.lanesPerMin / one.lanesPerMin) * 100) / 100 };
+      } else report.throughput = { oneWorker: one };
     }
     for (const w of [...stack.workers]) await stack.stopWorker(w);
     if (want('storm')) {
@@ -105,8 +115,8 @@ export async function main(argv: string[]): Promise<number> {
       report.killStorm = await killStorm(stack, size.stormLanes, size.kills, problems);
     }
     if (want('bigrepo')) {
-      log(`big repo: ${size.files} files`);
-      report.bigRepo = await bigRepo(stack, size.files, problems);
+      log(`big repo: ${size.files} files, ${size.bigRepoRounds} round(s)`);
+      report.bigRepo = await bigRepo(stack, size.files, size.bigRepoRounds, problems);
     }
   } catch (e) {
     problems.push(`benchmark aborted: ${(e as Error).stack ?? String(e)}`);

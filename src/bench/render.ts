@@ -14,19 +14,24 @@ export function renderTable(r: Record<string, unknown>): string {
   if (fl) {
     rows.push(['floor (plain script)', ms(fl.floor)], ['lane (submit → report)', ms(fl.lane)], ['lane (report durationMs)', ms(fl.laneReport)], ['lane / floor', `${fl.ratio}×`]);
     for (const [phase, v] of Object.entries(fl.phases)) rows.push([`  ${phase}`, `${v} ms`]);
+    const a = fl.activities;
+    rows.push([`lane per activity (median of ${a.lanes})`, 'scheduled at / gap before / run (ms)']);
+    for (const s of a.rows) rows.push([`  ${s.activity}`, `${String(s.scheduledMs).padStart(6)} ${String(s.gapMs).padStart(5)} ${String(s.runMs).padStart(6)}`]);
+    rows.push(['  activities running / between them / total', `${a.activeMs} / ${a.betweenMs} / ${a.totalMs} ms`]);
   }
   const cli = r.cliLatency as CliLatency | undefined;
   if (cli) for (const [name, s] of Object.entries(cli)) rows.push([name, ms(s)]);
-  const tp = r.throughput as { oneWorker: ThroughputRun; twoWorkers: ThroughputRun; scaling: number } | undefined;
+  const tp = r.throughput as { oneWorker: ThroughputRun; twoWorkers?: ThroughputRun; scaling?: number } | undefined;
   if (tp) {
     for (const [label, t] of [['1 worker', tp.oneWorker], ['2 workers', tp.twoWorkers]] as const) {
+      if (!t) continue;
       rows.push(
         [`throughput, ${label}`, `${t.lanes} lanes in ${(t.wallMs / 1000).toFixed(1)} s = ${t.lanesPerMin} lanes/min`],
         [`  lane latency`, ms(t.latency)],
-        [`  workers`, `peak RSS ${t.workerPeakRssMb} MB, CPU ${t.workerCpuCores} cores; per host ${JSON.stringify(t.perHost)}`],
+        [`  workers`, `peak RSS ${t.workerPeakRssMb} MB (worker processes alone ${t.workerProcessPeakRssMb} MB), CPU ${t.workerCpuCores} cores; per host ${JSON.stringify(t.perHost)}`],
       );
     }
-    rows.push(['scaling 2 workers / 1', `${tp.scaling}×`]);
+    if (tp.scaling !== undefined) rows.push(['scaling 2 workers / 1', `${tp.scaling}×`]);
   }
   const ks = r.killStorm as KillStorm | undefined;
   if (ks) {
@@ -38,7 +43,7 @@ export function renderTable(r: Record<string, unknown>): string {
     );
   }
   const br = r.bigRepo as BigRepo | undefined;
-  if (br) rows.push([`big repo (${br.files} files)`, `lane worktree ${br.laneWorktreeMs} ms, git worktree add ${br.gitWorktreeAddMs} ms, git clone ${br.gitCloneMs} ms`]);
+  if (br) rows.push([`big repo (${br.files} files)`, `medians of ${br.rounds}: lane worktree ${br.laneWorktreeMs} ms, git worktree add ${br.gitWorktreeAddMs} ms, git clone ${br.gitCloneMs} ms`]);
   const width = Math.max(...rows.map(([k]) => k.length));
   const m = r.machine as { cpus: number; loadAvgAtStart: number[] };
   return [

@@ -12,6 +12,7 @@ import { execa, type ResultPromise } from 'execa';
 import { requireTemporalBinary } from '../devserver/provision.js';
 import { type DevServer, freePort, startDevServer } from '../devserver/server.js';
 import { type MockModelServer, startMockModelServer } from '../fixtures/mock-model-server.js';
+import { WORKER_NODE_FLAGS, WORKER_PROCESS_ENV } from '../worker/tuning.js';
 
 export const LANES_BIN = fileURLToPath(new URL('../../bin/lanes.js', import.meta.url));
 
@@ -44,7 +45,15 @@ export interface BenchStack {
   stop(keep?: boolean): Promise<void>;
 }
 
-export async function startBenchStack(opts: { address?: string; namespace?: string; keep?: boolean }): Promise<BenchStack> {
+export interface BenchStackOptions {
+  address?: string;
+  namespace?: string;
+  keep?: boolean;
+  /** Extra node flags for the worker processes only (profiling: --cpu-prof, --heapsnapshot-signal). */
+  workerNodeArgs?: readonly string[];
+}
+
+export async function startBenchStack(opts: BenchStackOptions): Promise<BenchStack> {
   const root = mkdtempSync(join(tmpdir(), 'lanes-bench-'));
   const home = join(root, 'home');
   const reposDir = join(root, 'repos');
@@ -85,7 +94,7 @@ export async function startBenchStack(opts: { address?: string; namespace?: stri
     env,
     workers: [],
     async startWorker(hostId) {
-      const w = await spawnWorker({ ...env, LANES_HOST_ID: `${taskQueue}-${hostId}` }, hostId);
+      const w = await spawnWorker({ ...env, LANES_HOST_ID: `${taskQueue}-${hostId}` }, hostId, opts.workerNodeArgs ?? []);
       stack.workers.push(w);
       return w;
     },
@@ -105,9 +114,13 @@ export async function startBenchStack(opts: { address?: string; namespace?: stri
   return stack;
 }
 
-/** Starts `lanes worker` and waits for its worker.ready line. */
-async function spawnWorker(env: NodeJS.ProcessEnv, hostId: string): Promise<WorkerProc> {
-  const proc = execa(process.execPath, [LANES_BIN, '--json', 'worker', '--shutdown-grace-ms', '1000'], { env, reject: false, buffer: false });
+/** Starts `lanes worker` the way the supervisor does (its node flags and env) and waits for its worker.ready line. */
+async function spawnWorker(env: NodeJS.ProcessEnv, hostId: string, nodeArgs: readonly string[]): Promise<WorkerProc> {
+  const proc = execa(process.execPath, [...WORKER_NODE_FLAGS, ...nodeArgs, LANES_BIN, '--json', 'worker', '--shutdown-grace-ms', '1000'], {
+    env: { ...WORKER_PROCESS_ENV, ...env },
+    reject: false,
+    buffer: false,
+  });
   const exited = proc.then(() => undefined);
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));

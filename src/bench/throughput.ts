@@ -1,7 +1,7 @@
 // 2. throughput: N lanes submitted at once from one client process against one
 // worker, then against two workers on two host queues.
 import { checkLane, prepareLane, runLane, type BenchLane } from './lane-run.js';
-import { cpuCount, cpuSeconds, samplePeakRss } from './proc-stats.js';
+import { cpuCount, cpuMeter, samplePeakRss, withHelpers } from './proc-stats.js';
 import type { BenchStack } from './stack.js';
 import { summarize, type Summary } from './stats.js';
 
@@ -11,9 +11,11 @@ export interface ThroughputRun {
   wallMs: number;
   lanesPerMin: number;
   latency: Summary;
-  /** Peak resident memory of all worker processes together. */
+  /** Peak resident memory of all worker processes together, their helpers (git host) included. */
   workerPeakRssMb: number;
-  /** Worker CPU seconds / wall seconds (1.0 = one core busy). */
+  /** The same without the helpers: the worker processes alone. */
+  workerProcessPeakRssMb: number;
+  /** Worker (and helper) CPU seconds / wall seconds (1.0 = one core busy). */
   workerCpuCores: number;
   /** Lanes each host ran (from the lane's state query). */
   perHost: Record<string, number>;
@@ -24,13 +26,15 @@ export async function throughput(stack: BenchStack, n: number, label: string, pr
   const lanes: BenchLane[] = [];
   for (let i = 0; i < n; i++) lanes.push(await prepareLane(stack, `${label}-${i}`));
   const pids = () => stack.workers.map((w) => w.pid);
-  const cpuBefore = pids().reduce((s, p) => s + (cpuSeconds(p) ?? 0), 0);
+  const cpu = cpuMeter(() => withHelpers(pids()));
+  const cpuTimer = setInterval(() => cpu.sample(), 1_000);
   const rss = samplePeakRss(pids);
   const t0 = Date.now();
   const runs = await Promise.all(lanes.map((l) => runLane(stack, l)));
   const wallMs = Date.now() - t0;
   const peak = rss.stop();
-  const cpuAfter = pids().reduce((s, p) => s + (cpuSeconds(p) ?? 0), 0);
+  clearInterval(cpuTimer);
+  cpu.sample();
   const perHost: Record<string, number> = {};
   for (let i = 0; i < n; i++) {
     problems.push(...(await checkLane(runs[i]!, lanes[i]!)));
@@ -44,8 +48,9 @@ export async function throughput(stack: BenchStack, n: number, label: string, pr
     wallMs,
     lanesPerMin: Math.round((n / (wallMs / 60_000)) * 10) / 10,
     latency: summarize(runs.map((r) => r.wallMs)),
-    workerPeakRssMb: peak,
-    workerCpuCores: Math.round(((cpuAfter - cpuBefore) / (wallMs / 1000)) * 100) / 100,
+    workerPeakRssMb: peak.withHelpers,
+    workerProcessPeakRssMb: peak.alone,
+    workerCpuCores: Math.round((cpu.seconds() / (wallMs / 1000)) * 100) / 100,
     perHost,
   };
 }

@@ -53,7 +53,9 @@ function gitProcessRunningIn(dirs: string[]): boolean {
     let cwd: string;
     try {
       cwd = readlinkSync(`/proc/${pid}/cwd`);
-    } catch {
+    } catch (err) {
+      // Gone since we read its name (busy hosts run many short gits): it holds nothing.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       return true; // someone else's git we cannot inspect: assume it holds the lock
     }
     if (dirs.some((d) => cwd === d || cwd.startsWith(`${d}/`))) return true;

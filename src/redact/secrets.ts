@@ -42,9 +42,14 @@ function keyMaterial(name: string, raw: string): Secret[] {
 
 /** The variables whose values are secrets (TLS ones may hold a path to the key). */
 function candidates(env: NodeJS.ProcessEnv): [string, string][] {
-  return Object.entries(env).filter(
-    (e): e is [string, string] => e[1] !== undefined && (TLS_KEY_VARIABLE.test(e[0]) || isCredentialVariable(e[0]) || declaredNames.has(e[0])),
-  );
+  // Names first: reading a value of process.env is a call into the environment, and this runs per payload.
+  const out: [string, string][] = [];
+  for (const name of Object.keys(env)) {
+    if (!(TLS_KEY_VARIABLE.test(name) || isCredentialVariable(name) || declaredNames.has(name))) continue;
+    const value = env[name];
+    if (value !== undefined) out.push([name, value]);
+  }
+  return out;
 }
 
 function collect(vars: [string, string][]): Secret[] {

@@ -4,9 +4,9 @@
 // is ~100 ESM files), which is most of what `lanes status` spent in our own code
 // (docs/performance.md, "CLI latency"). bin/lanes.js runs this bundle.
 //
-// What stays outside: every npm package except zod. CommonJS packages (the Temporal SDK,
-// gRPC, commander) keep loading from node_modules, so a process holds one copy of each,
-// shared with the Temporal worker and anything else that requires them.
+// What stays outside: every npm package except zod and commander (only our code uses
+// them). The Temporal SDK, gRPC and the rest keep loading from node_modules, so a process
+// holds one copy of each, shared with the Temporal worker and anything else that requires them.
 import { readFile, rm } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +14,8 @@ import { build, type Plugin } from 'esbuild';
 
 const DIST = fileURLToPath(new URL('..', import.meta.url));
 const OUT = fileURLToPath(new URL('../cli/', import.meta.url));
-/** Pure ESM packages that are bundled in: they hand no objects to a package outside. */
-const BUNDLED_PACKAGES = new Set(['zod']);
+/** Packages bundled in: only our code uses them, so no object crosses to a copy outside. */
+const BUNDLED_PACKAGES = new Set(['zod', 'commander']);
 
 /**
  * Each module keeps its own `import.meta.url` (its file under dist/): the code finds
@@ -53,6 +53,8 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   chunkNames: 'chunk-[hash]',
+  // CommonJS code in the bundle (commander) requires Node's built-in modules.
+  banner: { js: "import { createRequire as __lanesCreateRequire } from 'node:module';\nconst require = __lanesCreateRequire(import.meta.url);" },
   plugins: [ownImportMetaUrl, packagesOutside],
   metafile: true,
   logLevel: 'warning',

@@ -5,6 +5,7 @@
 // on the same host fails the attempts whose process is dead: the server retries
 // them at once (per the activity's retry policy) instead of waiting the timeout.
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ActivityNotFoundError, AsyncCompletionClient, type ConnectionLike } from '@temporalio/client';
@@ -60,14 +61,18 @@ export function inflightInterceptor(dir: string): ActivityInterceptorsFactory {
           startedAt: new Date().toISOString(),
         };
         try {
-          writeFileAtomic(file, JSON.stringify(record));
+          // Not fsynced: the record has to outlive this process, not the machine (after a power
+          // loss its absence costs a heartbeat timeout), and a sync fsync per activity stalled
+          // the worker's event loop (~7 s of CPU profile in a 50-lane run).
+          writeFileAtomic(file, JSON.stringify(record), { durable: false });
         } catch {
           // Best effort: without the record a crash costs a timeout, not correctness.
         }
         try {
           return await next(input);
         } finally {
-          rmSync(file, { force: true });
+          // Off the event loop: a record left by a crash right here is reaped as stale.
+          await rm(file, { force: true }).catch(() => undefined);
         }
       },
     },

@@ -9,6 +9,7 @@ import type { AgentConfig } from '../activities/model.js';
 import { sdkConnectionOptions } from '../connection/options.js';
 import type { ConnectionSettings } from '../connection/settings.js';
 import { LanesError } from '../errors.js';
+import { closeGitHost, useGitHost } from '../git/git-host.js';
 import { McpRegistry } from '../mcp/registry.js';
 import { reapOrphanedGroups, recordProcessGroupsIn } from '../shell/group-records.js';
 import type { FaultInjector } from '../faults/index.js';
@@ -77,6 +78,8 @@ export function installRuntime(level: LogLevel = 'INFO'): void {
 }
 
 export async function createLanesWorker(opts: LanesWorkerOptions): Promise<RunningWorker> {
+  // git is spawned from a small child process, not forked from this big one (LANES_GIT_HOST=off: in-process).
+  useGitHost();
   let connection: NativeConnection;
   try {
     connection = await NativeConnection.connect(sdkConnectionOptions(opts.address, opts.connection ?? {}));
@@ -134,6 +137,7 @@ export async function createLanesWorker(opts: LanesWorkerOptions): Promise<Runni
         await Promise.all(workers.map((w) => w.run()));
       } finally {
         await mcpRegistry.stopAll();
+        await closeGitHost();
         await connection.close();
       }
     },

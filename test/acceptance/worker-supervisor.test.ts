@@ -1,10 +1,11 @@
 // `lanes worker --supervise` and `lanes up` through the built CLI against the run's
 // dev server: a SIGKILLed worker is restarted and logged; SIGTERM stops everything.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { isAlive } from '../../src/shell/processes.js';
+import { WORKER_NODE_FLAGS, WORKER_PROCESS_ENV } from '../../src/worker/tuning.js';
 import { runCli, spawnCli } from '../support/cli.js';
 import { uniqueTaskQueue } from '../support/temporal.js';
 
@@ -16,6 +17,12 @@ beforeEach(() => {
   env = { LANES_HOME: home, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('temporalNamespace'), LANES_TASK_QUEUE: taskQueue, LANES_HOST_ID: `host-${taskQueue.slice(-8)}` };
 });
 afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+/** Node flags and environment a running process was started with (Linux /proc). */
+function launchOf(pid: number): { argv: string[]; env: string[] } {
+  const read = (f: string) => readFileSync(`/proc/${pid}/${f}`, 'utf8').split('\0').filter(Boolean);
+  return { argv: read('cmdline'), env: read('environ') };
+}
 
 async function untilLine(lines: string[], pred: (v: any) => boolean, timeoutMs = 60_000): Promise<any> {
   const end = Date.now() + timeoutMs;
@@ -46,6 +53,14 @@ describe('lanes worker --supervise', () => {
     expect(restarted).toMatchObject({ signal: 'SIGKILL', exitCode: null, attempt: 1, delayMs: 200, previousPid: first.pid });
     const second = await untilLine(lines, (v) => v.event === 'worker.ready' && v.pid !== first.pid);
     expect(isAlive(second.pid)).toBe(true);
+    if (process.platform === 'linux') {
+      // A restarted worker too runs with the worker's node flags and malloc arenas (src/worker/tuning.ts).
+      const { argv, env: vars } = launchOf(second.pid);
+      expect(argv.slice(1, 1 + WORKER_NODE_FLAGS.length)).toEqual([...WORKER_NODE_FLAGS]);
+      for (const [k, v] of Object.entries(WORKER_PROCESS_ENV)) expect(vars).toContain(`${k}=${v}`);
+      // The supervisor itself is not a worker: it runs without them.
+      expect(launchOf(proc.pid!).argv).not.toContain(WORKER_NODE_FLAGS[0]);
+    }
 
     proc.kill('SIGTERM');
     const result = await proc;

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { createFaultInjector, FAULT_PLAN_ENV, loadWorkerFaultPlan } from '../../faults/index.js';
 import { EXIT_WITH_PARENT_ENV, exitWithParent } from '../../devserver/lifeline.js';
 import { forwardSignals, superviseWorker, type SupervisorEvent } from '../../worker/supervisor.js';
+import { WORKER_NODE_FLAGS, WORKER_PROCESS_ENV } from '../../worker/tuning.js';
 import { createLanesWorker, installRuntime } from '../../worker/worker.js';
 import { action, intOption } from '../context.js';
 import type { Output } from '../output.js';
@@ -36,9 +37,9 @@ export async function runSupervised(
 ): Promise<number> {
   const sup = superviseWorker({
     command: process.execPath,
-    args: [...process.execArgv, process.argv[1]!, ...args],
+    args: [...WORKER_NODE_FLAGS, ...process.execArgv, process.argv[1]!, ...args],
     // The worker drains and exits when this process is gone, even after a SIGKILL of it.
-    env: { ...process.env, [EXIT_WITH_PARENT_ENV]: String(process.pid) },
+    env: { ...WORKER_PROCESS_ENV, ...process.env, [EXIT_WITH_PARENT_ENV]: String(process.pid) },
     log: (e) => {
       if (hooks.showEvent?.(e) ?? true) out.line(e, renderSupervisorEvent);
     },
