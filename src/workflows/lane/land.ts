@@ -12,6 +12,9 @@ import { runTests } from './tests.js';
 /** Patch marker: the landing screen starts beside the scope check (older runs: one after the other). */
 export const LANDING_CHECKS_TOGETHER_PATCH = 'lanes-landing-checks-together';
 
+/** Patch marker: the events write in flight is awaited before the fast-forward, not before the candidate. */
+export const WRITE_BEFORE_ADVANCE_PATCH = 'lanes-write-before-advance';
+
 /** Patch marker: advanceTarget returns the landed commits (older runs called landedCommits after it). */
 export const LANDED_COMMITS_IN_ADVANCE_PATCH = 'lanes-landed-commits-in-advance';
 
@@ -76,8 +79,10 @@ export async function land(run: LaneRun): Promise<string> {
     await review(run, `review required before merging ${branch} into ${target} (${scope.changed.length} file(s) changed)`, `review the diff of ${branch} against ${target}, then \`lanes resolve ${laneId} --approve\` (or --abort)`);
   }
 
-  // Every event so far is in events.jsonl before the target can change (older runs wrote it before landing began).
-  await run.eventsWritten();
+  // Every event so far is in events.jsonl before the target can change (older runs wrote it before landing
+  // began; since lanes-write-before-advance, the candidate is built beside the write, the fast-forward waits).
+  const writeBeforeAdvance = patched(WRITE_BEFORE_ADVANCE_PATCH);
+  if (!writeBeforeAdvance) await run.eventsWritten();
   let rebuilds = 0;
   for (let attempt = 1; ; attempt++) {
     const candidate = await withRecovery(run, 'candidate', 'merge candidate', () =>
@@ -123,6 +128,7 @@ export async function land(run: LaneRun): Promise<string> {
     run.greenLevel = 'merge_ready';
     run.emit('lane.green', `merge_ready tests passed on the candidate`, { level: 'merge_ready', attempt });
     run.emit('lane.merge.ready', `candidate ${candidate.candidateHead.slice(0, 10)} ready to fast-forward ${target}`, { candidateHead: candidate.candidateHead, targetHead: candidate.targetHead });
+    if (writeBeforeAdvance) await run.eventsWritten();
     const adv = await withRecovery(run, 'candidate', `fast-forward of ${target}`, () => run.acts.git.advanceTarget({ laneId, repoPath, target, candidateHead: candidate.candidateHead, expectedTargetHead: candidate.targetHead }));
     if (adv.landed) {
       run.landed = true;
