@@ -1,6 +1,6 @@
 // Steps that no longer wait for each other on a lane's critical path (issue #12):
 // events.jsonl is written beside the next step, the trust check beside the preflight,
-// the landing screen beside the scope check. Real dev server, real artifact store
+// the landing's reads (scope check, screen) beside the branch status before landing. Real dev server, real artifact store
 // (events.jsonl on disk), stub activities for the rest (test/support/lane-stubs.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,6 +122,41 @@ describe('lane critical path (stub activities, real events.jsonl)', () => {
     expect(end.error).toBeNull();
     expect(end.report).toMatchObject({ state: 'finished', landed: true });
     expect(seen).toEqual({ trustDuringPreflight: true, screenDuringScope: true });
+  });
+
+  it('the landing reads start beside the branch status that ends a green run; reads from before a merge forward are not used', async () => {
+    const { taskQueue, laneId, stubs, readLog } = realLogLane('lane-reads-early');
+    const scope = startedFlag();
+    const calls: string[] = [];
+    let scopeDuringStatus = false;
+    let statuses = 0;
+    stubs.branchStatus = async () => {
+      statuses += 1;
+      calls.push(`branchStatus-${statuses}`);
+      if (statuses === 1) scopeDuringStatus = await scope.waitFor();
+      // The base moved once: the lane merges it forward and tests again.
+      return statuses === 1 ? { behind: 1, ahead: 1, baseHead: 'c'.repeat(40) } : { behind: 0, ahead: 2, baseHead: 'c'.repeat(40) };
+    };
+    stubs.mergeForward = async () => {
+      calls.push('mergeForward');
+      return { sha: 'd'.repeat(40), conflict: false };
+    };
+    let scopes = 0;
+    stubs.scopeCheck = async () => {
+      scopes += 1;
+      calls.push(`scopeCheck-${scopes}`);
+      scope.mark();
+      // The read from before the merge forward sees a file the merge later takes away.
+      return scopes === 1 ? { outside: ['vendor/lib.js'], changed: ['src/math.js', 'vendor/lib.js'] } : { outside: [], changed: ['src/math.js'] };
+    };
+    const end = await runStubbedLane(t, taskQueue, { laneId, packet: lanePacket(laneId), fingerprint: 'f' }, stubs);
+    expect(end.error).toBeNull();
+    expect(end.report).toMatchObject({ state: 'finished', landed: true });
+    expect(scopeDuringStatus).toBe(true);
+    expect(calls.indexOf('scopeCheck-2')).toBeGreaterThan(calls.indexOf('mergeForward'));
+    // Must not: the stale read decides (the lane failing as manifest), or a third read (the fresh one was used).
+    expect(readLog(laneId).some((e) => e.failureClass === 'manifest')).toBe(false);
+    expect(scopes).toBe(2);
   });
 
   it('a diff outside the manifest fails the lane as manifest even when the early screen failed; nothing lands', async () => {

@@ -4,6 +4,7 @@ import { patched } from '@temporalio/workflow';
 import { describeScreenFindings, laneCommandSandbox } from '../containment.js';
 import { candidateCommands, decideLanding } from '../policy.js';
 import { EarlyStart } from './early-start.js';
+import { landingReads } from './landing-checks.js';
 import { decide, withRecovery } from './escalation.js';
 import type { LaneRun } from './run.js';
 import { runTests } from './tests.js';
@@ -25,26 +26,30 @@ async function review(run: LaneRun, why: string, recommended: string): Promise<v
 /** Returns the finish text; throws LaneStop when the lane may not or could not land. */
 export async function land(run: LaneRun): Promise<string> {
   const { packet, laneId, repoPath, branch, target } = run;
+  // Set by the green test run just before, when nothing has changed the lane since.
+  let early = run.landingChecks;
+  run.landingChecks = null;
   // Each refusal below asks decideRecovery (recovery.ts): they fail the lane today; were one to block
   // instead, a --retry checks again (the operator may have fixed the lane branch), it never skips the check.
   let landing = decideLanding(packet, run.greenLevel);
   if (!landing.land && packet.merge.mode === 'none') return `finished at green level ${run.greenLevel} without merging (${landing.reason})`;
   for (; !landing.land; landing = decideLanding(packet, run.greenLevel)) {
+    early = null;
     await decide(run, { step: 'landing', cls: 'test', attemptsUsed: 0 }, `not merged: ${landing.reason}`);
   }
 
-  const scopeCheck = () => run.acts.git.scopeCheck({ laneId, worktreePath: run.worktreePath!, base: packet.repo.baseBranch, writeManifest: packet.scope.writeManifest });
-  const screenDiff = () => run.acts.git.screenDiff({ laneId, worktreePath: run.worktreePath!, base: packet.repo.baseBranch, settings: packet.screen });
+  const { scopeCheck, screenDiff } = landingReads(run);
   // Both only read the lane's diff: the screen starts beside the scope check, its outcome is decided after it as before.
-  const together = patched(LANDING_CHECKS_TOGETHER_PATCH);
-  const earlyScreen = together ? new EarlyStart(screenDiff()) : null;
+  const together = early !== null || patched(LANDING_CHECKS_TOGETHER_PATCH);
+  const earlyScope = early?.scope ?? null;
+  const earlyScreen = early?.screen ?? (together ? new EarlyStart(screenDiff()) : null);
 
   // Scoped diff: every changed file (bash writes included) must be inside the write manifest.
   let scopeRuns = 0;
   const checkScope = () =>
     withRecovery(run, 'landing', 'scope check', () => {
       scopeRuns += 1;
-      return scopeCheck();
+      return earlyScope ? earlyScope.take(scopeCheck) : scopeCheck();
     });
   let scope = await checkScope();
   for (; scope.outside.length > 0; scope = await checkScope()) {

@@ -12,6 +12,7 @@ import { currentDetails, type LaneSummary, markEvent, type SummaryMarks, summari
 import type { HostActivities } from './activity-profiles.js';
 import { WEBHOOK_PROFILE } from './activity-profiles.js';
 import { EventLog } from './event-log.js';
+import type { EarlyLandingChecks } from './landing-checks.js';
 import { type ApprovalDecision, type ApprovalRequest, CARRIED_EVENTS, type LaneCommit, type LandedCommit, type LaneInput, type LaneLoop, type LaneReport, type LaneResume, type LaneStatus, type LaneUsage, type QueuedMessage, type Resolution, type RestartRequest } from './api.js';
 
 const webhookActs = proxyActivities<LanesActivities>(WEBHOOK_PROFILE);
@@ -84,6 +85,9 @@ export class LaneRun {
   restartRequest: RestartRequest | null = null;
   /** First turn of the agent's transcript (a restart starts a fresh conversation). */
   transcriptFrom = 1;
+
+  /** The landing's reads, started beside the last branch status when it found the branch fresh (land.ts). */
+  landingChecks: EarlyLandingChecks | null = null;
 
   /** Host-bound activities that follow the lane to a new host (hosts.ts); set once a host is claimed. */
   acts!: HostActivities;

@@ -6,6 +6,7 @@ import { levelsToRun, reachedLevel } from '../policy.js';
 import { testsFinished, testsStarted } from '../test-events.js';
 import { type GreenLevel, maxLevel, type WorktreeLevel } from '../state.js';
 import { decide, withRecovery } from './escalation.js';
+import { type EarlyLandingChecks, startLandingChecks } from './landing-checks.js';
 import type { LaneRun } from './run.js';
 
 export interface RedRun {
@@ -48,7 +49,8 @@ export async function runWorktreeTests(run: LaneRun, pass: number): Promise<{ re
     if (restarted) continue;
     // Red on a stale branch is re-run after merge-forward before it counts as a regression;
     // green is re-checked on a fresh branch before landing.
-    const fresh = await freshen(run, red ? 'counting red tests' : 'landing');
+    // Green: the landing's reads start beside the branch status (land.ts startLandingChecks).
+    const fresh = await freshen(run, red ? 'counting red tests' : 'landing', red ? null : startLandingChecks(run));
     if (fresh === 'updated') continue;
     return { reached: reachedLevel(results), red };
   }
@@ -68,12 +70,21 @@ export async function runTests(run: LaneRun, input: AcceptanceInput, where: 'wor
  * Compares the lane branch with its base and applies the packet's staleness
  * policy. Returns 'updated' when the lane branch changed (tests must re-run).
  */
-async function freshen(run: LaneRun, before: string): Promise<'fresh' | 'updated' | 'ignored'> {
+async function freshen(run: LaneRun, before: string, early: EarlyLandingChecks | null = null): Promise<'fresh' | 'updated' | 'ignored'> {
   const { packet, laneId, branch } = run;
   const base = packet.repo.baseBranch;
+  run.landingChecks = null;
+  let checks = 0;
   for (;;) {
-    const st = await withRecovery(run, 'freshen', 'branch status', () => run.acts.git.branchStatus({ laneId, worktreePath: run.worktreePath!, base }));
-    if (st.behind === 0) return 'fresh';
+    const st = await withRecovery(run, 'freshen', 'branch status', () => {
+      checks += 1;
+      return run.acts.git.branchStatus({ laneId, worktreePath: run.worktreePath!, base });
+    });
+    if (st.behind === 0) {
+      // Fresh at the first look, nothing recovered or waited for: the early reads saw what landing sees.
+      if (checks === 1) run.landingChecks = early;
+      return 'fresh';
+    }
     const policy = packet.branch.staleness;
     const stale = `${branch} is ${st.behind} commit(s) behind ${base} before ${before}; policy ${policy}`;
     run.emit('branch.stale_against_main', stale, { ...st, policy, before });
