@@ -22,13 +22,15 @@ export const WORKER_TUNING = {
 /**
  * How a worker process is started by `lanes up`, `lanes worker --supervise` and the
  * benchmark (a bare `lanes worker` runs with whatever node flags it was given; the
- * service examples in docs/performance.md pass these). Measured at 50 lanes in flight:
- * peak RSS 430-470 MB with node's defaults, 340-360 MB with both.
- * - A young generation of 8 MB semi-spaces instead of 16 MB, in both isolates (the
- *   main one and the workflow thread's): ~16 MB less each, for some more scavenges.
+ * service example in docs/performance.md passes these). Measured at 50 lanes in flight
+ * (docs/performance.md "Worker at 50 lanes in flight"): the worker process peaked at
+ * 429-469 MB with node's defaults, 309-339 MB with both (plus ~65 MB for its git host).
+ * - A young generation of 4 MB semi-spaces instead of 16 MB, in both isolates (the
+ *   main one and the workflow thread's): ~24 MB less each; the extra scavenges did not
+ *   show in lanes/min or worker CPU against 8 MB semi-spaces, which held ~20 MB more.
  * - Two malloc arenas instead of glibc's 8 per core: the Rust core's and libuv's
  *   threads otherwise each grow an arena of their own (~40 MB).
  * Flags the caller passes itself come later and win; so do variables already set.
  */
-export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
+export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
 export const WORKER_PROCESS_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
