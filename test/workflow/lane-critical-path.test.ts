@@ -16,6 +16,14 @@ import { connectTestTemporal, type TestTemporal, uniqueTaskQueue } from '../supp
 const BESIDE_WAIT_MS = 10_000;
 
 /** A flag a stub sets when its step starts, and a wait for it that gives up after BESIDE_WAIT_MS. */
+/** A prepareCandidate stub that records each call (the lane tried to land) and reports "already landed". */
+function candidateRecorder(landing: string[]) {
+  return async () => {
+    landing.push('prepareCandidate');
+    return { alreadyLanded: true };
+  };
+}
+
 function startedFlag() {
   let started = false;
   let release: () => void = () => undefined;
@@ -166,10 +174,7 @@ describe('lane critical path (stub activities, real events.jsonl)', () => {
     stubs.screenDiff = async () => {
       throw ApplicationFailure.create({ message: 'screen broke', type: 'infra', nonRetryable: true });
     };
-    stubs.prepareCandidate = async () => {
-      landing.push('prepareCandidate');
-      return { alreadyLanded: true };
-    };
+    stubs.prepareCandidate = candidateRecorder(landing);
     const end = await runStubbedLane(t, taskQueue, { laneId, packet: lanePacket(laneId), fingerprint: 'f' }, stubs);
     expect(end.ok).toBe(false);
     const log = readLog(laneId);
@@ -190,10 +195,7 @@ describe('lane critical path (stub activities, real events.jsonl)', () => {
       }
       return record(i);
     };
-    stubs.prepareCandidate = async () => {
-      landing.push('prepareCandidate');
-      return { alreadyLanded: true };
-    };
+    stubs.prepareCandidate = candidateRecorder(landing);
     const end = await runStubbedLane(t, taskQueue, { laneId, packet: lanePacket(laneId), fingerprint: 'f' }, stubs);
     expect(end.ok).toBe(false);
     const log = readLog(laneId);
