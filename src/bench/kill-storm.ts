@@ -34,7 +34,9 @@ export async function killStorm(stack: BenchStack, n: number, kills: number, pro
   const all = Promise.all(lanes.map((l) => runLane(stack, l))).finally(() => (done = true));
   for (let k = 0; k < kills && !done; k++) {
     // A random moment 0.3-3 s after the worker is up: inside any step, or between steps.
-    await sleep(300 + Math.random() * 2_700);
+    // The first one within 1 s of the submits: a lane takes longer than that even on an idle
+    // machine, so a small run (the CI smoke: 2 lanes, 1 kill) cannot finish before its kill.
+    await sleep(300 + Math.random() * (k === 0 ? 700 : 2_700));
     if (done) break;
     const killedAt = Date.now();
     await stack.stopWorker(worker, 'SIGKILL');
