@@ -20,6 +20,20 @@ afterAll(async () => {
 /** The text of every message in a recorded request (Anthropic wire format). */
 const requestText = (body: unknown): string => JSON.stringify((body as { messages?: unknown }).messages ?? body);
 
+/**
+ * Submits a lane (id = scenario = fixture name) whose agent writes the fix, and whose first
+ * targeted test passes only when the worker's environment has `envVar=1` (a packet secret):
+ * red until the environment is fixed and the worker restarted with it.
+ */
+async function submitEnvGatedLane(laneId: string, envVar: string, escalation: { recoveryAttempts: number; timeoutMs?: number }) {
+  const repo = await stack.fixture(laneId);
+  stack.mock.script(laneId, [{ text: 'Fixing.', toolCalls: [{ name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX } }] }, { text: 'Done.' }]);
+  const targeted = [`node -e "process.exit(process.env.${envVar} === '1' ? 0 : 1)"`, 'node --test test/'];
+  const packet = mockPacket(laneId, repo.path, laneId, { escalation, secrets: [envVar], acceptance: { targeted, requiredLevel: 'merge_ready', timeoutMs: 60_000 } });
+  expect((await stack.cli(['submit', stack.writePacket(laneId, packet)])).exitCode).toBe(0);
+  return repo;
+}
+
 describe('lanes send and lanes wait', () => {
   it('a message sent to a blocked lane reaches the next turn (the model request holds it); wait returns on blocked, on finished, and times out distinctly', async () => {
     const repo = await stack.fixture('steer-send');
@@ -97,13 +111,9 @@ describe('lanes send and lanes wait', () => {
   }, 240_000);
 
   it('restart from the checkpoint after the environment is fixed: a new run (same lane id, events kept) with a fresh transcript lands without repeating the work', async () => {
-    const repo = await stack.fixture('steer-restart');
     const laneId = 'steer-restart';
-    stack.mock.script('steer-restart', [{ text: 'Fixing.', toolCalls: [{ name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX } }] }, { text: 'Done.' }]);
     // The tests need something only the worker's environment gives: "fix the environment" = restart the worker with it.
-    const targeted = [`node -e "process.exit(process.env.STEER_ENV_OK === '1' ? 0 : 1)"`, 'node --test test/'];
-    const packet = mockPacket(laneId, repo.path, 'steer-restart', { escalation: { recoveryAttempts: 0 }, secrets: ['STEER_ENV_OK'], acceptance: { targeted, requiredLevel: 'merge_ready', timeoutMs: 60_000 } });
-    expect((await stack.cli(['submit', stack.writePacket(laneId, packet)])).exitCode).toBe(0);
+    const repo = await submitEnvGatedLane(laneId, 'STEER_ENV_OK', { recoveryAttempts: 0 });
     const blocked = await stack.cli(['wait', laneId, '--for', 'blocked', '--timeout', '120s', '--json'], { timeoutMs: 150_000 });
     expect(blocked.exitCode, blocked.stdout).toBe(0);
     const before = (await stack.cli(['events', laneId, '--json'])).json() as { type: string; runId: string; data: Record<string, unknown> }[];
@@ -144,13 +154,9 @@ describe('lanes send and lanes wait', () => {
   }, 300_000);
 
   it('restart of a failed lane after the cause is fixed: a new run under the same workflow id continues the event log from the checkpoint and lands exactly once', async () => {
-    const repo = await stack.fixture('steer-refail');
     const laneId = 'steer-refail';
-    stack.mock.script('steer-refail', [{ text: 'Fixing.', toolCalls: [{ name: 'write_file', input: { path: 'src/math.js', content: CALCULATOR_FIX } }] }, { text: 'Done.' }]);
     // Red for a reason only the worker's environment fixes; nobody answers the block, so the escalation timeout fails the lane.
-    const targeted = [`node -e "process.exit(process.env.STEER_REFAIL_OK === '1' ? 0 : 1)"`, 'node --test test/'];
-    const packet = mockPacket(laneId, repo.path, 'steer-refail', { escalation: { recoveryAttempts: 0, timeoutMs: 2_000 }, secrets: ['STEER_REFAIL_OK'], acceptance: { targeted, requiredLevel: 'merge_ready', timeoutMs: 60_000 } });
-    expect((await stack.cli(['submit', stack.writePacket(laneId, packet)])).exitCode).toBe(0);
+    const repo = await submitEnvGatedLane(laneId, 'STEER_REFAIL_OK', { recoveryAttempts: 0, timeoutMs: 2_000 });
     const failed = await stack.cli(['wait', laneId, '--for', 'ended', '--timeout', '120s', '--json'], { timeoutMs: 150_000 });
     expect(failed.json()).toMatchObject({ workflowStatus: 'FAILED', state: 'failed' });
     const before = (await stack.cli(['events', laneId, '--json'])).json() as { seq: number; type: string; runId: string; data: Record<string, unknown> }[];
