@@ -1,8 +1,9 @@
 // The board's table: one row per lane, from visibility (search attributes, memo) plus the
-// lane's own `summary` and `state` queries, cached so many viewers cost the server little.
+// lane's own `status` query (summary and state in one), cached so many viewers cost the server little.
 import { type Client, type WorkflowExecutionInfo, WorkflowNotFoundError } from '@temporalio/client';
 import { LanesError } from '../errors.js';
-import { summaryQuery, stateQuery, type LaneStatus } from '../workflows/lane/api.js';
+import { queryStatus } from '../client/lanes.js';
+import type { LaneStatus } from '../workflows/lane/api.js';
 import type { LaneSummary } from '../workflows/summary.js';
 import { type ExecutionInfo, type Queried, QueryCache } from './query-cache.js';
 
@@ -142,8 +143,8 @@ export class LaneRowSource {
       info,
       async (i) => {
         const handle = this.client.workflow.getHandle(i.workflowId, i.runId);
-        const [summary, status] = await Promise.all([handle.query(summaryQuery), handle.query(stateQuery)]);
-        return { summary, status };
+        const { summary, state } = await queryStatus(handle);
+        return { summary, status: state };
       },
       now,
     );

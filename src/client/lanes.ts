@@ -167,7 +167,8 @@ export async function laneStatusOf(client: Client, lane: string): Promise<LaneSt
   return { workflowStatus, ...value };
 }
 
-async function queryStatus(handle: WorkflowHandle<LaneWorkflow>): Promise<Omit<LaneStatusView, 'workflowStatus'>> {
+/** The `status` query (summary + state in one call); a worker built before it existed answers the two older queries. */
+export async function queryStatus(handle: WorkflowHandle<LaneWorkflow>): Promise<Omit<LaneStatusView, 'workflowStatus'>> {
   try {
     return await handle.query(statusQuery);
   } catch (e) {
