@@ -14,7 +14,14 @@ export async function assertBranchName(dir: string, name: string, field: string)
 
 /** Whether git accepts `name` as a branch name (and it cannot read as an option). */
 export async function isValidBranchName(dir: string, name: string): Promise<boolean> {
-  return !name.startsWith('-') && (await gitTest(dir, ['check-ref-format', '--branch', name]));
+  if (name.startsWith('-')) return false;
+  try {
+    return await gitTest(dir, ['check-ref-format', '--branch', name]);
+  } catch (err) {
+    // With --branch, git refuses a bad name with exit 128 ("fatal: ... is not a valid branch name"), not 1.
+    if (err instanceof GitCommandError && err.exitStatus === 128 && /not a valid branch name/.test(err.stderr)) return false;
+    throw err;
+  }
 }
 
 /** The commit sha `rev` names, or null if it names nothing. */
