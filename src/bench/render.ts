@@ -47,7 +47,7 @@ export function renderTable(r: Record<string, unknown>): string {
   if (br) rows.push([`big repo (${br.files} files)`, `medians of ${br.rounds}: lane worktree ${br.laneWorktreeMs} ms, git worktree add ${br.gitWorktreeAddMs} ms, git clone ${br.gitCloneMs} ms`]);
   const sb = r.sandbox as SandboxCost | undefined;
   if (sb) {
-    for (const c of sb.commands) rows.push([`sandbox: \`${c.command}\``, `plain median ${c.plain.medianMs} ms, sandboxed median ${c.sandboxed.medianMs} ms (+${c.overheadMs} ms; n=${c.plain.n} each)`]);
+    for (const c of sb.commands) rows.push([`sandbox: \`${c.command}\``, `plain median ${c.plain.medianMs} ms, sandboxed median ${c.sandboxed.medianMs} ms (${c.overheadMs >= 0 ? '+' : ''}${c.overheadMs} ms; n=${c.plain.n} each)`]);
     rows.push(['sandbox: processes per sandboxed `true`', sb.execs ? `${sb.execs.total} (${Object.entries(sb.execs.byProgram).map(([k, v]) => `${k} ${v}`).join(', ')})` : 'not counted (no strace on this host)']);
   }
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -17,8 +17,8 @@
 // would merge them), so the flags a user namespace locks (nosuid, nodev, noexec, atime) are
 // written out, read from the worker's mount table.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, sep } from 'node:path';
-import type { SandboxPlan } from './plan.js';
+import { basename } from 'node:path';
+import { isInside, type SandboxPlan } from './plan.js';
 
 export interface HostMount {
   /** Mount point, unescaped. */
@@ -40,10 +40,6 @@ export function readHostMounts(info: string = readFileSync('/proc/self/mountinfo
     mounts.push({ point: unescapeMountPath(fields[4]), options: (fields[5] ?? '').split(',') });
   }
   return mounts;
-}
-
-export function isInside(child: string, parent: string): boolean {
-  return child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
 }
 
 /** Per-mount flags a bind remount must restate (a user namespace locks them). */
