@@ -3,6 +3,7 @@
 // sits below all of them.
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { laneFailure } from './failures.js';
 
@@ -17,7 +18,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: {
   const durable = opts.durable ?? true;
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tempPathFor(path);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', 0o644);
@@ -31,11 +32,60 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: {
   } catch (err) {
     if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
-    throw laneFailure('infra', `could not write ${path}: ${(err as Error).message}`, {
-      hint: 'Check that $LANES_HOME is on a writable disk with free space.',
-    }, err as Error);
+    throw writeFailed(path, err);
   }
   if (durable) fsyncDir(dir);
+}
+
+/**
+ * writeFileAtomic with every file-system call on libuv's threadpool: the same temp file,
+ * fsync, rename and directory fsync, in the same order, so a crash at any point leaves the
+ * old content or the new, never a torn file; the promise resolves once the new content
+ * and its name are on disk. The worker's activities use it: a synchronous fsync blocks the
+ * event loop (workflow tasks, heartbeats, every other lane) for the disk's flush time.
+ */
+export async function writeFileAtomicAsync(path: string, data: string | Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  const tmp = tempPathFor(path);
+  try {
+    await mkdir(dir, { recursive: true });
+    const fh = await open(tmp, 'wx', 0o644);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw writeFailed(path, err);
+  }
+  await fsyncDirAsync(dir);
+}
+
+function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+function writeFailed(path: string, err: unknown): Error {
+  return laneFailure('infra', `could not write ${path}: ${(err as Error).message}`, {
+    hint: 'Check that $LANES_HOME is on a writable disk with free space.',
+  }, err as Error);
+}
+
+async function fsyncDirAsync(dir: string): Promise<void> {
+  // As fsyncDir: best effort where a directory cannot be fsynced.
+  try {
+    const fh = await open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    /* best effort */
+  }
 }
 
 function fsyncDir(dir: string): void {
