@@ -1,5 +1,5 @@
 // Torn-free file writes: readers see the old content or the new, never half of one.
-// Lane artifacts, fault firing records, MCP pid files and in-flight records use it, so it
+// Lane artifacts (asynchronously), fault firing records and MCP pid files use it, so it
 // sits below all of them.
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
@@ -10,12 +10,10 @@ import { laneFailure } from './failures.js';
 /**
  * Writes a file so readers see the old content or the new, never a torn one: temp file in
  * the same directory, fsync, rename, fsync of the directory. Creates parent directories.
- * `durable: false` skips both fsyncs: still torn-free, and it survives a crash of this
- * process (the page cache does), only not a power loss; for records that are worth a
- * timeout at most when lost, written on the worker's hot path (fsync blocks its thread).
+ * Blocks the calling thread for the disk's flush: the worker's hot path uses
+ * writeFileAtomicAsync.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, opts: { durable?: boolean } = {}): void {
-  const durable = opts.durable ?? true;
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   const tmp = tempPathFor(path);
@@ -25,7 +23,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    if (durable) fsyncSync(fd);
+    fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
     renameSync(tmp, path);
@@ -34,7 +32,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: {
     rmSync(tmp, { force: true });
     throw writeFailed(path, err);
   }
-  if (durable) fsyncDir(dir);
+  fsyncDir(dir);
 }
 
 /**
