@@ -6,6 +6,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { laneFailure } from '../failures.js';
 import { GitCommandError, type GitIdentity, gitTest, runGit, withMessageFile } from './client.js';
+import { type CandidateReuseFacts, reusedCandidate } from './candidate-reuse.js';
 import { mergeOrAbort } from './merge.js';
 import { assertBranchName, branchHead, branchHeads, findLaneCommit, isAncestor, laneCommitsIn } from './refs.js';
 import { LAND_STEP, type LaneCommit, withLaneTrailers } from './trailers.js';
@@ -108,6 +109,12 @@ export interface PrepareCandidateInput {
   /** Message of the land commit (merge, squash); trailers are appended. */
   message: string;
   author: GitIdentity;
+  /**
+   * The commit whose clean checkout the worktree tests ran green on: when the target has nothing the
+   * lane lacks and the lane head's tree is that commit's, the candidate is written with plumbing
+   * (candidate-reuse.ts) and no worktree is made; otherwise it is built as always.
+   */
+  reuse?: { testedHead: string };
 }
 
 export interface PrepareCandidateResult {
@@ -118,6 +125,8 @@ export interface PrepareCandidateResult {
   alreadyLanded: boolean;
   conflict: boolean;
   conflictFiles?: string[];
+  /** Asked to reuse: what the host read, and whether the candidate was written without a worktree (nothing to test). */
+  reuse?: CandidateReuseFacts & { reused: boolean; laneHead: string };
 }
 
 export async function prepareCandidate(home: string, input: PrepareCandidateInput): Promise<PrepareCandidateResult> {
@@ -139,7 +148,8 @@ export async function prepareCandidate(home: string, input: PrepareCandidateInpu
   if ((await isLanded({ laneId, repoPath, target, branch }, { targetHead, laneHead })).landed) {
     return { ...base, candidateHead: targetHead, alreadyLanded: true, conflict: false };
   }
-  if (mode === 'ff_only' && !(await isAncestor(repoPath, targetHead, laneHead))) {
+  const targetInLane = mode === 'ff_only' ? await isAncestor(repoPath, targetHead, laneHead) : undefined;
+  if (targetInLane === false) {
     throw laneFailure('branch_divergence', `lane branch ${branch} does not descend from ${target} (${targetHead.slice(0, 12)}); ff_only cannot land it`, {
       hint: 'merge the target forward into the lane branch (or rebase it), test again, then land',
       targetHead,
@@ -147,19 +157,27 @@ export async function prepareCandidate(home: string, input: PrepareCandidateInpu
     });
   }
 
+  const message = withLaneTrailers(input.message || `Land lane ${laneId}: ${branch} into ${target}`, laneId, LAND_STEP);
+  let reuse: PrepareCandidateResult['reuse'];
+  if (input.reuse) {
+    const r = await reusedCandidate({ repoPath, mode, targetHead, laneHead, testedHead: input.reuse.testedHead, message, author, ...(targetInLane !== undefined ? { targetInLane } : {}) });
+    reuse = { ...r.facts, reused: r.candidateHead !== null, laneHead };
+    // No worktree, no branch: closeout removes any candidate an earlier attempt left.
+    if (r.candidateHead) return { ...base, candidateHead: r.candidateHead, alreadyLanded: false, conflict: false, reuse };
+  }
+
   await removeCandidate(home, { laneId, repoPath }, { candidateHead: heads.get(candidateBranch) ?? null });
   await mkdir(dirname(candidatePath), { recursive: true });
   const start = mode === 'ff_only' ? laneHead : targetHead;
   await runGit(repoPath, ['worktree', 'add', '-B', candidateBranch, candidatePath, start]);
 
-  const message = withLaneTrailers(input.message || `Land lane ${laneId}: ${branch} into ${target}`, laneId, LAND_STEP);
   if (mode === 'merge') {
     const conflicts = await mergeOrAbort(
       candidatePath,
       () => withMessageFile(message, (file) => runGit(candidatePath, ['merge', '--no-ff', '--no-verify', '-F', file, laneHead], { identity: author })),
       ['merge', '--abort'],
     );
-    if (conflicts) return { ...base, candidateHead: targetHead, alreadyLanded: false, conflict: true, conflictFiles: conflicts };
+    if (conflicts) return { ...base, candidateHead: targetHead, alreadyLanded: false, conflict: true, conflictFiles: conflicts, ...(reuse ? { reuse } : {}) };
   } else if (mode === 'squash') {
     // A squash merge leaves no MERGE_HEAD, so "abort" is a hard reset of this disposable tree.
     const conflicts = await mergeOrAbort(candidatePath, () => runGit(candidatePath, ['merge', '--squash', laneHead]), ['reset', '--hard', 'HEAD']);
@@ -172,7 +190,7 @@ export async function prepareCandidate(home: string, input: PrepareCandidateInpu
     }
   }
   const candidateHead = (await runGit(candidatePath, ['rev-parse', 'HEAD'])).trim();
-  return { ...base, candidateHead, alreadyLanded: false, conflict: false };
+  return { ...base, candidateHead, alreadyLanded: false, conflict: false, ...(reuse ? { reuse } : {}) };
 }
 
 export interface AdvanceTargetInput {
