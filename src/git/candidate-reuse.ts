@@ -4,7 +4,6 @@
 // commit prepareCandidate would have made, written with plumbing (one commit-tree) instead
 // of a checkout, a merge and a test run.
 import { GitCommandError, type GitIdentity, runGit, withMessageFile } from './client.js';
-import { isAncestor } from './refs.js';
 
 /** What the host read to decide the reuse (the workflow decides again from these). */
 export interface CandidateReuseFacts {
@@ -46,8 +45,8 @@ export interface ReusedCandidateInput {
   /** The land commit's message, trailers included (as prepareCandidate commits it). */
   message: string;
   author: GitIdentity;
-  /** Already known by the caller (ff_only's divergence check): skips one ancestry check. */
-  targetInLane?: boolean;
+  /** The target head is the lane head or an ancestor of it (the caller's merge-base). */
+  targetInLane: boolean;
 }
 
 /**
@@ -57,7 +56,7 @@ export interface ReusedCandidateInput {
  */
 export async function reusedCandidate(input: ReusedCandidateInput): Promise<{ facts: CandidateReuseFacts; candidateHead: string | null }> {
   const { repoPath, mode, targetHead, laneHead, testedHead, author } = input;
-  const targetInLane = input.targetInLane ?? (await isAncestor(repoPath, targetHead, laneHead));
+  const { targetInLane } = input;
   const t = await trees(repoPath, laneHead, testedHead, targetHead);
   const facts: CandidateReuseFacts = { targetInLane, laneTree: t.lane, testedTree: t.tested };
   if (!targetInLane || t.tested !== t.lane) return { facts, candidateHead: null };

@@ -8,7 +8,7 @@ import { laneFailure } from '../failures.js';
 import { GitCommandError, type GitIdentity, gitTest, runGit, withMessageFile } from './client.js';
 import { type CandidateReuseFacts, reusedCandidate } from './candidate-reuse.js';
 import { mergeOrAbort } from './merge.js';
-import { assertBranchName, branchHead, branchHeads, findLaneCommit, isAncestor, laneCommitsIn } from './refs.js';
+import { assertBranchName, branchHead, branchHeads, findLaneCommit, isAncestor, laneCommitsIn, mergeBase } from './refs.js';
 import { LAND_STEP, type LaneCommit, withLaneTrailers } from './trailers.js';
 import { assertLaneId, candidateWorktreePath, listLiveWorktrees, listWorktrees, uncommittedPaths, worktreeAt, type WorktreeEntry } from './worktrees.js';
 
@@ -49,6 +49,8 @@ export interface IsLandedResult {
 interface KnownHeads {
   targetHead?: string;
   laneHead?: string | null;
+  /** Whether the lane head is an ancestor of the target head, when already known. */
+  laneInTarget?: boolean;
 }
 
 export async function isLanded({ laneId, repoPath, target, branch }: IsLandedInput, known: KnownHeads = {}): Promise<IsLandedResult> {
@@ -57,7 +59,8 @@ export async function isLanded({ laneId, repoPath, target, branch }: IsLandedInp
   if (landCommit) return { landed: true, landCommit, via: 'land_commit' };
   if (branch !== undefined) {
     const laneHead = known.laneHead !== undefined ? known.laneHead : await branchHead(repoPath, branch);
-    if (laneHead && (await isAncestor(repoPath, laneHead, targetHead))) return { landed: true, landCommit: null, via: 'contains_lane_head' };
+    const contained = known.laneInTarget ?? (laneHead !== null && (await isAncestor(repoPath, laneHead, targetHead)));
+    if (laneHead && contained) return { landed: true, landCommit: null, via: 'contains_lane_head' };
   }
   return { landed: false, landCommit: null, via: null };
 }
@@ -145,11 +148,13 @@ export async function prepareCandidate(home: string, input: PrepareCandidateInpu
   const laneHead = heads.get(branch) ?? missingBranch(repoPath, branch, 'branch');
   const base = { candidatePath, candidateBranch, targetHead };
 
-  if ((await isLanded({ laneId, repoPath, target, branch }, { targetHead, laneHead })).landed) {
+  // One merge-base answers both ancestries: lane already in target, target already in lane.
+  const fork = await mergeBase(repoPath, targetHead, laneHead);
+  const targetInLane = fork === targetHead;
+  if ((await isLanded({ laneId, repoPath, target, branch }, { targetHead, laneHead, laneInTarget: fork === laneHead })).landed) {
     return { ...base, candidateHead: targetHead, alreadyLanded: true, conflict: false };
   }
-  const targetInLane = mode === 'ff_only' ? await isAncestor(repoPath, targetHead, laneHead) : undefined;
-  if (targetInLane === false) {
+  if (mode === 'ff_only' && !targetInLane) {
     throw laneFailure('branch_divergence', `lane branch ${branch} does not descend from ${target} (${targetHead.slice(0, 12)}); ff_only cannot land it`, {
       hint: 'merge the target forward into the lane branch (or rebase it), test again, then land',
       targetHead,
@@ -160,7 +165,7 @@ export async function prepareCandidate(home: string, input: PrepareCandidateInpu
   const message = withLaneTrailers(input.message || `Land lane ${laneId}: ${branch} into ${target}`, laneId, LAND_STEP);
   let reuse: PrepareCandidateResult['reuse'];
   if (input.reuse) {
-    const r = await reusedCandidate({ repoPath, mode, targetHead, laneHead, testedHead: input.reuse.testedHead, message, author, ...(targetInLane !== undefined ? { targetInLane } : {}) });
+    const r = await reusedCandidate({ repoPath, mode, targetHead, laneHead, testedHead: input.reuse.testedHead, message, author, targetInLane });
     reuse = { ...r.facts, reused: r.candidateHead !== null, laneHead };
     // No worktree, no branch: closeout removes any candidate an earlier attempt left.
     if (r.candidateHead) return { ...base, candidateHead: r.candidateHead, alreadyLanded: false, conflict: false, reuse };
