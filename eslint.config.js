@@ -10,6 +10,7 @@ import lanes from './lint/import-boundaries.js';
 const PURE_FOR_WORKFLOWS = [
   'src/workflows/**',
   'src/failures.ts',
+  'src/failure-classes.ts',
   'src/packet/schema.ts',
   'src/packet/plan-schema.ts',
   'src/packet/git-ref-name.ts',

@@ -20,6 +20,8 @@ export const ContextWindowsSchema = z.record(z.string().min(1), z.number().int()
 export const ConfigFileSchema = z
   .object({
     address: z.string().min(1).optional(),
+    /** The frontend's HTTP API (host:port): read commands take it instead of gRPC (docs/performance.md). */
+    httpAddress: z.string().min(1).optional(),
     namespace: z.string().min(1).optional(),
     taskQueue: z.string().min(1).optional(),
     /** Repositories under these roots are trusted without an explicit `lanes trust`. */
@@ -39,6 +41,8 @@ export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 export interface LanesConfig {
   home: string;
   address: string;
+  /** The frontend's HTTP API as set (flag, env TEMPORAL_HTTP_ADDRESS, config file; `none` = off); else found by src/client/http-address.ts. */
+  httpAddress?: string;
   namespace: string;
   taskQueue: string;
   trustedRoots: string[];
@@ -68,7 +72,7 @@ function readConfigFile(path: string): ConfigFile {
   const parsed = ConfigFileSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new LanesError('validation', `config file ${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 'Allowed keys: address, namespace, taskQueue, trustedRoots, contextWindows, tls, apiKeyFile, sandbox.');
+    throw new LanesError('validation', `config file ${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 'Allowed keys: address, httpAddress, namespace, taskQueue, trustedRoots, contextWindows, tls, apiKeyFile, sandbox.');
   }
   return parsed.data;
 }
@@ -124,7 +128,22 @@ function parseRehome(value: string | undefined): number | undefined {
   return n;
 }
 
-export function loadConfig(flags: Partial<Pick<LanesConfig, 'address' | 'namespace' | 'taskQueue'>> & ConnectionFlags = {}, env: NodeJS.ProcessEnv = process.env): LanesConfig {
+/** `none`: read over gRPC even when an HTTP API is known. */
+export const HTTP_ADDRESS_OFF = 'none';
+
+/** An HTTP API address as host:port (`http://host:port[/]` accepted) or `none`; anything else is refused where it was set. */
+export function parseHttpAddress(value: string | undefined, where: string): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (value.trim().toLowerCase() === HTTP_ADDRESS_OFF) return HTTP_ADDRESS_OFF;
+  const m = /^(?:http:\/\/)?([^/\s]+:\d{1,5})\/?$/i.exec(value.trim());
+  if (!m) {
+    throw new LanesError('validation', `${where} must be the HTTP API's host:port (or http://host:port), got "${value}"`,
+      'e.g. 127.0.0.1:7243 (the Temporal frontend\'s rpc.httpPort), or none to read over gRPC only.');
+  }
+  return m[1];
+}
+
+export function loadConfig(flags: Partial<Pick<LanesConfig, 'address' | 'namespace' | 'taskQueue' | 'httpAddress'>> & ConnectionFlags = {}, env: NodeJS.ProcessEnv = process.env): LanesConfig {
   const home = lanesHome(env);
   const configFile = join(home, 'config.json');
   const file = readConfigFile(configFile);
@@ -135,6 +154,8 @@ export function loadConfig(flags: Partial<Pick<LanesConfig, 'address' | 'namespa
     home,
     configFile,
     address: flags.address ?? env.TEMPORAL_ADDRESS ?? file.address ?? DEFAULT_ADDRESS,
+    httpAddress:
+      parseHttpAddress(flags.httpAddress, '--http-address') ?? parseHttpAddress(env.TEMPORAL_HTTP_ADDRESS, 'TEMPORAL_HTTP_ADDRESS') ?? parseHttpAddress(file.httpAddress, `${configFile}: httpAddress`),
     namespace: flags.namespace ?? env.TEMPORAL_NAMESPACE ?? file.namespace ?? DEFAULT_NAMESPACE,
     taskQueue: flags.taskQueue ?? env.LANES_TASK_QUEUE ?? file.taskQueue ?? DEFAULT_TASK_QUEUE,
     trustedRoots: [...[...envRoots, ...(file.trustedRoots ?? [])].map((r) => (isRemoteUrl(r) ? r : resolve(r))), ...envRemotes],

@@ -1,6 +1,6 @@
 // Local (non-Temporal) errors. Failures that cross Temporal use laneFailure();
 // everything the CLI or a host-side module raises is a LanesError with a code.
-import { classifyFailure, isFailureClass } from './failures.js';
+import { classifyFailure, isFailureClass } from './failure-classes.js';
 import { GENERIC_HINT, LanesError } from './lanes-error.js';
 
 export { GENERIC_HINT, LanesError, type LanesErrorCode } from './lanes-error.js';

@@ -1,7 +1,7 @@
 // LanesError: what every CLI and host-side module raises, with a code, an exit code
 // and a hint. A leaf module (types only from failures.ts), so the CLI's output layer and
 // `lanes --help` load it without the Temporal SDK and zod that failures.ts brings.
-import type { FailureClass } from './failures.js';
+import type { FailureClass } from './failure-classes.js';
 
 /** usage/validation map to exit code 2, everything else to 1. */
 export type LanesErrorCode = 'usage' | 'validation' | 'not_found' | 'conflict' | 'runtime' | 'unavailable' | 'lane_failed';

@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { execa, type ResultPromise } from 'execa';
 import { requireTemporalBinary } from '../devserver/provision.js';
 import { type DevServer, freePort, startDevServer } from '../devserver/server.js';
+import { writeServerRecord } from '../devserver/server-record.js';
 import { type MockModelServer, startMockModelServer } from '../fixtures/mock-model-server.js';
 import { WORKER_NODE_FLAGS, WORKER_PROCESS_ENV } from '../worker/tuning.js';
 
@@ -65,6 +66,8 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     const binary = await requireTemporalBinary({ install: false });
     server = await startDevServer({ binaryPath: binary.path, dbFile: join(root, 'temporal.sqlite'), port: await freePort(), namespace, readyTimeoutMs: 90_000 });
     address = server.address;
+    // As `lanes server` does: the CLI processes of the benchmark find its HTTP API, as a user's would.
+    writeServerRecord(home, { address, httpAddress: server.httpAddress, pid: server.pid });
   }
   const mock = await startMockModelServer();
   const connection = await Connection.connect({ address, connectTimeout: '30s' });

@@ -9,6 +9,7 @@ export interface GlobalOptions extends ConnectionFlags {
   outputFormat?: string;
   json?: boolean;
   address?: string;
+  httpAddress?: string;
   namespace?: string;
   taskQueue?: string;
 }
@@ -37,8 +38,8 @@ export function action<A extends unknown[]>(fn: (ctx: CommandContext, ...args: A
     let out = createOutput(globals.json ? 'json' : globals.outputFormat === 'json' ? 'json' : 'text');
     try {
       out = createOutput(outputFormatOf(globals));
-      const { address, namespace, taskQueue, tls, tlsCaPath, tlsCertPath, tlsKeyPath, tlsServerName, apiKey } = globals;
-      const config = loadConfig({ address, namespace, taskQueue, tls, tlsCaPath, tlsCertPath, tlsKeyPath, tlsServerName, apiKey });
+      const { address, httpAddress, namespace, taskQueue, tls, tlsCaPath, tlsCertPath, tlsKeyPath, tlsServerName, apiKey } = globals;
+      const config = loadConfig({ address, httpAddress, namespace, taskQueue, tls, tlsCaPath, tlsCertPath, tlsKeyPath, tlsServerName, apiKey });
       const code = await fn({ out, config }, ...(args.slice(0, -1) as A));
       process.exitCode = code ?? 0;
     } catch (e) {

@@ -4,14 +4,13 @@
 // events.jsonl, which holds every event the lane wrote.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
 import { LanesError } from '../errors.js';
 import { type LaneEvent, LaneEventSchema } from '../workflows/events.js';
-import { eventsQuery, type LaneWorkflow } from '../workflows/lane/api.js';
+import { eventsQueryOn, type LaneReader } from './lane-reader.js';
 
-/** Events with seq > `after`: the query's, preceded by the logged ones it no longer holds. */
-export async function laneEventsAfter(handle: WorkflowHandle<LaneWorkflow>, laneId: string, after: number, home?: string): Promise<LaneEvent[]> {
-  const batch = await handle.query(eventsQuery, after);
+/** Events with seq > `after`: the query's (over gRPC or HTTP, or an SDK handle), preceded by the logged ones it no longer holds. */
+export async function laneEventsAfter(reader: Pick<LaneReader, 'query'>, laneId: string, after: number, home?: string): Promise<LaneEvent[]> {
+  const batch = await eventsQueryOn(reader, after);
   const first = batch[0];
   if (!first || first.seq <= after + 1) return batch;
   return [...loggedEvents(laneId, after, first.seq, home), ...batch];

@@ -5,7 +5,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { temporalClient } from './temporal-sdk.js';
 
-const { CancelledFailure, QueryNotRegisteredError, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } = temporalClient;
+const { CancelledFailure, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } = temporalClient;
 import { LanesError } from '../errors.js';
 import { failureHint, innermostMessage } from '../workflows/failure-text.js';
 import { classifyFailure } from '../failures.js';
@@ -15,19 +15,17 @@ import { LANE_BRANCH, LANE_PACKET_ID, LANE_REPO, LANE_STATE } from '../shared/se
 import type { LaneEvent } from '../workflows/events.js';
 import { laneStaticDetails } from '../workflows/lane/details.js';
 import { laneEventsAfter } from './lane-events.js';
-import { eventsQuery, LANE_WORKFLOW_TYPE, type LaneReport, type LaneStatus, type LaneWorkflow, stateQuery, statusQuery, summaryQuery } from '../workflows/lane/api.js';
-import type { LaneSummary } from '../workflows/summary.js';
+import { eventsQuery, LANE_WORKFLOW_TYPE, type LaneReport, type LaneWorkflow, stateQuery } from '../workflows/lane/api.js';
+import { type BlockedNotice, blockedNoticeOf } from './blocked-notice.js';
+import { laneIdFor, workflowIdFor } from './lane-ids.js';
+import { type LaneReader, laneStatusOn, type LaneStatusView, requireLaneOn, statusQueryOn } from './lane-reader.js';
 import { isTerminal } from '../workflows/state.js';
 
 export type LanePacket = TaskPacket & { id: string };
 
-export function workflowIdFor(laneIdOrWorkflowId: string): string {
-  return laneIdOrWorkflowId.startsWith('lane-') ? laneIdOrWorkflowId : `lane-${laneIdOrWorkflowId}`;
-}
-
-export function laneIdFor(laneIdOrWorkflowId: string): string {
-  return laneIdOrWorkflowId.startsWith('lane-') ? laneIdOrWorkflowId.slice('lane-'.length) : laneIdOrWorkflowId;
-}
+export { laneIdFor, workflowIdFor } from './lane-ids.js';
+export { type BlockedNotice, blockedNoticeOf } from './blocked-notice.js';
+export type { LaneStatusView } from './lane-reader.js';
 
 /**
  * Gives the packet its id and absolute repo path (relative paths are relative to
@@ -125,58 +123,37 @@ function handleFor(client: Client, lane: string): WorkflowHandle<LaneWorkflow> {
   return client.workflow.getHandle<LaneWorkflow>(workflowIdFor(lane));
 }
 
-/**
- * Refuses to signal or update a lane whose workflow is closed or unknown, with an error
- * that says so (Temporal's own is a bare "workflow execution already completed").
- */
-/** The lane's workflow status; a lane that does not exist is `not_found` (exit 1) with a hint. */
-export async function requireLane(client: Client, lane: string): Promise<string> {
-  if (!laneIdFor(lane.trim())) throw new LanesError('usage', `a lane id is required, got ${JSON.stringify(lane)}`, 'Pass the packet id of the lane (see `lanes list`).');
-  try {
-    return (await handleFor(client, lane).describe()).status.name;
-  } catch (e) {
-    if (e instanceof WorkflowNotFoundError) {
-      throw new LanesError('not_found', `no lane ${laneIdFor(lane)}: workflow ${workflowIdFor(lane)} does not exist`, 'Check the id with `lanes list`.');
-    }
-    throw e;
-  }
-}
-
-/** What `lanes status` shows: the workflow status, the lane's summary and its state. */
-export interface LaneStatusView {
-  workflowStatus: string;
-  summary: LaneSummary;
-  state: LaneStatus;
+/** A LaneReader over gRPC: the SDK's handle (describe, query). */
+export function handleReader(handle: WorkflowHandle<LaneWorkflow>): LaneReader {
+  return {
+    async status() {
+      try {
+        return (await handle.describe()).status.name;
+      } catch (e) {
+        if (e instanceof WorkflowNotFoundError) return undefined;
+        throw e;
+      }
+    },
+    query: <T>(name: string, ...args: unknown[]) => handle.query<T, unknown[]>(name, ...args),
+  };
 }
 
 /**
- * requireLane and a read of the lane side by side, one round trip instead of two: the
- * workflow status and what `read` returned. A lane that does not exist is `not_found`
- * (requireLane's error wins over the read's).
+ * The lane's workflow status; a lane that does not exist is `not_found` (exit 1) with a hint.
+ * Commands that change a lane use it to refuse a closed or unknown one with an error that says so.
  */
-export async function readLane<T>(client: Client, lane: string, read: (handle: WorkflowHandle<LaneWorkflow>) => Promise<T>): Promise<{ workflowStatus: string; value: T }> {
-  const [described, got] = await Promise.allSettled([requireLane(client, lane), read(handleFor(client, lane))]);
-  if (described.status === 'rejected') throw described.reason;
-  if (got.status === 'rejected') throw got.reason;
-  return { workflowStatus: described.value, value: got.value };
+export function requireLane(client: Client, lane: string): Promise<string> {
+  return requireLaneOn(handleReader(handleFor(client, lane)), lane);
 }
 
 /** A lane's status: the `status` query asked once (on a closed lane a worker replays the history to answer). */
-export async function laneStatusOf(client: Client, lane: string): Promise<LaneStatusView> {
-  const { workflowStatus, value } = await readLane(client, lane, queryStatus);
-  return { workflowStatus, ...value };
+export function laneStatusOf(client: Client, lane: string): Promise<LaneStatusView> {
+  return laneStatusOn(handleReader(handleFor(client, lane)), lane);
 }
 
 /** The `status` query (summary + state in one call); a worker built before it existed answers the two older queries. */
-export async function queryStatus(handle: WorkflowHandle<LaneWorkflow>): Promise<Omit<LaneStatusView, 'workflowStatus'>> {
-  try {
-    return await handle.query(statusQuery);
-  } catch (e) {
-    // A worker built before the `status` query existed answers the two it has.
-    if (!(e instanceof QueryNotRegisteredError)) throw e;
-    const [summary, state] = await Promise.all([handle.query(summaryQuery), handle.query(stateQuery)]);
-    return { summary, state };
-  }
+export function queryStatus(handle: WorkflowHandle<LaneWorkflow>): Promise<Omit<LaneStatusView, 'workflowStatus'>> {
+  return statusQueryOn(handleReader(handle));
 }
 
 export async function requireOpenLane(client: Client, lane: string, action: string): Promise<void> {
@@ -236,31 +213,6 @@ export async function followEvents(
 }
 
 export { handleFor };
-
-/** A lane that stopped to wait for an operator, and the exact command that moves it on. */
-export interface BlockedNotice {
-  laneId: string;
-  state: 'blocked' | 'trust_required';
-  failureClass: string | null;
-  detail: string;
-  next: string;
-  seq: number;
-}
-
-/** The notice for a lane.blocked or lane.trust_required event; undefined for any other event. */
-export function blockedNoticeOf(e: LaneEvent): BlockedNotice | undefined {
-  if (e.type !== 'lane.blocked' && e.type !== 'lane.trust_required') return undefined;
-  const laneId = laneIdFor(e.laneId);
-  const recommended = typeof e.data.recommended === 'string' ? e.data.recommended : `\`lanes trust ${laneId}\` once the repository is reviewed`;
-  return {
-    laneId,
-    state: e.type === 'lane.blocked' ? 'blocked' : 'trust_required',
-    failureClass: e.failureClass ?? null,
-    detail: e.detail,
-    next: recommended.replaceAll('<lane>', laneId),
-    seq: e.seq,
-  };
-}
 
 const stopWaiting = Symbol('stop waiting');
 

@@ -7,6 +7,7 @@ import type { OutputFormat } from './output.js';
 export const GLOBAL_VALUE_OPTIONS = [
   '--output-format',
   '--address',
+  '--http-address',
   '--namespace',
   '--task-queue',
   '--tls-ca-path',
@@ -23,6 +24,7 @@ export function baseProgram(format: OutputFormat): Command {
     .addOption(new Option('--output-format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--json', 'same as --output-format json')
     .option('--address <host:port>', 'Temporal frontend address (env TEMPORAL_ADDRESS, default localhost:7233)')
+    .option('--http-address <host:port>', "the frontend's HTTP API, for the fast read path of status/events/list (env TEMPORAL_HTTP_ADDRESS; default: the one `lanes server`/`lanes up` recorded; none = gRPC only)")
     .option('--namespace <ns>', 'Temporal namespace (env TEMPORAL_NAMESPACE, default "default")')
     .option('--task-queue <name>', 'Lanes task queue (env LANES_TASK_QUEUE, default "lanes")')
     .option('--tls', 'connect to Temporal over TLS (env TEMPORAL_TLS; implied by any --tls-* option or an API key)')

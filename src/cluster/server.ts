@@ -27,6 +27,8 @@ export interface ClusterOptions extends Omit<ClusterConfigInput, 'dynamicConfigF
 
 export interface RunningCluster {
   address: string;
+  /** host:port of the frontend's HTTP API (rpc.httpPort). */
+  httpAddress: string;
   namespace: string;
   configFile: string;
   logFile: string;
@@ -117,5 +119,6 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     await stop('SIGKILL');
     throw e;
   }
-  return { address, namespace: opts.namespace, configFile, logFile, pid: proc.pid!, schema, exited, stop };
+  const httpAddress = `${opts.broadcastAddress}:${ports.frontend.httpPort}`;
+  return { address, httpAddress, namespace: opts.namespace, configFile, logFile, pid: proc.pid!, schema, exited, stop };
 }

@@ -20,6 +20,8 @@ export interface DevServerOptions {
   port: number;
   /** Web UI port; undefined = headless. */
   uiPort?: number;
+  /** Port of the server's HTTP API (grpc-gateway); default: a free port picked here, so it is known. */
+  httpPort?: number;
   namespace: string;
   /** Where server stdout/stderr go; defaults to <dbFile dir>/server.log. */
   logFile?: string;
@@ -29,6 +31,8 @@ export interface DevServerOptions {
 
 export interface DevServer {
   address: string;
+  /** host:port of the HTTP API (JSON over HTTP): the CLI's fast read path (src/client/http-api.ts). */
+  httpAddress: string;
   uiUrl?: string;
   namespace: string;
   dbFile: string;
@@ -86,10 +90,13 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const ip = opts.ip ?? '127.0.0.1';
   mkdirSync(dirname(opts.dbFile), { recursive: true });
   const logFile = opts.logFile ?? join(dirname(opts.dbFile), 'server.log');
+  // The dev server opens its HTTP API on a random port unless told one: pick it here so it is known.
+  const httpPort = opts.httpPort ?? (await freePort(ip));
   const args = [
     'server', 'start-dev',
     '--ip', ip,
     '--port', String(opts.port),
+    '--http-port', String(httpPort),
     '--db-filename', opts.dbFile,
     '--namespace', opts.namespace,
     '--log-format', 'json',
@@ -100,6 +107,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   // A busy port would let the readiness probe below reach whatever already listens there.
   await assertPortFree(ip, opts.port, '--port');
   if (opts.uiPort !== undefined) await assertPortFree(ip, opts.uiPort, '--ui-port');
+  await assertPortFree(ip, httpPort, '--http-port');
   const log = { file: logFile, append: true } as const;
   // Its own process group, so the lifeline can take the whole server down with us, even after a SIGKILL.
   const proc: ResultPromise = execa(opts.binaryPath, args, { stdout: log, stderr: log, stdin: 'ignore', reject: false, cleanup: true, detached: true });
@@ -144,6 +152,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   };
   return {
     address,
+    httpAddress: `${ip}:${httpPort}`,
     uiUrl: opts.uiPort !== undefined ? `http://${ip}:${opts.uiPort}` : undefined,
     namespace: opts.namespace,
     dbFile: opts.dbFile,

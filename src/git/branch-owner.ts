@@ -36,9 +36,9 @@ export async function markBranch(repoPath: string, branch: string, laneId: strin
   await runGit(repoPath, ['config', '--local', markerKey(branch), laneId]);
 }
 
-/** Whose branch `branch` is, seen from lane `laneId` building on `baseHead`. */
-export async function branchOwnership(repoPath: string, branch: string, laneId: string, baseHead: string): Promise<BranchOwnership> {
-  const tip = await branchHead(repoPath, branch);
+/** Whose branch `branch` is, seen from lane `laneId` building on `baseHead` (`known.tip`: its head, already read; null = absent). */
+export async function branchOwnership(repoPath: string, branch: string, laneId: string, baseHead: string, known: { tip?: string | null } = {}): Promise<BranchOwnership> {
+  const tip = known.tip !== undefined ? known.tip : await branchHead(repoPath, branch);
   if (!tip) return { state: 'absent' };
   const marker = await branchMarker(repoPath, branch);
   if (marker === laneId) return { state: 'own', tip, by: 'marker' };

@@ -82,6 +82,15 @@ export async function gitTest(dir: string, args: string[]): Promise<boolean> {
 }
 
 /**
+ * Starts a read now and hands it over later, for git reads that run side by side: a read that
+ * fails is not an unhandled rejection while its caller awaits another; it throws where taken.
+ */
+export function settleLater<T>(promise: Promise<T>): () => Promise<T> {
+  promise.catch(() => undefined);
+  return () => promise;
+}
+
+/**
  * Calls `fn` with the path of a temp file holding `message`, for `git commit/merge -F`:
  * agent-written text goes through a file, never through argv where it could read as options.
  */

@@ -3,14 +3,14 @@
 // only if it has not moved since. Every step is safe to retry.
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { laneFailure } from '../failures.js';
-import { GitCommandError, type GitIdentity, gitTest, runGit, withMessageFile } from './client.js';
+import { GitCommandError, type GitIdentity, gitTest, runGit, settleLater, withMessageFile } from './client.js';
 import { type CandidateReuseFacts, reusedCandidate } from './candidate-reuse.js';
 import { mergeOrAbort } from './merge.js';
-import { assertBranchName, branchHead, branchHeads, findLaneCommit, isAncestor, laneCommitsIn, mergeBase } from './refs.js';
+import { assertBranchName, branchHead, branchHeads, findLaneCommit, isAncestor, laneCommitsIn, mergeBase, readRefs } from './refs.js';
 import { LAND_STEP, type LaneCommit, withLaneTrailers } from './trailers.js';
-import { assertLaneId, candidateWorktreePath, listLiveWorktrees, listWorktrees, uncommittedPaths, worktreeAt, type WorktreeEntry } from './worktrees.js';
+import { assertLaneId, candidateWorktreePath, listLiveWorktrees, uncommittedPaths, worktreeAt, type WorktreeEntry } from './worktrees.js';
 
 export type LandingMode = 'merge' | 'squash' | 'ff_only';
 
@@ -229,20 +229,28 @@ export async function candidateLandedIn(repoPath: string, laneId: string, candid
 export async function advanceTarget(_home: string, input: AdvanceTargetInput): Promise<AdvanceTargetResult> {
   const { laneId, repoPath, target, candidateHead, expectedTargetHead } = input;
   assertLaneId(laneId);
-  const current = await requireBranch(repoPath, target, 'target');
+  const targetRef = `refs/heads/${target}`;
+  // The reads of the usual landing, side by side (each needs only the input): the target's head
+  // and checkout, whether the candidate is ahead of the expected head, a land commit of this lane
+  // there, and the commits the landing brings. Each is taken only where the old order asked for it.
+  const refsRead = settleLater(readRefs(repoPath, [targetRef]));
+  const aheadRead = settleLater(isAncestor(repoPath, expectedTargetHead, candidateHead));
+  const landCommitRead = settleLater(findLaneCommit(repoPath, expectedTargetHead, laneId, LAND_STEP));
+  const commitsRead = settleLater(laneCommitsIn(repoPath, `${expectedTargetHead}..${candidateHead}`));
+  const targetState = (await refsRead()).get(targetRef);
+  // A name git refuses names no branch (one that reads as an option aside): checked only then, with the same errors as before.
+  if (!targetState || target.startsWith('-')) await assertBranchName(repoPath, target, 'target');
+  if (!targetState) missingBranch(repoPath, target, 'target');
+  const current = targetState.sha;
   const landedAlready = (head: string) => candidateLandedIn(repoPath, laneId, candidateHead, head);
 
   // Landed (now or by an earlier attempt): the report lists what the landing brought.
-  const landed = async (targetHead: string): Promise<AdvanceTargetResult> => ({
-    landed: true,
-    targetHead,
-    landedCommits: await laneCommitsIn(repoPath, `${expectedTargetHead}..${candidateHead}`),
-  });
+  const landed = async (targetHead: string): Promise<AdvanceTargetResult> => ({ landed: true, targetHead, landedCommits: await commitsRead() });
   if (current === candidateHead) return landed(current);
   // The usual case: target still where the candidate was built, candidate strictly ahead of
   // it. Then the candidate cannot be in target yet; only a land commit could be.
-  const ahead = current === expectedTargetHead && (await isAncestor(repoPath, expectedTargetHead, candidateHead));
-  if (ahead ? (await findLaneCommit(repoPath, current, laneId, LAND_STEP)) !== null : await landedAlready(current)) return landed(current);
+  const ahead = current === expectedTargetHead && (await aheadRead());
+  if (ahead ? (await landCommitRead()) !== null : await landedAlready(current)) return landed(current);
   if (current !== expectedTargetHead) return { landed: false, targetHead: current, reason: 'target_moved' };
   if (!ahead) {
     throw laneFailure('branch_divergence', `candidate ${candidateHead.slice(0, 12)} does not descend from ${target} at ${expectedTargetHead.slice(0, 12)}; refusing a non-fast-forward`, {
@@ -258,23 +266,24 @@ export async function advanceTarget(_home: string, input: AdvanceTargetInput): P
     throw err;
   };
 
-  const checkout = (await listWorktrees(repoPath)).find((w) => w.branch === target && !w.bare);
+  // The checkout that has the target checked out (for-each-ref's worktreepath); a bare repository's own path has no `.git` in it.
+  const checkout = targetState.worktreePath !== null && existsSync(join(targetState.worktreePath, '.git')) ? targetState.worktreePath : null;
   if (checkout) {
     // Fast-forwarding a checked-out branch rewrites its files: never over someone's edits.
-    const dirtyPaths = await uncommittedPaths(checkout.path, { untracked: false });
-    if (dirtyPaths.length > 0) return { landed: false, targetHead: current, reason: 'target_dirty', dirtyPaths, checkoutPath: checkout.path };
+    const dirtyPaths = await uncommittedPaths(checkout, { untracked: false });
+    if (dirtyPaths.length > 0) return { landed: false, targetHead: current, reason: 'target_dirty', dirtyPaths, checkoutPath: checkout };
     try {
-      await runGit(checkout.path, ['merge', '--ff-only', candidateHead]);
+      await runGit(checkout, ['merge', '--ff-only', candidateHead]);
     } catch (err) {
       if (err instanceof GitCommandError && /would be overwritten/.test(err.stderr)) {
-        return { landed: false, targetHead: current, reason: 'target_dirty', dirtyPaths: [], checkoutPath: checkout.path };
+        return { landed: false, targetHead: current, reason: 'target_dirty', dirtyPaths: [], checkoutPath: checkout };
       }
       return afterFailure(err);
     }
   } else {
     try {
       // Compare-and-swap: git refuses unless the ref still holds expectedTargetHead.
-      await runGit(repoPath, ['update-ref', '-m', `lanes: land ${laneId}`, `refs/heads/${target}`, candidateHead, expectedTargetHead]);
+      await runGit(repoPath, ['update-ref', '-m', `lanes: land ${laneId}`, targetRef, candidateHead, expectedTargetHead]);
     } catch (err) {
       return afterFailure(err);
     }

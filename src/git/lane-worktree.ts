@@ -5,10 +5,10 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rmdir } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { laneFailure } from '../failures.js';
-import { GitCommandError, gitTest, runGit } from './client.js';
+import { GitCommandError, gitTest, runGit, settleLater } from './client.js';
 import { candidateBranchName, isLanded, removeCandidate } from './landing.js';
 import { branchMarker, branchOwnership, foreignBranchRefusal, markBranch } from './branch-owner.js';
-import { assertBranchName, branchHeads, isAncestor, resolveCommit } from './refs.js';
+import { assertBranchName, isAncestor, isValidBranchName, readRefs, resolveCommit } from './refs.js';
 import {
   assertLaneId,
   assertLanePath,
@@ -74,16 +74,28 @@ export interface PrepareWorktreeResult {
 export async function prepareWorktree(home: string, input: PrepareWorktreeInput): Promise<PrepareWorktreeResult> {
   const { laneId, repoPath, baseBranch, branch } = input;
   assertLaneId(laneId);
-  await assertRepository(repoPath);
-  await assertBranchName(repoPath, branch, 'branch');
-  const baseHead = await resolveCommit(repoPath, baseBranch);
+  // Three reads side by side (they need nothing from each other): one for-each-ref for the lane
+  // branch and the base (when it names a branch and nothing else), the branch name check, and the
+  // worktree registry. Errors are still raised in the old order: repository, branch name, base.
+  const branchRef = `refs/heads/${branch}`;
+  const baseRefs = [`refs/heads/${baseBranch}`, `refs/tags/${baseBranch}`, `refs/${baseBranch}`];
+  const refsRead = settleLater(readRefs(repoPath, [branchRef, ...baseRefs]));
+  const nameRead = settleLater(isValidBranchName(repoPath, branch));
+  // A worktree folder deleted by hand stays registered until pruned and would block recreation.
+  const worktreesRead = settleLater(listLiveWorktrees(repoPath));
+  const refs = await refsRead().catch(async (err: unknown) => {
+    await assertRepository(repoPath);
+    throw err;
+  });
+  if (!(await nameRead())) await assertBranchName(repoPath, branch, 'branch');
+  // A base that is a branch and nothing else resolves from the read; anything else (a tag of the same name, a sha) as git resolves it.
+  const baseHead = refs.has(baseRefs[1]!) || refs.has(baseRefs[2]!) ? await resolveCommit(repoPath, baseBranch) : refs.get(baseRefs[0]!)?.sha ?? (await resolveCommit(repoPath, baseBranch));
   if (!baseHead) {
     throw laneFailure('validator', `base branch "${baseBranch}" does not exist in ${repoPath}`, {
       hint: 'set repo.baseBranch in the task packet to an existing branch (see `git branch --list`)',
     });
   }
-  // A worktree folder deleted by hand stays registered until pruned and would block recreation.
-  let worktrees = await listLiveWorktrees(repoPath);
+  let worktrees = await worktreesRead();
   const path = laneWorktreePath(home, laneId);
 
   let existing = worktreeAt(worktrees, path);
@@ -114,7 +126,7 @@ export async function prepareWorktree(home: string, input: PrepareWorktreeInput)
     await rmdir(path);
   }
   // Branch safety (Tier-0): an existing branch is only ever reused when it is this lane's own.
-  const owner = await branchOwnership(repoPath, branch, laneId, baseHead);
+  const owner = await branchOwnership(repoPath, branch, laneId, baseHead, { tip: refs.get(branchRef)?.sha ?? null });
   if (owner.state === 'foreign') {
     const { message, hint } = foreignBranchRefusal(branch, owner.reason);
     throw laneFailure('validator', message, { reason: 'foreign_branch', hint });
@@ -213,54 +225,48 @@ export interface CloseoutResult {
 export async function closeout(home: string, input: CloseoutInput): Promise<CloseoutResult> {
   const { laneId, repoPath, branch, target, force = false } = input;
   const path = assertLanePath(home, laneId, input.worktreePath);
-  await assertRepository(repoPath);
-  const worktrees = await listLiveWorktrees(repoPath);
+  const candidateBranch = candidateBranchName(laneId);
+  const [laneRef, targetRef, candidateRef] = [branch, target, candidateBranch].map((b) => `refs/heads/${b}`) as [string, string, string];
+  // Everything closeout decides on, read side by side before anything is removed: the worktree
+  // registry, the three heads (with the target's parents) and the lane's branch marker.
+  const [worktrees, refs, marker] = await Promise.all([listLiveWorktrees(repoPath), readRefs(repoPath, [laneRef, targetRef, candidateRef]), branchMarker(repoPath, branch)]).catch(
+    async (err: unknown) => {
+      await assertRepository(repoPath);
+      throw err;
+    },
+  );
   const kept: string[] = [];
 
   let worktreeRemoved = false;
-  const entry = worktreeAt(worktrees, path);
-  if (entry) {
-    const dirty = await uncommittedPaths(path);
-    if (dirty.length > 0 && !force) {
-      const sample = dirty.slice(0, 5).join(', ');
-      kept.push(`worktree ${path} has ${dirty.length} uncommitted path(s) (${sample}); commit them or close out with force`);
-    } else {
-      await runGit(repoPath, ['worktree', 'remove', ...(force ? ['--force'] : []), path]);
-      worktreeRemoved = true;
-    }
+  if (worktreeAt(worktrees, path)) {
+    worktreeRemoved = await removeLaneWorktree(repoPath, path, force, kept);
   } else if (existsSync(path)) {
     kept.push(`${path} is not a worktree of ${repoPath}; left untouched`);
   } else {
     worktreeRemoved = true;
   }
-  // Lane, candidate and target heads in one read; branch names were checked when the lane made them.
-  const candidateBranch = candidateBranchName(laneId);
-  const heads = await branchHeads(repoPath, [branch, target, candidateBranch]);
-  await removeCandidate(home, { laneId, repoPath }, { worktrees, candidateHead: heads.get(candidateBranch) ?? null });
+  // The candidate's worktree now; its branch goes in the one `branch -D` below.
+  await removeCandidate(home, { laneId, repoPath }, { worktrees, candidateHead: null });
 
   let branchDeleted = false;
-  const tip = heads.get(branch);
+  let deleteLaneBranch = false;
+  const tip = refs.get(laneRef)?.sha;
   if (!tip) {
     branchDeleted = true;
   } else if (branch === target) {
     kept.push(`branch ${branch} is the target itself; never deleted`);
-  } else if ((await branchMarker(repoPath, branch)) !== laneId) {
+  } else if (marker !== laneId) {
     kept.push(`branch ${branch} was not created by lane ${laneId}; never deleted`);
   } else if (worktreeRemoved) {
-    const targetHead = heads.get(target);
-    if (!targetHead) {
+    const targetState = refs.get(targetRef);
+    if (!targetState) {
       kept.push(`target ${target} not found, so branch ${branch} cannot be proven landed; kept`);
-    } else if (await isAncestor(repoPath, tip, targetHead)) {
-      try {
-        await runGit(repoPath, ['branch', '-D', branch]);
-        branchDeleted = true;
-      } catch (err) {
-        // Still checked out somewhere else: git refuses, and so do we.
-        kept.push(`branch ${branch} could not be deleted: ${err instanceof Error ? err.message : String(err)}`);
-      }
+    } else if (tip === targetState.sha || targetState.parents.includes(tip) || (await isAncestor(repoPath, tip, targetState.sha))) {
+      // Just landed: the target is the lane head (ff_only) or its merge commit has it as a parent; otherwise git is asked.
+      deleteLaneBranch = true;
     } else {
-      const unlanded = (await runGit(repoPath, ['rev-list', '--count', `${targetHead}..${tip}`])).trim();
-      const squashed = (await isLanded({ laneId, repoPath, target })).landed;
+      const unlanded = (await runGit(repoPath, ['rev-list', '--count', `${targetState.sha}..${tip}`])).trim();
+      const squashed = (await isLanded({ laneId, repoPath, target }, { targetHead: targetState.sha })).landed;
       kept.push(
         squashed
           ? `branch ${branch} was squash-landed: its ${unlanded} commit(s) are not in ${target} by identity, so it is kept with their history; delete it by hand when no longer needed`
@@ -268,7 +274,42 @@ export async function closeout(home: string, input: CloseoutInput): Promise<Clos
       );
     }
   }
+  const doomed = [...(refs.has(candidateRef) ? [candidateBranch] : []), ...(deleteLaneBranch ? [branch] : [])];
+  if (doomed.length > 0) {
+    // One process for both. `branch -D` also drops the lane's marker, and refuses a branch checked
+    // out anywhere, so nothing can be committing to the lane branch between the read above and here.
+    try {
+      await runGit(repoPath, ['branch', '-D', ...doomed]);
+      branchDeleted ||= deleteLaneBranch;
+    } catch (err) {
+      // git deletes what it can and fails on the rest: see which are left.
+      const left = await readRefs(repoPath, [candidateRef, laneRef]);
+      if (left.has(candidateRef)) throw err;
+      if (deleteLaneBranch && left.has(laneRef)) kept.push(`branch ${branch} could not be deleted: ${err instanceof Error ? err.message : String(err)}`);
+      else branchDeleted ||= deleteLaneBranch;
+    }
+  }
   return { worktreeRemoved, branchDeleted, ...(kept.length > 0 ? { keptReason: kept.join('; ') } : {}) };
+}
+
+/**
+ * Removes the lane's registered worktree at `path` unless it holds uncommitted work (then says
+ * why in `kept`). git's own `worktree remove` makes the check (modified or untracked files,
+ * ignored ones aside); status.showUntrackedFiles is pinned so a repository's config cannot
+ * make it overlook untracked files. The paths are listed only when it refuses. Returns whether it removed it.
+ */
+async function removeLaneWorktree(repoPath: string, path: string, force: boolean, kept: string[]): Promise<boolean> {
+  try {
+    await runGit(repoPath, force ? ['worktree', 'remove', '--force', path] : ['-c', 'status.showUntrackedFiles=normal', 'worktree', 'remove', path]);
+    return true;
+  } catch (err) {
+    if (force) throw err;
+    const dirty = await uncommittedPaths(path).catch(() => []);
+    if (dirty.length === 0) throw err;
+    const sample = dirty.slice(0, 5).join(', ');
+    kept.push(`worktree ${path} has ${dirty.length} uncommitted path(s) (${sample}); commit them or close out with force`);
+    return false;
+  }
 }
 
 export interface ResetWorktreeInput {

@@ -5,11 +5,22 @@ import { LANE_LOG_FORMAT, LANE_STEP_TRAILER, type LaneCommit, parseLaneLog } fro
 
 /** Rejects names git would read as options or that are not valid branch names. */
 export async function assertBranchName(dir: string, name: string, field: string): Promise<void> {
-  const valid = !name.startsWith('-') && (await gitTest(dir, ['check-ref-format', '--branch', name]));
-  if (!valid) {
+  if (!(await isValidBranchName(dir, name))) {
     throw laneFailure('validator', `${field} "${name}" is not a valid git branch name`, {
       hint: `use a plain branch name such as "main" or "lanes/<id>" for ${field}`,
     });
+  }
+}
+
+/** Whether git accepts `name` as a branch name (and it cannot read as an option). */
+export async function isValidBranchName(dir: string, name: string): Promise<boolean> {
+  if (name.startsWith('-')) return false;
+  try {
+    return await gitTest(dir, ['check-ref-format', '--branch', name]);
+  } catch (err) {
+    // With --branch, git refuses a bad name with exit 128 ("fatal: ... is not a valid branch name"), not 1.
+    if (err instanceof GitCommandError && err.exitStatus === 128 && /not a valid branch name/.test(err.stderr)) return false;
+    throw err;
   }
 }
 
@@ -45,6 +56,33 @@ export async function branchHeads(dir: string, branches: string[]): Promise<Map<
     if (space > 0 && wanted.has(ref)) heads.set(ref.slice('refs/heads/'.length), line.slice(0, space));
   }
   return heads;
+}
+
+export interface RefState {
+  /** The commit the ref points at. */
+  sha: string;
+  /** That commit's parents. */
+  parents: string[];
+  /** The checkout (main or linked worktree) that has the ref checked out, or null. */
+  worktreePath: string | null;
+}
+
+/**
+ * Several full refs (`refs/heads/<name>`, ...) in one git process: each head, its commit's
+ * parents and the checkout holding it. A ref that does not exist is absent from the map;
+ * only exact names are kept (for-each-ref also matches refs below a pattern, or globs), so
+ * an unchecked name can never select another ref.
+ */
+export async function readRefs(dir: string, refs: string[]): Promise<Map<string, RefState>> {
+  const wanted = new Set(refs);
+  const out = await runGit(dir, ['for-each-ref', '--format=%(refname)%00%(objectname)%00%(parent)%00%(worktreepath)', ...wanted]);
+  const found = new Map<string, RefState>();
+  for (const line of out.split('\n')) {
+    const [ref, sha, parents, worktreePath] = line.split('\0');
+    if (ref === undefined || sha === undefined || !wanted.has(ref)) continue;
+    found.set(ref, { sha, parents: parents ? parents.split(' ') : [], worktreePath: worktreePath || null });
+  }
+  return found;
 }
 
 /** Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor). */

@@ -1,6 +1,6 @@
 // The lane event envelope (DESIGN.md §3): one typed shape for every state change.
 import { z } from 'zod';
-import { FailureClassSchema } from '../failures.js';
+import { FailureClassSchema } from '../failure-classes.js';
 import { GreenLevelSchema, LaneStateSchema } from './state.js';
 
 export const EVENT_SCHEMA_ID = 'lanes.event/v1';

@@ -1,7 +1,7 @@
 // The compressed lane view (phase, last checkpoint, current blocker, next action),
 // derived from events only — never from log text.
 import type { LaneEvent } from './events.js';
-import { assertNever, type FailureClass } from '../failures.js';
+import { assertNever, type FailureClass } from '../failure-classes.js';
 import type { GreenLevel, LaneState } from './state.js';
 
 export interface LaneSummary {

@@ -1,5 +1,5 @@
 // The CLI's output contract, exercised on the built binary as a child process.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -96,6 +96,16 @@ describe('lanes CLI contract', () => {
     expect(first.ready.address).toBe(`127.0.0.1:${port}`);
     expect(first.ready.uiUrl).toBe(`http://127.0.0.1:${uiPort}`);
     expect(first.ready.dbFile).toBe(join(home, 'temporal', 'dev.sqlite'));
+    // It records its HTTP API in the home, and the read commands there take it (no Temporal client).
+    expect(first.ready.httpAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(JSON.parse(readFileSync(join(home, 'server.json'), 'utf8'))).toEqual({ address: first.ready.address, httpAddress: first.ready.httpAddress, pid: first.ready.pid });
+    const missing = await runCli(['--json', '--address', `localhost:${port}`, 'status', 'not-a-lane'], { env: { ...env, LANES_DEBUG: '1' } });
+    expect(missing.json().error.code).toBe('not_found');
+    expect(missing.stderr).toContain(`over the HTTP API at ${first.ready.httpAddress} (recorded by the server in ${home})`);
+    // Must NOT: the record steering a CLI aimed at another server.
+    const elsewhere = await runCli(['--json', '--address', `127.0.0.1:${await freePort()}`, 'status', 'not-a-lane'], { env: { ...env, LANES_DEBUG: '1' } });
+    expect(elsewhere.stderr).not.toContain('over the HTTP API');
+    expect(elsewhere.json().error.code).toBe('unavailable');
 
     let connection = await Connection.connect({ address: first.ready.address });
     let client = new Client({ connection });
@@ -108,6 +118,8 @@ describe('lanes CLI contract', () => {
     const stopped = await first.proc;
     expect(stopped.exitCode).toBe(0);
     expect(first.lines.some((l) => l.includes('server.stopped'))).toBe(true);
+    // A stopped server's record goes with it.
+    expect(existsSync(join(home, 'server.json'))).toBe(false);
 
     const second = await spawnCli(args, { env });
     try {

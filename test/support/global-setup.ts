@@ -10,6 +10,8 @@ import { freePort, startDevServer } from '../../src/devserver/server.js';
 declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
+    /** The same server's HTTP API (host:port), for the CLI's HTTP read path. */
+    temporalHttpAddress: string;
     temporalNamespace: string;
     temporalBinary: string;
     /** The dev server's Web UI, for the browser tests of the lane view. */
@@ -29,6 +31,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     readyTimeoutMs: 90_000,
   });
   project.provide('temporalAddress', server.address);
+  project.provide('temporalHttpAddress', server.httpAddress);
   project.provide('temporalNamespace', server.namespace);
   project.provide('temporalBinary', binary.path);
   project.provide('temporalUiUrl', server.uiUrl!);

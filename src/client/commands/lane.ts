@@ -1,35 +1,27 @@
 // Lane commands: submit, status, events, trust, resolve, cancel, list.
 import { dirname } from 'node:path';
-import { temporalClient } from '../temporal-sdk.js';
 import { type Command, Option } from 'commander';
 import { boardUrlFor } from '../../board/discovery.js';
 import { LanesError } from '../../errors.js';
 import type { LaneEvent } from '../../workflows/events.js';
-import { LANE_WORKFLOW_TYPE, type LaneReport, resolveUpdate, stateQuery, trustSignal } from '../../workflows/lane/api.js';
+import type { LaneReport } from '../../workflows/lane/api.js';
+import { LANE_WORKFLOW_TYPE } from '../../workflows/lane/names.js';
 import { EVENT_TYPES } from '../../workflows/events.js';
 import { LANE_STATES } from '../../workflows/state.js';
+import { type BlockedNotice, blockedNoticeOf } from '../blocked-notice.js';
 import { action, intOption } from '../context.js';
-import {
-  type BlockedNotice,
-  blockedNoticeOf,
-  followEvents,
-  handleFor,
-  laneIdFor,
-  laneStatusOf,
-  readLane,
-  normalizePacket,
-  requireLane,
-  requireOpenLane,
-  submitLane,
-  waitAnnouncingBlocks,
-  waitForReport,
-} from '../lanes.js';
+import { laneIdFor } from '../lane-ids.js';
+import { laneStatusOn, readLaneOn, type LaneStatusView } from '../lane-reader.js';
 import type { PreflightReport } from '../preflight.js';
 import { laneEventsAfter } from '../lane-events.js';
 import type { Output } from '../output.js';
-import { withClient } from '../temporal.js';
+import { overGrpc, withLaneReader } from '../read-path.js';
 
-const { ServiceError, WorkflowUpdateFailedError } = temporalClient;
+// Only the read commands' modules are loaded up front: status, events and list can take the
+// HTTP API without the Temporal client (read-path.ts); the rest load it when they run.
+const lanesOps = () => import('../lanes.js');
+const laneApi = () => import('../../workflows/lane/api.js');
+const sdk = async () => (await import('../temporal-sdk.js')).temporalClient;
 
 export function renderEvent(e: LaneEvent): string {
   const cls = e.failureClass ? ` [${e.failureClass}]` : '';
@@ -74,9 +66,28 @@ const GRPC_INVALID_ARGUMENT = 3;
 /** A visibility query the server refused (gRPC INVALID_ARGUMENT) is the caller's usage error. */
 function invalidQuery(e: unknown, query: string | undefined): LanesError | undefined {
   const code = (e as { cause?: { code?: unknown } }).cause?.code ?? (e as { code?: unknown }).code;
-  if (!(e instanceof ServiceError) || code !== GRPC_INVALID_ARGUMENT) return undefined;
-  const why = ((e.cause as Error | undefined)?.message ?? e.message).replace(/^\d+ INVALID_ARGUMENT: /, '');
+  // The SDK's ServiceError, or the HTTP path's error shaped like it.
+  if ((e as Error | undefined)?.name !== 'ServiceError' || code !== GRPC_INVALID_ARGUMENT) return undefined;
+  const why = (((e as Error).cause as Error | undefined)?.message ?? (e as Error).message).replace(/^\d+ INVALID_ARGUMENT: /, '');
   return new LanesError('usage', `--query ${JSON.stringify(query ?? '')} is not a valid visibility query: ${why}`, "Write it like \"LaneState = 'blocked'\" or \"LaneRepo = '/path/to/repo'\" (Temporal list-filter syntax); or use --state.");
+}
+
+/** The `lanes status` document: the summary, the workflow status and what the state adds. */
+export function statusDocument({ summary, state: st, workflowStatus }: LaneStatusView) {
+  return { ...summary, workflowStatus, failureClass: st.failureClass, worktreePath: st.worktreePath, queuedMessages: st.queuedMessages ?? 0 };
+}
+
+export function renderStatus(s: ReturnType<typeof statusDocument>): string {
+  return [
+    `lane ${s.laneId}: ${s.phase} (workflow ${s.workflowStatus}), green level ${s.greenLevel}`,
+    `  last event: #${s.lastSeq} ${s.lastEvent ?? '-'}`,
+    `  last checkpoint: ${s.lastCheckpoint ? `${s.lastCheckpoint.type} — ${s.lastCheckpoint.detail}` : '-'}`,
+    `  blocker: ${s.blocker ? `${s.blocker.class} — ${s.blocker.detail}` : 'none'}`,
+    ...(s.blocker?.tail ? ['  failing output (end):', ...s.blocker.tail.split('\n').map((l: string) => `    ${l}`)] : []),
+    ...(s.approval ? [`  awaiting approval: ${s.approval.requestId} ${s.approval.tool} ${JSON.stringify(s.approval.call)}${s.approval.rule ? ` (rule ${s.approval.rule})` : ''}`] : []),
+    ...(s.queuedMessages ? [`  messages queued for the agent: ${s.queuedMessages}`] : []),
+    `  next: ${s.recommendedAction}`,
+  ].join('\n');
 }
 
 async function finish(out: Output, report: LaneReport): Promise<number> {
@@ -95,11 +106,15 @@ export function registerLaneCommands(program: Command): void {
     .action(
       action(async ({ out, config }, file: string, opts: { wait?: boolean; follow?: boolean; exitOnBlocked?: boolean }) => {
         // Loaded here, not at startup: status/list/events need neither (docs/performance.md).
-        const [{ loadPacketFile }, { preflightSubmit }] = await Promise.all([import('../../packet/parse.js'), import('../preflight.js')]);
+        const [{ loadPacketFile }, { preflightSubmit }, { normalizePacket, submitLane, followEvents, waitForReport, waitAnnouncingBlocks }] = await Promise.all([
+          import('../../packet/parse.js'),
+          import('../preflight.js'),
+          lanesOps(),
+        ]);
         const { packet } = await loadPacketFile(file);
         const lanePacket = normalizePacket(packet, dirname(file));
         if (opts.exitOnBlocked && !opts.wait && !opts.follow) throw new LanesError('usage', '--exit-on-blocked needs --wait or --follow', 'e.g. `lanes submit packet.yaml --wait --exit-on-blocked`');
-        return withClient(config, async (client) => {
+        return overGrpc(config, async (client) => {
           let preflight: PreflightReport | undefined;
           const sub = await submitLane(client, config.taskQueue, lanePacket, {
             historyEventLimit: config.historyEventLimit,
@@ -148,24 +163,11 @@ export function registerLaneCommands(program: Command): void {
     .description('Compressed view of a lane: phase, green level, last checkpoint, current blocker, recommended next action')
     .argument('<lane>', 'lane id (or workflow id lane-<id>)')
     .action(
-      action(async ({ out, config }, lane: string) =>
-        withClient(config, async (client) => {
-          const { summary, state: st, workflowStatus } = await laneStatusOf(client, lane);
-          const status = { ...summary, workflowStatus, failureClass: st.failureClass, worktreePath: st.worktreePath, queuedMessages: st.queuedMessages ?? 0 };
-          out.result(status, (s) =>
-            [
-              `lane ${s.laneId}: ${s.phase} (workflow ${s.workflowStatus}), green level ${s.greenLevel}`,
-              `  last event: #${s.lastSeq} ${s.lastEvent ?? '-'}`,
-              `  last checkpoint: ${s.lastCheckpoint ? `${s.lastCheckpoint.type} — ${s.lastCheckpoint.detail}` : '-'}`,
-              `  blocker: ${s.blocker ? `${s.blocker.class} — ${s.blocker.detail}` : 'none'}`,
-              ...(s.blocker?.tail ? ['  failing output (end):', ...s.blocker.tail.split('\n').map((l: string) => `    ${l}`)] : []),
-              ...(s.approval ? [`  awaiting approval: ${s.approval.requestId} ${s.approval.tool} ${JSON.stringify(s.approval.call)}${s.approval.rule ? ` (rule ${s.approval.rule})` : ''}`] : []),
-              ...(s.queuedMessages ? [`  messages queued for the agent: ${s.queuedMessages}`] : []),
-              `  next: ${s.recommendedAction}`,
-            ].join('\n'),
-          );
-        }),
-      ),
+      action(async ({ out, config }, lane: string) => {
+        // Over the HTTP API when there is one (no Temporal client loaded), else over gRPC: the same answer.
+        const view = await withLaneReader(config, lane, (reader) => laneStatusOn(reader, lane));
+        out.result(statusDocument(view), renderStatus);
+      }),
     );
 
   program
@@ -176,19 +178,19 @@ export function registerLaneCommands(program: Command): void {
     .addOption(new Option('--type <type>', 'only events of this type').choices([...EVENT_TYPES]))
     .option('--follow', 'keep streaming until the lane ends')
     .action(
-      action(async ({ out, config }, lane: string, opts: { after: number; type?: string; follow?: boolean }) =>
-        withClient(config, async (client) => {
-          const keep = (e: LaneEvent) => !opts.type || e.type === opts.type;
-          if (opts.follow) {
+      action(async ({ out, config }, lane: string, opts: { after: number; type?: string; follow?: boolean }) => {
+        const keep = (e: LaneEvent) => !opts.type || e.type === opts.type;
+        if (opts.follow) {
+          const { requireLane, followEvents } = await lanesOps();
+          return overGrpc(config, async (client) => {
             await requireLane(client, lane);
             await followEvents(client, lane, (e) => keep(e) && out.line(e, renderEvent), { afterSeq: opts.after, home: config.home });
-            return;
-          }
-          const { value } = await readLane(client, lane, (h) => laneEventsAfter(h, laneIdFor(lane), opts.after, config.home));
-          const events = value.filter(keep);
-          out.result(events, (list: LaneEvent[]) => (list.length ? list.map(renderEvent).join('\n') : '(no events)'));
-        }),
-      ),
+          });
+        }
+        const { value } = await withLaneReader(config, lane, (reader) => readLaneOn(reader, lane, (r) => laneEventsAfter(r, laneIdFor(lane), opts.after, config.home)));
+        const events = value.filter(keep);
+        out.result(events, (list: LaneEvent[]) => (list.length ? list.map(renderEvent).join('\n') : '(no events)'));
+      }),
     );
 
   program
@@ -196,16 +198,17 @@ export function registerLaneCommands(program: Command): void {
     .description('Trust the repository of a lane waiting in trust_required, so it can proceed')
     .argument('<lane>', 'lane id')
     .action(
-      action(async ({ out, config }, lane: string) =>
-        withClient(config, async (client) => {
+      action(async ({ out, config }, lane: string) => {
+        const [{ requireOpenLane, handleFor }, { stateQuery, trustSignal }] = await Promise.all([lanesOps(), laneApi()]);
+        return overGrpc(config, async (client) => {
           await requireOpenLane(client, lane, 'trust');
           const h = handleFor(client, lane);
           const st = await h.query(stateQuery);
           if (st.state !== 'trust_required') throw new LanesError('conflict', `lane ${laneIdFor(lane)} is ${st.state}, not trust_required`, 'Only a lane waiting for trust can be trusted.');
           await h.signal(trustSignal, { by: process.env.USER });
           out.result({ laneId: laneIdFor(lane), trusted: true }, (r) => `lane ${r.laneId} trusted`);
-        }),
-      ),
+        });
+      }),
     );
 
   program
@@ -220,7 +223,8 @@ export function registerLaneCommands(program: Command): void {
       action(async ({ out, config }, lane: string, opts: { retry?: boolean; abort?: boolean; approve?: boolean; note?: string }) => {
         const act = opts.retry ? 'retry' : opts.abort ? 'abort' : opts.approve ? 'approve' : undefined;
         if (!act) throw new LanesError('usage', 'lanes resolve needs one of --retry, --abort, --approve', 'e.g. `lanes resolve my-lane --abort`');
-        return withClient(config, async (client) => {
+        const [{ requireOpenLane, handleFor }, { resolveUpdate }, { WorkflowUpdateFailedError }] = await Promise.all([lanesOps(), laneApi(), sdk()]);
+        return overGrpc(config, async (client) => {
           await requireOpenLane(client, lane, 'resolve');
           try {
             const r = await handleFor(client, lane).executeUpdate(resolveUpdate, { args: [{ action: act, ...(opts.note ? { note: opts.note } : {}) }] });
@@ -238,13 +242,14 @@ export function registerLaneCommands(program: Command): void {
     .description('Cancel a lane; it still closes out (stops MCP servers, removes its clean worktree)')
     .argument('<lane>', 'lane id')
     .action(
-      action(async ({ out, config }, lane: string) =>
-        withClient(config, async (client) => {
+      action(async ({ out, config }, lane: string) => {
+        const { requireOpenLane, handleFor } = await lanesOps();
+        return overGrpc(config, async (client) => {
           await requireOpenLane(client, lane, 'cancel');
           await handleFor(client, lane).cancel();
           out.result({ laneId: laneIdFor(lane), cancelRequested: true }, (r) => `cancellation requested for lane ${r.laneId}`);
-        }),
-      ),
+        });
+      }),
     );
 
   program
@@ -258,7 +263,7 @@ export function registerLaneCommands(program: Command): void {
         if (opts.state !== undefined && !(LANE_STATES as readonly string[]).includes(opts.state)) {
           throw new LanesError('usage', `--state must be one of ${LANE_STATES.join(', ')}; got "${opts.state}"`, 'Use e.g. --state blocked.');
         }
-        return withClient(config, async (client) => {
+        return overGrpc(config, async (client) => {
           const base = `WorkflowType = '${LANE_WORKFLOW_TYPE}'${opts.query ? ` AND (${opts.query})` : ''}`;
           // Lanes waiting for a tool-call approval come first (a person is holding them up), then the rest;
           // `!=` alone would drop lanes whose LaneState is not set yet (just started), hence IS NULL.

@@ -10,6 +10,7 @@ import { startCluster } from '../../cluster/server.js';
 import { requireTemporalBinary } from '../../devserver/provision.js';
 import { provisionServerBinaries } from '../../devserver/server-binaries.js';
 import { startDevServer } from '../../devserver/server.js';
+import { removeServerRecord, writeServerRecord } from '../../devserver/server-record.js';
 import { LanesError } from '../../errors.js';
 import type { Output } from '../output.js';
 import { action, intOption } from '../context.js';
@@ -34,6 +35,8 @@ export interface ServerFlags {
 /** What `lanes server` and `lanes up` run, whichever the persistence. */
 export interface LaunchedServer {
   address: string;
+  /** host:port of its HTTP API, recorded in $LANES_HOME/server.json for the CLI's read path. */
+  httpAddress: string;
   namespace: string;
   persistence: 'sqlite' | 'postgres';
   uiUrl?: string;
@@ -94,7 +97,25 @@ export function printableClusterConfig(config: LanesConfig, flags: ServerFlags):
   return stringify(renderClusterConfig({ ...input, dynamicConfigFile: join(input.dir, 'dynamicconfig.yaml') }));
 }
 
+/**
+ * Starts the server and records where its HTTP API is (<home>/server.json), so read
+ * commands in this LANES_HOME take the HTTP path to it; the record goes when it stops.
+ */
 export async function launchServer(config: LanesConfig, flags: ServerFlags, out: Output): Promise<LaunchedServer> {
+  const server = await startServer(config, flags, out);
+  writeServerRecord(config.home, { address: server.address, httpAddress: server.httpAddress, pid: server.pid });
+  const stop = server.stop;
+  void server.exited.then(() => removeServerRecord(config.home, server.pid));
+  return {
+    ...server,
+    async stop(signal) {
+      await stop(signal);
+      removeServerRecord(config.home, server.pid);
+    },
+  };
+}
+
+async function startServer(config: LanesConfig, flags: ServerFlags, out: Output): Promise<LaunchedServer> {
   if (flags.persistence === 'postgres') {
     const input = clusterInput(config, flags);
     const binaries = await provisionServerBinaries({ onProgress: (l) => out.info(l) });
@@ -115,6 +136,7 @@ export async function launchServer(config: LanesConfig, flags: ServerFlags, out:
 export function describeServer(s: LaunchedServer) {
   return {
     address: s.address,
+    httpAddress: s.httpAddress,
     namespace: s.namespace,
     persistence: s.persistence,
     uiUrl: s.uiUrl ?? null,
@@ -155,7 +177,7 @@ export function registerServerCommand(program: Command): void {
         }
         const server = await launchServer(config, flags, out);
         out.line({ event: 'server.ready', ...describeServer(server) }, (v) =>
-          `Temporal ${v.persistence === 'postgres' ? 'server on PostgreSQL' : 'dev server'} ready\n  address:   ${v.address}\n  namespace: ${v.namespace}\n  web ui:    ${v.uiUrl ?? '(none)'}\n  ${v.persistence === 'postgres' ? `config:    ${v.configFile}` : `database:  ${v.dbFile}`}\n  log:       ${v.logFile}\nPress Ctrl-C to stop.`,
+          `Temporal ${v.persistence === 'postgres' ? 'server on PostgreSQL' : 'dev server'} ready\n  address:   ${v.address}\n  namespace: ${v.namespace}\n  http api:  ${v.httpAddress}\n  web ui:    ${v.uiUrl ?? '(none)'}\n  ${v.persistence === 'postgres' ? `config:    ${v.configFile}` : `database:  ${v.dbFile}`}\n  log:       ${v.logFile}\nPress Ctrl-C to stop.`,
         );
         const outcome = await Promise.race([untilSignal().then((signal) => ({ signal })), server.exited.then((e) => ({ exited: e }))]);
         if ('signal' in outcome) {

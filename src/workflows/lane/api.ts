@@ -8,6 +8,7 @@ import type { LaneEvent } from '../events.js';
 import type { GreenLevel, LaneState } from '../state.js';
 import type { LaneSummary } from '../summary.js';
 import type { LaneCommit, LaneReport, LaneStatus, LaneUsage } from './report.js';
+import { LANE_QUERIES } from './names.js';
 
 // The result shapes are zod schemas in report.ts; their types are part of this surface.
 export type { LaneCommit, LandedCommit, LaneReport, LaneStatus, LaneUsage } from './report.js';
@@ -84,11 +85,11 @@ export const DEFAULT_REHOME_AFTER_MS = 5 * 60_000;
 
 export type Resolution = { action: 'retry' | 'abort' | 'approve'; note?: string };
 
-export const stateQuery = defineQuery<LaneStatus>('state');
-export const eventsQuery = defineQuery<LaneEvent[], [number?]>('events');
-export const summaryQuery = defineQuery<LaneSummary>('summary');
+export const stateQuery = defineQuery<LaneStatus>(LANE_QUERIES.state);
+export const eventsQuery = defineQuery<LaneEvent[], [number?]>(LANE_QUERIES.events);
+export const summaryQuery = defineQuery<LaneSummary>(LANE_QUERIES.summary);
 /** `summary` and `state` in one answer: `lanes status` asks once, so a closed lane is replayed once, not twice. */
-export const statusQuery = defineQuery<{ summary: LaneSummary; state: LaneStatus }>('status');
+export const statusQuery = defineQuery<{ summary: LaneSummary; state: LaneStatus }>(LANE_QUERIES.status);
 export const trustSignal = defineSignal<[{ by?: string }?]>('trust');
 
 /** One turn of an external agent, sent by the running agentPass as soon as the stream shows it. */
@@ -104,7 +105,6 @@ export interface AgentTurnNotice {
 export const agentTurnSignal = defineSignal<[AgentTurnNotice]>('agentTurn');
 export const resolveUpdate = defineUpdate<{ accepted: true; action: Resolution['action'] }, [Resolution]>('resolve');
 
-/** The workflow type name the worker registers (src/workflows/index.ts) and clients start by. */
-export const LANE_WORKFLOW_TYPE = 'laneWorkflow';
+export { LANE_WORKFLOW_TYPE } from './names.js';
 /** The workflow's signature, for typed client handles without importing the workflow body. */
 export type LaneWorkflow = (input: LaneInput) => Promise<LaneReport>;

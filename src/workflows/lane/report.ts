@@ -4,7 +4,7 @@
 // schemas/lane-report.schema.json and lane-status.schema.json are generated from them
 // (drift-checked by test/unit/schemas/public-shapes.test.ts). Pure: zod only.
 import { z } from 'zod';
-import { FailureClassSchema } from '../../failures.js';
+import { FailureClassSchema } from '../../failure-classes.js';
 import { GreenLevelSchema, LaneStateSchema } from '../state.js';
 
 export const LANE_REPORT_SCHEMA_ID = 'lanes.report/v1';

@@ -144,6 +144,27 @@ describe('git activities: prepareWorktree', () => {
     expect(existsSync(join(home, 'worktrees', laneId))).toBe(false);
   });
 
+  it('reports problems in the same order with its reads side by side: repository, then branch name, then base', async () => {
+    const notRepo = tempDir('lanes-plain-');
+    const first = await git.prepareWorktree({ laneId, repoPath: notRepo, baseBranch: 'nope', branch: 'bad..name' }).catch((e: unknown) => e);
+    expect(first).toMatchObject({ type: 'validator', message: expect.stringContaining('is not a git repository') });
+    const second = await git.prepareWorktree({ laneId, repoPath: repo, baseBranch: 'nope', branch: 'bad..name' }).catch((e: unknown) => e);
+    expect(second).toMatchObject({ type: 'validator', message: expect.stringContaining('"bad..name" is not a valid git branch name') });
+    // Must NOT: a worktree, a branch or a marker for a refused lane.
+    expect(existsSync(join(home, 'worktrees', laneId))).toBe(false);
+    expect(await sh(repo, 'for-each-ref', 'refs/heads/')).not.toContain('bad');
+    expect(await sh(repo, 'config', '--local', '--list')).not.toContain('lanesLaneId');
+  });
+
+  it('resolves a base that is also a tag name as git does, not by the branch alone', async () => {
+    const branchHeadSha = await commitFile(repo, 'more.txt', 'more');
+    await sh(repo, 'tag', 'main', mainHead); // ambiguous: git prefers refs/tags/main
+    const wt = await lane();
+    expect(await sh(repo, 'rev-parse', 'main')).toBe(mainHead);
+    expect(wt.baseCommit).toBe(mainHead);
+    expect(wt.baseCommit).not.toBe(branchHeadSha);
+  });
+
   it("refuses an existing branch that is not the lane's own and leaves it untouched (branch safety)", async () => {
     await sh(repo, 'switch', '-q', '-c', 'wip');
     const wip = await commitFile(repo, 'wip.txt', 'unreviewed');
@@ -473,6 +494,45 @@ describe('git activities: landing', () => {
     expect(existsSync(join(repo, 'feature.txt'))).toBe(false);
   });
 
+  it('fast-forwards the target in the linked worktree that has it checked out, never over its edits', async () => {
+    await laneWithWork();
+    await sh(repo, 'switch', '-q', '-c', 'elsewhere');
+    const checkout = join(tempDir('lanes-target-wt-'), 'main-wt');
+    await sh(repo, 'worktree', 'add', '-q', checkout, 'main');
+    const cand = await land('merge');
+    writeFileSync(join(checkout, 'README.md'), 'edit in the linked checkout\n');
+    const refused = await git.advanceTarget({ laneId, repoPath: repo, target: 'main', candidateHead: cand.candidateHead, expectedTargetHead: cand.targetHead });
+    expect(refused).toMatchObject({ landed: false, reason: 'target_dirty', checkoutPath: checkout, dirtyPaths: ['README.md'] });
+    // Must NOT: a moved target, a lost edit.
+    expect(await sh(repo, 'rev-parse', 'main')).toBe(mainHead);
+    expect(readFileSync(join(checkout, 'README.md'), 'utf8')).toBe('edit in the linked checkout\n');
+    await sh(checkout, 'checkout', '--', 'README.md');
+    const landed = await git.advanceTarget({ laneId, repoPath: repo, target: 'main', candidateHead: cand.candidateHead, expectedTargetHead: cand.targetHead });
+    expect(landed).toMatchObject({ landed: true, targetHead: cand.candidateHead });
+    expect(readFileSync(join(checkout, 'feature.txt'), 'utf8')).toBe('feature\n'); // its files moved with it
+    expect(existsSync(join(repo, 'feature.txt'))).toBe(false);
+  });
+
+  it('moves the HEAD branch of a bare repository by compare-and-swap', async () => {
+    await laneWithWork();
+    const cand = await land('merge');
+    const bare = join(tempDir('lanes-bare-'), 'repo.git');
+    await sh(repo, 'clone', '-q', '--bare', repo, bare);
+    const result = await git.advanceTarget({ laneId, repoPath: bare, target: 'main', candidateHead: cand.candidateHead, expectedTargetHead: cand.targetHead });
+    expect(result).toMatchObject({ landed: true, targetHead: cand.candidateHead });
+    expect(await sh(bare, 'rev-parse', 'main')).toBe(cand.candidateHead);
+    expect(await sh(repo, 'rev-parse', 'main')).toBe(mainHead); // the other repository is not touched
+  });
+
+  it('refuses a target name git would refuse as validator (not a retried infra error), and a missing target', async () => {
+    await laneWithWork();
+    const cand = await land('merge');
+    const advance = (target: string) => git.advanceTarget({ laneId, repoPath: repo, target, candidateHead: cand.candidateHead, expectedTargetHead: cand.targetHead });
+    await expect(advance('bad..name')).rejects.toMatchObject({ type: 'validator', message: expect.stringContaining('is not a valid git branch name') });
+    await expect(advance('release')).rejects.toMatchObject({ type: 'validator', message: expect.stringContaining('target branch "release" does not exist') });
+    expect(await sh(repo, 'rev-parse', 'main')).toBe(mainHead);
+  });
+
   it('reports a conflicting candidate without touching the target', async () => {
     const { worktreePath } = await lane();
     await commitFile(worktreePath, 'shared.txt', 'lane\n');
@@ -537,6 +597,60 @@ describe('git activities: closeout', () => {
     expect(result).toMatchObject({ worktreeRemoved: true, branchDeleted: false });
     expect(result.keptReason).toMatch(/squash-landed/);
     expect(await sh(repo, 'rev-parse', branch)).toBe(tip);
+  });
+
+  it('keeps a worktree with untracked files even when the repository hides them from git status', async () => {
+    const { worktreePath } = await lane();
+    await sh(repo, 'config', 'status.showUntrackedFiles', 'no'); // git worktree remove would then see it clean
+    writeFileSync(join(worktreePath, 'new-work.txt'), 'not yet added');
+    const kept = await close();
+    expect(kept).toMatchObject({ worktreeRemoved: false, branchDeleted: false });
+    expect(kept.keptReason).toMatch(/1 uncommitted path\(s\) \(new-work\.txt\)/);
+    // Must NOT: the untracked file or its worktree gone.
+    expect(readFileSync(join(worktreePath, 'new-work.txt'), 'utf8')).toBe('not yet added');
+  });
+
+  it('keeps a landed lane branch that moved on after landing', async () => {
+    const { worktreePath } = await lane();
+    await commitFile(worktreePath, 'f.txt', 'f');
+    const cand = await git.prepareCandidate({ laneId, repoPath: repo, branch, target: 'main', mode: 'merge', message: 'land', author: AUTHOR });
+    await git.advanceTarget({ laneId, repoPath: repo, target: 'main', candidateHead: cand.candidateHead, expectedTargetHead: cand.targetHead });
+    const after = await commitFile(worktreePath, 'g.txt', 'after landing');
+    const result = await close();
+    expect(result).toMatchObject({ worktreeRemoved: true, branchDeleted: false });
+    expect(result.keptReason).toMatch(/1 commit\(s\) (are )?not in main/);
+    // Must NOT: the commit made after the landing deleted with the branch; the candidate kept.
+    expect(await sh(repo, 'rev-parse', branch)).toBe(after);
+    expect(await sh(repo, 'branch', '--list', `lanes-candidate/${laneId}`)).toBe('');
+  });
+
+  it('deletes a lane branch landed long ago (the target moved on) and one landed by fast-forward', async () => {
+    const { worktreePath } = await lane();
+    await commitFile(worktreePath, 'f.txt', 'f');
+    const cand = await git.prepareCandidate({ laneId, repoPath: repo, branch, target: 'main', mode: 'ff_only', message: 'land', author: AUTHOR });
+    await git.advanceTarget({ laneId, repoPath: repo, target: 'main', candidateHead: cand.candidateHead, expectedTargetHead: cand.targetHead });
+    await commitFile(repo, 'later-1.txt', 'later');
+    await commitFile(repo, 'later-2.txt', 'later');
+    expect(await close()).toEqual({ worktreeRemoved: true, branchDeleted: true });
+    expect(await sh(repo, 'branch', '--list', branch)).toBe('');
+    expect(await sh(repo, 'config', '--local', '--list')).not.toContain('lanesLaneId'); // the marker goes with the branch
+  });
+
+  it('keeps a landed lane branch checked out elsewhere, and still removes the candidate', async () => {
+    const { worktreePath } = await lane();
+    const tip = await commitFile(worktreePath, 'f.txt', 'f');
+    const cand = await git.prepareCandidate({ laneId, repoPath: repo, branch, target: 'main', mode: 'merge', message: 'land', author: AUTHOR });
+    await git.advanceTarget({ laneId, repoPath: repo, target: 'main', candidateHead: cand.candidateHead, expectedTargetHead: cand.targetHead });
+    const elsewhere = join(tempDir('lanes-elsewhere-'), 'wt');
+    await sh(repo, 'worktree', 'add', '-q', '--force', elsewhere, branch);
+    const result = await close();
+    expect(result).toMatchObject({ worktreeRemoved: true, branchDeleted: false });
+    expect(result.keptReason).toMatch(/could not be deleted/);
+    expect(await sh(repo, 'branch', '--list', `lanes-candidate/${laneId}`)).toBe('');
+    expect(existsSync(cand.candidatePath)).toBe(false);
+    // Must NOT: the branch deleted under the checkout that has it.
+    expect(await sh(repo, 'rev-parse', branch)).toBe(tip);
+    expect(await sh(elsewhere, 'symbolic-ref', '--short', 'HEAD')).toBe(branch);
   });
 
   it('never touches another lane worktree', async () => {
