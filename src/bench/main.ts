@@ -13,10 +13,11 @@ import { cliLatency } from './cli-latency.js';
 import { floorVsLane } from './floor-vs-lane.js';
 import { killStorm } from './kill-storm.js';
 import { renderTable } from './render.js';
+import { sandboxCost } from './sandbox-cost.js';
 import { startBenchStack } from './stack.js';
 import { throughput } from './throughput.js';
 
-export const SECTIONS = ['floor', 'cli', 'throughput', 'storm', 'bigrepo'] as const;
+export const SECTIONS = ['floor', 'cli', 'throughput', 'storm', 'bigrepo', 'sandbox'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Flags {
@@ -29,6 +30,7 @@ interface Flags {
   kills?: number;
   files?: number;
   rounds?: number;
+  sandboxRuns?: number;
   only?: Section[];
   json?: boolean;
   out?: string;
@@ -55,6 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--kills <n>', 'kill storm: SIGKILLs of the worker (default 10; smoke 1)', positive('--kills'))
     .option('--files <n>', 'big repo: files generated (default 50000; smoke 1000)', positive('--files'))
     .option('--rounds <n>', 'big repo: rounds of the three checkouts, in rotating order (default 3; smoke 1)', positive('--rounds'))
+    .option('--sandbox-runs <n>', 'sandbox cost: alternated plain/sandboxed runs of each command (default 20; smoke 2)', positive('--sandbox-runs'))
     .addOption(new Option('--only <section...>', 'run only these sections').choices(SECTIONS))
     .option('--json', 'print the JSON report on stdout instead of the table')
     .option('--out <file>', 'where to write the JSON report (default bench/results/<time>.json)')
@@ -72,6 +75,7 @@ export async function main(argv: string[]): Promise<number> {
     kills: f.kills ?? (smoke ? 1 : 10),
     files: f.files ?? (smoke ? 1_000 : 50_000),
     bigRepoRounds: f.rounds ?? (smoke ? 1 : 3),
+    sandboxRuns: f.sandboxRuns ?? (smoke ? 2 : 20),
     cliRuns: smoke ? 1 : 5,
   };
   const want = (s: Section) => !f.only || f.only.includes(s);
@@ -85,6 +89,15 @@ export async function main(argv: string[]): Promise<number> {
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memGb: Math.round(totalmem() / 2 ** 30), loadAvgAtStart: loadavg().map((l) => Math.round(l * 10) / 10) },
   };
   const workerNodeArgs = f.workerNodeArgs?.split(/\s+/).filter(Boolean) ?? [];
+  if (want('sandbox')) {
+    // Needs no server: measured first, before the stack's processes load the machine.
+    log(`sandbox cost: ${size.sandboxRuns} alternated run(s) of each command`);
+    report.sandbox = await sandboxCost(size.sandboxRuns, problems).catch((e: unknown) => {
+      problems.push(`sandbox cost aborted: ${(e as Error).stack ?? String(e)}`);
+      return undefined;
+    });
+  }
+  if (!SECTIONS.some((s) => s !== 'sandbox' && want(s))) return finish(report, f, smoke, problems);
   const stack = await startBenchStack({ address: f.address, namespace: f.namespace, keep: f.keep, workerNodeArgs });
   try {
     if (want('floor') || want('cli') || want('throughput')) {
@@ -126,6 +139,11 @@ export async function main(argv: string[]): Promise<number> {
     await stack.stop(keep).catch((e: unknown) => problems.push(`stopping the stack: ${(e as Error).message}`));
     if (keep || f.keep) report.keptFolder = stack.root;
   }
+  return finish(report, f, smoke, problems);
+}
+
+/** Writes the JSON report, prints the table (or the JSON) and the problems; the exit code. */
+function finish(report: Record<string, unknown>, f: Flags, smoke: boolean, problems: string[]): number {
   report.finishedAt = new Date().toISOString();
   report.loadAvgAtEnd = loadavg().map((l) => Math.round(l * 10) / 10);
   report.problems = problems;

@@ -3,6 +3,7 @@ import type { BigRepo } from './big-repo.js';
 import type { CliLatency } from './cli-latency.js';
 import type { FloorVsLane } from './floor-vs-lane.js';
 import type { KillStorm } from './kill-storm.js';
+import type { SandboxCost } from './sandbox-cost.js';
 import type { Summary } from './stats.js';
 import type { ThroughputRun } from './throughput.js';
 
@@ -51,6 +52,11 @@ export function renderTable(r: Record<string, unknown>): string {
   }
   const br = r.bigRepo as BigRepo | undefined;
   if (br) rows.push([`big repo (${br.files} files)`, `medians of ${br.rounds}: lane worktree ${br.laneWorktreeMs} ms, git worktree add ${br.gitWorktreeAddMs} ms, git clone ${br.gitCloneMs} ms`]);
+  const sb = r.sandbox as SandboxCost | undefined;
+  if (sb) {
+    for (const c of sb.commands) rows.push([`sandbox: \`${c.command}\``, `plain median ${c.plain.medianMs} ms, sandboxed median ${c.sandboxed.medianMs} ms (${c.overheadMs >= 0 ? '+' : ''}${c.overheadMs} ms; n=${c.plain.n} each)`]);
+    rows.push(['sandbox: processes per sandboxed `true`', sb.execs ? `${sb.execs.total} (${Object.entries(sb.execs.byProgram).map(([k, v]) => `${k} ${v}`).join(', ')})` : 'not counted (no strace on this host)']);
+  }
   const width = Math.max(...rows.map(([k]) => k.length));
   const m = r.machine as { cpus: number; loadAvgAtStart: number[] };
   return [

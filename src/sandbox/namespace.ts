@@ -4,10 +4,11 @@
 // A private mount namespace in which every mount is read-only (unless the plan says
 // otherwise), hidden paths are covered by empty read-only tmpfs (files by /dev/null), the
 // paths the plan keeps are bound back on top (writable or read-only), then all capabilities
-// are dropped so the command cannot remount its way out. A private network namespace gives
-// no network (loopback down) or a private loopback; a private PID namespace (when the host
-// allows it) makes a kill of the sandbox take every process inside with it and hides the
-// worker's /proc (its environment).
+// are dropped so the command cannot remount its way out. The mounts are made by two
+// util-linux `mount` processes, not one per mount (mount-table.ts). A private network
+// namespace gives no network (loopback down) or a private loopback; a private PID namespace
+// (when the host allows it) makes a kill of the sandbox take every process inside with it and
+// hides the worker's /proc (its environment).
 //
 // Hand-written on util-linux `unshare`, `mount`, `setpriv` (and iproute2 `ip` for a
 // loopback) rather than bubblewrap: bwrap is the better-kept tool, but it is not installed
@@ -16,81 +17,41 @@
 // brings the loopback up in a new network namespace, so `network: none` could not mean "no
 // sockets at all". Where namespaces or a tool are missing the probe says why and the
 // sandbox refuses (fail closed) rather than run unconfined.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProcessGroup } from '../shell/process-group.js';
+import { fstabText, mountSteps, readHostMounts } from './mount-table.js';
 import type { SandboxPlan } from './plan.js';
 
 /** Exit status the setup script uses when the sandbox could not be built. */
 export const SANDBOX_SETUP_EXIT = 125;
 const SETUP_MARK = 'lanes-sandbox: setup failed';
 
-// $1 stage dir, $2 network, $3 shell, $4 command, $5 cwd, then tagged paths:
-//   k:w:<path> / k:r:<path>  kept paths (bound back writable / read-only), in order
-//   h:<path>                 hidden paths (empty read-only tmpfs, or /dev/null for a file)
-//   m:<path>                 mount points made read-only
-// Kept paths are bound into a private stage first (cwd holds it, so a hide over its parent
-// does not lose it), then hides go on, then the kept paths are bound back on top.
+// $1 network, $2 "ro" to make every mount read-only first, $3 stage dir, $4 shell, $5 command,
+// $6 cwd, then the steps of mount-table.ts in order:
+//   table <file>                          mount -a of an fstab (relative sources are stage entries)
+//   mount <source> <target> <type> <opts> one mount(8) call
+//   create <path>                         an empty file (and its folder) as a mount point
+// Only `ip` (loopback) and `mount` run as processes; `mkdir` only for a kept file's missing folder.
 const SETUP_SCRIPT = `
 fail() { echo "${SETUP_MARK}: $1" >&2; exit ${SANDBOX_SETUP_EXIT}; }
-stage=$1; net=$2; sh=$3; cmd=$4; cwd=$5; shift 5
+net=$1; ro=$2; stage=$3; sh=$4; cmd=$5; cwd=$6; shift 6
 if [ "$net" = loopback ]; then ip link set lo up || fail "bring up a private loopback (needs ip from iproute2)"; fi
-mount -t tmpfs -o size=64k,mode=700 lanes-stage "$stage" || fail "stage $stage"
+if [ "$ro" = ro ]; then mount -n -a -o remount,bind,ro || fail "make every mount read-only"; fi
 cd "$stage" || fail "cd $stage"
-i=0
-for a in "$@"; do case $a in k:*)
-  p=\${a#k:?:}; i=$((i+1))
-  if [ -d "$p" ]; then mkdir "$i"; else : > "$i"; fi
-  mount --bind "$p" "$i" || fail "bind $p";;
+while [ $# -gt 0 ]; do case $1 in
+  table) mount -n -c -a --fstab "$2" || fail "mount table $2"; shift 2;;
+  mount) mount -n -c -t "$4" -o "$5" "$2" "$3" || fail "mount $3"; shift 5;;
+  create) d=\${2%/*}; [ -e "$2" ] || { [ -d "\${d:-/}" ] || mkdir -p "$d"; : > "$2"; } || fail "create $2"; shift 2;;
+  *) fail "unknown step $1";;
 esac; done
-for a in "$@"; do case $a in m:*)
-  mount -o remount,bind,ro "\${a#m:}" 2>/dev/null || fail "remount read-only \${a#m:}";;
-esac; done
-for a in "$@"; do case $a in h:*)
-  p=\${a#h:}
-  if [ -d "$p" ]; then mount -t tmpfs -o size=64k,mode=755 lanes-hidden "$p" || fail "hide $p"
-  elif [ -e "$p" ]; then mount --bind /dev/null "$p" || fail "hide $p"; fi;;
-esac; done
-i=0
-for a in "$@"; do case $a in k:*)
-  p=\${a#k:?:}; i=$((i+1))
-  if [ -d "$i" ]; then mkdir -p "$p" 2>/dev/null; else mkdir -p "\${p%/*}" 2>/dev/null; [ -e "$p" ] || : > "$p"; fi
-  mount --bind "$i" "$p" || fail "bind back $p"
-  case $a in k:r:*) mount -o remount,bind,ro "$p" || fail "read-only $p";; esac;;
-esac; done
-for a in "$@"; do case $a in h:*)
-  p=\${a#h:}
-  if [ -d "$p" ]; then mount -o remount,ro "$p" || fail "seal $p"; fi;;
-esac; done
-cd / && umount -l "$stage" 2>/dev/null
 cd "$cwd" || fail "cd $cwd"
 exec setpriv --no-new-privs --inh-caps=-all --bounding-set=-all "$sh" -c "$cmd"
 `;
 
 /** The shell commands run in: bash when installed, else POSIX sh. */
 export const SHELL_PATH = existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
-
-function unescapeMountPath(p: string): string {
-  return p.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));
-}
-
-/**
- * Mount points of this process, as the sandbox will see them. Entries under /proc are left
- * out when the sandbox mounts its own /proc (they are hidden by it).
- */
-function mountPoints(ownProc: boolean): string[] {
-  const info = readFileSync('/proc/self/mountinfo', 'utf8');
-  const points = new Set<string>();
-  for (const line of info.split('\n')) {
-    const mp = line.split(' ')[4];
-    if (!mp) continue;
-    const path = unescapeMountPath(mp);
-    if (ownProc && path.startsWith('/proc/')) continue;
-    points.add(path);
-  }
-  return [...points];
-}
 
 interface Variant {
   name: string;
@@ -107,7 +68,9 @@ function unshareArgs(v: Variant, network: SandboxPlan['network']): string[] {
   if (process.getuid?.() !== 0) args.push('--user', '--map-root-user');
   args.push('--mount', '--propagation', 'private');
   if (network !== 'host') args.push('--net');
-  if (v.pidNamespace) args.push('--pid', '--fork', '--kill-child', '--mount-proc');
+  // The private /proc is mounted by the setup (after every mount is made read-only, so the
+  // host's /proc submounts are still reachable then), not by --mount-proc.
+  if (v.pidNamespace) args.push('--pid', '--fork', '--kill-child');
   return args;
 }
 
@@ -116,15 +79,26 @@ export interface SandboxedCommand {
   args: string[];
 }
 
+/** The launcher argv for `command` under `plan`; writes the stage's entries and mount tables. */
 function buildCommand(v: Variant, plan: SandboxPlan, stage: string, command: string): SandboxedCommand {
-  const tagged = [
-    ...plan.keep.map((k) => `k:${k.writable ? 'w' : 'r'}:${k.path}`),
-    ...plan.hide.map((p) => `h:${p}`),
-    ...(plan.readOnlyRest ? mountPoints(v.pidNamespace).map((p) => `m:${p}`) : []),
-  ];
+  const { stageEntries, steps } = mountSteps({ plan, stage, ownProc: v.pidNamespace, mounts: readHostMounts() });
+  for (const e of stageEntries) {
+    if (e.dir) mkdirSync(join(stage, e.name));
+    else writeFileSync(join(stage, e.name), '');
+  }
+  const args: string[] = [];
+  let tables = 0;
+  for (const step of steps) {
+    if (step.kind === 'table') {
+      const file = join(stage, `table-${++tables}`);
+      writeFileSync(file, fstabText(step.entries));
+      args.push('table', file);
+    } else if (step.kind === 'mount') args.push('mount', step.entry.source, step.entry.target, step.entry.type, step.entry.options);
+    else args.push('create', step.path);
+  }
   return {
     file: 'unshare',
-    args: [...unshareArgs(v, plan.network), '--', '/bin/sh', '-c', SETUP_SCRIPT, 'lanes-sandbox', stage, plan.network, SHELL_PATH, command, plan.cwd, ...tagged],
+    args: [...unshareArgs(v, plan.network), '--', '/bin/sh', '-c', SETUP_SCRIPT, 'lanes-sandbox', plan.network, plan.readOnlyRest ? 'ro' : 'rw', stage, SHELL_PATH, command, plan.cwd, ...args],
   };
 }
 

@@ -81,7 +81,8 @@ function realish(p: string): string {
   }
 }
 
-function isInside(child: string, parent: string): boolean {
+/** Whether `child` is `parent` or lies below it (paths already resolved). */
+export function isInside(child: string, parent: string): boolean {
   return child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
 }
 
