@@ -148,6 +148,28 @@ function lostTurns(agent: AgentSettings, stateDir: string, record: PassRecord, s
     .map((t) => ({ ...t, recovered: true as const }));
 }
 
+/** Writes started where nothing can await them; `settled()` waits for all so far and rethrows the first failure. */
+function writeTracker(): { track(write: Promise<unknown>): void; settled(): Promise<void> } {
+  const pending = new Set<Promise<unknown>>();
+  let failed: { err: unknown } | undefined;
+  return {
+    track(write) {
+      const settled = write.then(
+        () => undefined,
+        (err: unknown) => {
+          failed ??= { err };
+        },
+      );
+      pending.add(settled);
+      void settled.then(() => pending.delete(settled));
+    },
+    async settled() {
+      await Promise.all([...pending]);
+      if (failed) throw failed.err;
+    },
+  };
+}
+
 export function createAgentPassActivities(deps: AgentPassDeps) {
   const env = deps.env ?? process.env;
   const faults = deps.faults ?? NO_FAULTS;
@@ -176,13 +198,16 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
       const sessionId = prior?.sessionId ?? (format === 'codex_json' ? undefined : randomUUID());
       let resume = prior !== undefined && prior.sessionId !== undefined && prior.runs > 0;
       const record: PassRecord = { pass, kind: agent.kind, status: 'running', runs: (prior?.runs ?? 0) + 1, ...(sessionId ? { sessionId } : {}) };
-      store.writeJson(laneId, file, record);
+      await store.writeJson(laneId, file, record);
 
       const task = passPrompt(input);
       const stateDir = store.pathOf(laneId, 'agent/state');
       const mcpServers = packetMcpServers(input.mcpServers, env);
 
       let injected: unknown;
+      // The agent's stream callbacks are synchronous; the writes they start are tracked and
+      // awaited before anything reads them back, before a kill point, and before the run ends.
+      const writes = writeTracker();
       const runOnce = async () => {
         // Turns of earlier runs of this pass come first in its numbering.
         const offset = readTurns(store, laneId, pass).filter((t) => t.run < record.runs).length;
@@ -192,16 +217,17 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
             if (record.sessionId) return;
             // Saved at once: a crash from here on resumes this session.
             record.sessionId = id;
-            store.writeJson(laneId, file, record);
+            writes.track(store.writeJson(laneId, file, record));
           },
           onTurn(turn) {
-            store.appendLine(laneId, turnsFile(pass), JSON.stringify({ run: record.runs, ...turn }));
+            writes.track(store.appendLine(laneId, turnsFile(pass), JSON.stringify({ run: record.runs, ...turn })));
             const index = offset + turn.index;
             live.send({ pass, index, run: record.runs, sessionId: record.sessionId ?? null, turn: { ...turn, index, toolUses: turn.toolUses.slice(0, MAX_TOOL_USES_PER_TURN) } });
             // Drills kill the worker here, mid-pass, with the session saved and the agent running.
             // An injected failure (throw, enospc) ends the run like a crash would, then fails the attempt.
             if (turn.index === 2) {
-              faults.point('mid_agent_pass', { home: store.home, laneId, pass, run: record.runs }).catch((err: unknown) => {
+              // Only once the session and the turns so far are on disk, as a synchronous write had them.
+              writes.settled().then(() => faults.point('mid_agent_pass', { home: store.home, laneId, pass, run: record.runs })).catch((err: unknown) => {
                 injected ??= err;
                 fatal.abort();
               });
@@ -221,7 +247,7 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
         const signal = AbortSignal.any([stall.signal, fatal.signal, ...(cancel ? [cancel] : [])]);
         const lines = lineSplitter((line) => {
           parser.line(line);
-          if (line.trim()) store.appendLine(laneId, streamFile(pass), line.slice(0, 100_000));
+          if (line.trim()) writes.track(store.appendLine(laneId, streamFile(pass), line.slice(0, 100_000)));
         });
         let stderrTail = '';
         const stopHeartbeat = startHeartbeat(() => ({ pass, sessionId: record.sessionId ?? null, turns: parser.state.turns.length }), deps.heartbeatMs ?? 5_000);
@@ -258,6 +284,7 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
           });
           lines.flush();
           parser.end();
+          await writes.settled();
           await live.drain();
           return { res, state: parser.state, stalled: stall.signal.aborted, stderrTail };
         } finally {
@@ -325,7 +352,7 @@ export function createAgentPassActivities(deps: AgentPassDeps) {
         text: final.text,
         durationMs: res.durationMs,
       };
-      store.writeJson(laneId, file, { ...record, status: 'completed', summary });
+      await store.writeJson(laneId, file, { ...record, status: 'completed', summary });
       return summary;
     },
   };

@@ -2,24 +2,18 @@
 // tool results, test logs. Workflow history carries references; the bulk lives here.
 // Every write goes through redaction (src/redact): secret values never reach these files.
 //
-// The store is synchronous on purpose: an append is read-last-seq-then-write, and
-// keeping it on one tick means two activities of the same worker can never interleave
-// it. The files are small (events, JSON records), so blocking I/O costs little.
-import {
-  closeSync,
-  existsSync,
-  fstatSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  writeSync,
-} from 'node:fs';
+// Writes are asynchronous: every open, write, fsync and rename runs on libuv's threadpool,
+// so a disk flush never stops the worker's event loop (workflow tasks, heartbeats, the
+// other lanes). A write resolves once its content is on disk, so an activity that awaits
+// it completes only with its artifact durable, as before. Writes to one file run one at
+// a time in call order (writeQueue): an append is read-last-seq-then-write and two
+// activities of the same worker must never interleave it. Reads stay synchronous: the
+// files are small and page-cached.
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import type { z } from 'zod';
-import { writeFileAtomic } from '../atomic-file.js';
+import { writeFileAtomicAsync } from '../atomic-file.js';
 import { laneFailure } from '../failures.js';
 import { redact, redactDeep } from '../redact/secrets.js';
 
@@ -44,10 +38,10 @@ export interface ArtifactStore {
   laneDir(laneId: string): string;
   /** Absolute path of a file inside the lane folder; refuses paths that leave it. */
   pathOf(laneId: string, relPath: string): string;
-  /** Atomically writes `value` as pretty JSON; returns the absolute path. */
-  writeJson(laneId: string, relPath: string, value: unknown): string;
-  /** Atomically writes text; returns the absolute path. */
-  writeText(laneId: string, relPath: string, text: string): string;
+  /** Atomically and durably writes `value` as pretty JSON; resolves to the absolute path once it is on disk. */
+  writeJson(laneId: string, relPath: string, value: unknown): Promise<string>;
+  /** Atomically and durably writes text; resolves to the absolute path once it is on disk. */
+  writeText(laneId: string, relPath: string, text: string): Promise<string>;
   /**
    * A JSON artifact, undefined when absent. With `schema` (idempotency records a retry
    * trusts) the content is parsed with it: a corrupt record fails clearly instead of
@@ -57,14 +51,14 @@ export interface ArtifactStore {
   readText(laneId: string, relPath: string): string | undefined;
   exists(laneId: string, relPath: string): boolean;
   /** Appends one line (a newline is added) and fsyncs; for small logs such as refusals.jsonl. */
-  appendLine(laneId: string, relPath: string, line: string): void;
+  appendLine(laneId: string, relPath: string, line: string): Promise<void>;
   /**
    * Appends events to events.jsonl keeping seq gap-free and duplicate-free: events at or
    * below the last recorded seq are skipped (a retry after a crash), the first new one must
    * be exactly last+1. A torn last line (crash mid-append) is cut off before appending.
    * An empty file accepts any starting seq (a lane folder recreated on a new host).
    */
-  appendEvents(laneId: string, events: readonly SequencedEvent[]): AppendEventsResult;
+  appendEvents(laneId: string, events: readonly SequencedEvent[]): Promise<AppendEventsResult>;
   /** Events with seq > afterSeq (all when omitted), in file order. */
   readEvents<E extends SequencedEvent = SequencedEvent>(laneId: string, afterSeq?: number): E[];
 }
@@ -109,32 +103,40 @@ export function createArtifactStore({ home, folder = 'lanes' }: { home: string; 
     }
   };
 
-  const appendLine = (laneId: string, relPath: string, line: string): void => {
+  const appendLine = async (laneId: string, relPath: string, line: string): Promise<void> => {
     const p = pathOf(laneId, relPath);
-    mkdirSync(dirname(p), { recursive: true });
-    const fd = openSync(p, 'a');
-    try {
-      const safe = redact(line);
-    writeSync(fd, safe.endsWith('\n') ? safe : `${safe}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    const safe = redact(line);
+    return writeQueue(p, async () => {
+      await mkdir(dirname(p), { recursive: true });
+      const fh = await open(p, 'a');
+      try {
+        await fh.writeFile(safe.endsWith('\n') ? safe : `${safe}\n`);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    });
   };
 
   return {
     home,
     laneDir,
     pathOf,
-    writeJson(laneId, relPath, value) {
+    async writeJson(laneId, relPath, value) {
       const p = pathOf(laneId, relPath);
-      writeFileAtomic(p, `${JSON.stringify(redactDeep(value), null, 2)}\n`);
-      return p;
+      const text = `${JSON.stringify(redactDeep(value), null, 2)}\n`;
+      return writeQueue(p, async () => {
+        await writeFileAtomicAsync(p, text);
+        return p;
+      });
     },
-    writeText(laneId, relPath, text) {
+    async writeText(laneId, relPath, text) {
       const p = pathOf(laneId, relPath);
-      writeFileAtomic(p, redact(text));
-      return p;
+      const safe = redact(text);
+      return writeQueue(p, async () => {
+        await writeFileAtomicAsync(p, safe);
+        return p;
+      });
     },
     readJson<T>(laneId: string, relPath: string, schema?: z.ZodType<T>): T | undefined {
       const text = readText(laneId, relPath);
@@ -160,32 +162,10 @@ export function createArtifactStore({ home, folder = 'lanes' }: { home: string; 
       return existsSync(pathOf(laneId, relPath));
     },
     appendLine,
-    appendEvents(laneId, events) {
+    async appendEvents(laneId, events) {
       const p = pathOf(laneId, EVENTS_FILE);
       checkBatch(laneId, events);
-      mkdirSync(dirname(p), { recursive: true });
-      const fd = openSync(p, existsSync(p) ? 'r+' : 'w+');
-      try {
-        const lastSeq = lastSeqAfterRepair(fd, p);
-        const fresh = lastSeq === undefined ? [...events] : events.filter((e) => e.seq > lastSeq);
-        const first = fresh[0];
-        if (!first) return { appended: 0, lastSeq };
-        if (lastSeq !== undefined && first.seq !== lastSeq + 1) {
-          throw laneFailure('infra', `events.jsonl of lane ${laneId} ends at seq ${lastSeq}; appending seq ${first.seq} would leave a gap`, {
-            lastSeq,
-            hint: `Record the events from seq ${lastSeq + 1} on, in order.`,
-          });
-        }
-        const text = fresh.map((e) => JSON.stringify(redactDeep(e))).join('\n') + '\n';
-        const buf = Buffer.from(text, 'utf8');
-        let off = 0;
-        const end = fstatSync(fd).size;
-        while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off, end + off);
-        fsyncSync(fd);
-        return { appended: fresh.length, lastSeq: fresh[fresh.length - 1]!.seq };
-      } finally {
-        closeSync(fd);
-      }
+      return writeQueue(p, () => appendEventsTo(p, laneId, events));
     },
     readEvents<E extends SequencedEvent = SequencedEvent>(laneId: string, afterSeq?: number): E[] {
       const text = readText(laneId, EVENTS_FILE);
@@ -219,14 +199,62 @@ function checkBatch(laneId: string, events: readonly SequencedEvent[]): void {
   }
 }
 
+/** The tail of each file's write chain; an entry is removed once its chain is idle. */
+const fileQueues = new Map<string, Promise<void>>();
+
+/**
+ * Runs `write` after every earlier write to `path` in this process has settled (failed
+ * ones too), so writes to one file keep their call order and an append never interleaves
+ * with another. Module-wide: every store of the worker shares it.
+ */
+function writeQueue<T>(path: string, write: () => Promise<T>): Promise<T> {
+  const before = fileQueues.get(path) ?? Promise.resolve();
+  const result = before.then(write);
+  const tail = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  fileQueues.set(path, tail);
+  void tail.then(() => {
+    if (fileQueues.get(path) === tail) fileQueues.delete(path);
+  });
+  return result;
+}
+
+async function appendEventsTo(p: string, laneId: string, events: readonly SequencedEvent[]): Promise<AppendEventsResult> {
+  await mkdir(dirname(p), { recursive: true });
+  const fh = await open(p, existsSync(p) ? 'r+' : 'w+');
+  try {
+    const lastSeq = await lastSeqAfterRepair(fh, p);
+    const fresh = lastSeq === undefined ? [...events] : events.filter((e) => e.seq > lastSeq);
+    const first = fresh[0];
+    if (!first) return { appended: 0, lastSeq };
+    if (lastSeq !== undefined && first.seq !== lastSeq + 1) {
+      throw laneFailure('infra', `events.jsonl of lane ${laneId} ends at seq ${lastSeq}; appending seq ${first.seq} would leave a gap`, {
+        lastSeq,
+        hint: `Record the events from seq ${lastSeq + 1} on, in order.`,
+      });
+    }
+    const text = fresh.map((e) => JSON.stringify(redactDeep(e))).join('\n') + '\n';
+    const buf = Buffer.from(text, 'utf8');
+    const end = (await fh.stat()).size;
+    let off = 0;
+    while (off < buf.length) off += (await fh.write(buf, off, buf.length - off, end + off)).bytesWritten;
+    await fh.sync();
+    return { appended: fresh.length, lastSeq: fresh[fresh.length - 1]!.seq };
+  } finally {
+    await fh.close();
+  }
+}
+
 const TAIL_CHUNK = 64 * 1024;
 
 /**
  * The seq of the last complete line. A trailing fragment without newline is what a crash
  * mid-append leaves; it is truncated so the retry writes the event whole.
  */
-function lastSeqAfterRepair(fd: number, path: string): number | undefined {
-  let size = fstatSync(fd).size;
+async function lastSeqAfterRepair(fh: FileHandle, path: string): Promise<number | undefined> {
+  let size = (await fh.stat()).size;
   if (size === 0) return undefined;
   // Read backwards until the chunk holds the last complete line.
   let tail = Buffer.alloc(0);
@@ -235,15 +263,15 @@ function lastSeqAfterRepair(fd: number, path: string): number | undefined {
     const len = Math.min(TAIL_CHUNK, pos);
     pos -= len;
     const chunk = Buffer.alloc(len);
-    readSync(fd, chunk, 0, len, pos);
+    await fh.read(chunk, 0, len, pos);
     tail = Buffer.concat([chunk, tail]);
     const lastNl = tail.lastIndexOf(0x0a);
     if (lastNl !== tail.length - 1) {
       // Torn tail: cut it off at the last newline (or to empty).
       if (lastNl === -1 && pos > 0) continue;
       const keep = lastNl === -1 ? 0 : pos + lastNl + 1;
-      ftruncateSync(fd, keep);
-      fsyncSync(fd);
+      await fh.truncate(keep);
+      await fh.sync();
       size = keep;
       if (size === 0) return undefined;
       tail = tail.subarray(0, lastNl + 1);
@@ -277,7 +305,7 @@ export function createArtifactActivities({ home }: { home: string }): ArtifactAc
      * disk and appends only the rest; a gap fails as `infra` with `lastSeq` in the details.
      */
     async recordEvents({ laneId, events }) {
-      return store.appendEvents(laneId, events);
+      return await store.appendEvents(laneId, events);
     },
     /**
      * Writes the lane's final report to `lanes/<laneId>/report.json` (atomic replace).
@@ -285,7 +313,7 @@ export function createArtifactActivities({ home }: { home: string }): ArtifactAc
      * returns the same path.
      */
     async writeReport({ laneId, report }) {
-      return { path: store.writeJson(laneId, REPORT_FILE, report) };
+      return { path: await store.writeJson(laneId, REPORT_FILE, report) };
     },
   };
 }

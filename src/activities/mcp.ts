@@ -95,7 +95,7 @@ export function createMcpActivities({ home, registry, faults = NO_FAULTS }: McpA
     async startMcp({ laneId, servers, cwd }: StartMcpInput): Promise<McpReport> {
       assertSafeSegment('lane id', laneId);
       const { report } = await ensure(laneId, servers, cwd);
-      store.writeJson(laneId, MCP_REPORT_FILE, report);
+      await store.writeJson(laneId, MCP_REPORT_FILE, report);
       await faults.point('after_mcp_startup', { home, laneId });
       return report;
     },
@@ -127,7 +127,7 @@ export function createMcpActivities({ home, registry, faults = NO_FAULTS }: McpA
       }
       const { session, report, started } = await ensure(laneId, servers, cwd);
       // Re-spawned in this worker (e.g. after a restart): the saved report must describe these processes.
-      if (started) store.writeJson(laneId, MCP_REPORT_FILE, report);
+      if (started) await store.writeJson(laneId, MCP_REPORT_FILE, report);
       const stopHeartbeat = startHeartbeat(() => ({ laneId, qualifiedName, callId }), HEARTBEAT_MS);
       let result: McpToolCallResult;
       try {
@@ -138,7 +138,7 @@ export function createMcpActivities({ home, registry, faults = NO_FAULTS }: McpA
       if (result.class === 'cancelled') throwIfActivityCancelled();
       if (recordPath === undefined) return capResult(result, undefined);
       const record: CallRecord = { qualifiedName, result };
-      return capResult(result, store.writeJson(laneId, recordPath, record));
+      return capResult(result, await store.writeJson(laneId, recordPath, record));
     },
 
     /**
@@ -149,7 +149,7 @@ export function createMcpActivities({ home, registry, faults = NO_FAULTS }: McpA
     async listMcpTools({ laneId, servers, cwd }: StartMcpInput): Promise<{ name: string; description: string; inputSchema: Record<string, unknown> }[]> {
       assertSafeSegment('lane id', laneId);
       const { session, report, started } = await ensure(laneId, servers, cwd);
-      if (started) store.writeJson(laneId, MCP_REPORT_FILE, report);
+      if (started) await store.writeJson(laneId, MCP_REPORT_FILE, report);
       return session.tools().map((t) => ({ name: t.qualifiedName, description: t.description ?? '', inputSchema: t.inputSchema as Record<string, unknown> }));
     },
 

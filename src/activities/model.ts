@@ -202,7 +202,7 @@ export function createModelActivities(deps: ModelDeps) {
       const saved = store.readJson(input.laneId, turnFile(input.turn), SavedTurnSchema);
       if (saved) return summaryOf(saved, true);
       if (input.extraPrompt !== undefined && !store.exists(input.laneId, promptFile(input.turn))) {
-        store.writeJson(input.laneId, promptFile(input.turn), { text: input.extraPrompt });
+        await store.writeJson(input.laneId, promptFile(input.turn), { text: input.extraPrompt });
       }
       const tools = await deps.toolSpecs(input);
       let messages = buildMessages(store, input);
@@ -238,9 +238,12 @@ export function createModelActivities(deps: ModelDeps) {
       }
       await faults.point('mid_model_turn', { home: store.home, laneId: input.laneId, turn: input.turn });
       const record: SavedTurn = { turn: input.turn, reply, costUsd: estimateCostUsd(reply.model, reply.usage, reply.provider), compacted, estimatedInputTokens: estimated };
-      store.writeJson(input.laneId, turnFile(input.turn), record);
-      // Human-readable transcript, derived (rewritten whole, so retries never duplicate).
-      store.writeJson(input.laneId, 'transcript.json', { system, provider: reply.provider, scripted: reply.scripted, messages: [...messages, { role: 'assistant', content: reply.content }] });
+      // The saved turn and the human-readable transcript (derived, rewritten whole, so retries
+      // never duplicate) are flushed side by side; both are on disk before the turn returns.
+      await Promise.all([
+        store.writeJson(input.laneId, turnFile(input.turn), record),
+        store.writeJson(input.laneId, 'transcript.json', { system, provider: reply.provider, scripted: reply.scripted, messages: [...messages, { role: 'assistant', content: reply.content }] }),
+      ]);
       await faults.point('after_reply_saved', { home: store.home, laneId: input.laneId, turn: input.turn });
       return summaryOf(record, false);
     },

@@ -115,7 +115,7 @@ export function createRunActivities({ home, heartbeatIntervalMs = 5_000 }: RunAc
         ? `${results.length}/${input.commands.length} doctor command(s) passed`
         : `doctor command "${last?.name}" ${last?.timedOut ? 'timed out' : `exited ${String(last?.exitCode)}`}`;
       const result: DoctorResult = { canary: input.canary, passed, head, summary, results };
-      store.writeJson(runId, resultRel, result);
+      await store.writeJson(runId, resultRel, result);
       return result;
     },
 
@@ -134,12 +134,12 @@ export function createRunActivities({ home, heartbeatIntervalMs = 5_000 }: RunAc
      * Failure semantics: idempotent per (runId, seq): a retry appends only what is missing; a gap fails infra.
      */
     async recordRunEvents({ runId, events }: { runId: string; events: SequencedEvent[] }): Promise<AppendEventsResult> {
-      return store.appendEvents(runId, events);
+      return await store.appendEvents(runId, events);
     },
 
     /** Writes `runs/<runId>/report.json`. Failure semantics: idempotent per runId (atomic replace). */
     async writeRunReport({ runId, report }: { runId: string; report: unknown }): Promise<{ path: string }> {
-      return { path: store.writeJson(runId, REPORT_FILE, report) };
+      return { path: await store.writeJson(runId, REPORT_FILE, report) };
     },
   };
 }

@@ -218,7 +218,7 @@ export function createTestActivities({ home, artifacts, heartbeatIntervalMs = 5_
       }
       const passed = results.length === commands.length && results.every((r) => !r.timedOut && r.exitCode === 0);
       const result: AcceptanceResult = { level, passed, summary: summarize(level, commands, results), results, ranInAttempt: currentActivity()?.info.attempt ?? 1 };
-      store.writeJson(laneId, resultRel, result);
+      await store.writeJson(laneId, resultRel, result);
       return result;
     },
   };

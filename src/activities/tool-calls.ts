@@ -60,7 +60,7 @@ export function createToolCallActivities(deps: { store: ArtifactStore; tools: To
       const saved = store.readJson(input.laneId, turnFile(input.turn), SavedTurnSchema);
       const call = saved && toolUses(saved.reply.content).find((t) => t.id === input.callId);
       if (!call) throw laneFailure('infra', `lane ${input.laneId} turn ${input.turn} has no tool call ${input.callId} on this host`, { hint: 'The lane folder is missing or from another host; retry re-runs the turn.' });
-      const held = approvalGate(store, input, call);
+      const held = await approvalGate(store, input, call);
       if (held) return held;
       if (!isQualifiedMcpToolName(call.name)) {
         return summarize(
@@ -91,7 +91,7 @@ export function createToolCallActivities(deps: { store: ArtifactStore; tools: To
         result = { callId: call.id, name: call.name, ok: r.ok, output: r.ok ? r.output : `[${r.class ?? 'tool_runtime'}] ${r.output}`, durationMs: Date.now() - started };
       }
       await faults.point('mid_tool', { home: store.home, laneId: input.laneId, turn: input.turn, tool: call.name, callId: call.id });
-      store.writeJson(input.laneId, path, result);
+      await store.writeJson(input.laneId, path, result);
       return summarize(result);
     },
   };
@@ -102,7 +102,7 @@ export function createToolCallActivities(deps: { store: ArtifactStore; tools: To
  * summary to return (held for a person, or refused). A saved result always wins (a retry),
  * and a call the permission mode refuses anyway is never put to a person.
  */
-function approvalGate(store: ArtifactStore, input: ExecuteToolCallInput, call: { id: string; name: string; input: unknown }): ToolCallSummary | undefined {
+async function approvalGate(store: ArtifactStore, input: ExecuteToolCallInput, call: { id: string; name: string; input: unknown }): Promise<ToolCallSummary | undefined> {
   const path = toolResultFile(input.turn, call.id);
   const saved = store.readJson(input.laneId, path, ToolResultSchema);
   if (saved) return summarize(saved);
@@ -127,7 +127,7 @@ function approvalGate(store: ArtifactStore, input: ExecuteToolCallInput, call: {
     refused: { class: 'manifest', reason },
     durationMs: 0,
   };
-  store.writeJson(input.laneId, path, result);
-  store.appendLine(input.laneId, REFUSALS_FILE, JSON.stringify({ ts: new Date().toISOString(), laneId: input.laneId, turn: input.turn, callId: call.id, tool: call.name, class: 'manifest', reason }));
+  await store.writeJson(input.laneId, path, result);
+  await store.appendLine(input.laneId, REFUSALS_FILE, JSON.stringify({ ts: new Date().toISOString(), laneId: input.laneId, turn: input.turn, callId: call.id, tool: call.name, class: 'manifest', reason }));
   return summarize(result);
 }

@@ -96,7 +96,7 @@ function fileHash(root: string, rel: string): string | null {
 export function createToolActivities({ home, artifacts, heartbeatIntervalMs = 5_000, allowHostNetwork = false, faults = NO_FAULTS }: ToolActivitiesOptions): ToolActivities {
   const store = artifacts ?? createArtifactStore({ home });
 
-  const logRefusal = (laneId: string, turn: number, result: ToolResult): void => {
+  const logRefusal = async (laneId: string, turn: number, result: ToolResult): Promise<void> => {
     if (!result.refused) return;
     const text = store.readText(laneId, REFUSALS_FILE) ?? '';
     const already = text.split('\n').some((line) => {
@@ -114,7 +114,7 @@ export function createToolActivities({ home, artifacts, heartbeatIntervalMs = 5_
       class: result.refused.class,
       reason: result.refused.reason,
     };
-    store.appendLine(laneId, REFUSALS_FILE, JSON.stringify(record));
+    await store.appendLine(laneId, REFUSALS_FILE, JSON.stringify(record));
   };
 
   return {
@@ -137,7 +137,7 @@ export function createToolActivities({ home, artifacts, heartbeatIntervalMs = 5_
 
       const saved = store.readJson(laneId, relPath, ToolResultSchema);
       if (saved) {
-        logRefusal(laneId, turn, saved);
+        await logRefusal(laneId, turn, saved);
         return saved;
       }
 
@@ -150,10 +150,10 @@ export function createToolActivities({ home, artifacts, heartbeatIntervalMs = 5_
         const intent = store.readJson(laneId, intentPath, EditIntentSchema);
         if (intent && intent.path === editPath && fileHash(root, editPath) !== intent.before) {
           const recovered: ToolResult = { callId: call.id, name: call.name, ok: true, output: `${call.name} ${editPath}: applied (recovered after a worker restart)`, durationMs: 0 };
-          store.writeJson(laneId, relPath, recovered);
+          await store.writeJson(laneId, relPath, recovered);
           return recovered;
         }
-        if (!intent) store.writeJson(laneId, intentPath, { path: editPath, before: fileHash(root, editPath) });
+        if (!intent) await store.writeJson(laneId, intentPath, { path: editPath, before: fileHash(root, editPath) });
       }
 
       const stopHeartbeat =
@@ -175,8 +175,8 @@ export function createToolActivities({ home, artifacts, heartbeatIntervalMs = 5_
       // A cancelled call is not a result to replay: record nothing.
       throwIfActivityCancelled();
       await faults.point('mid_tool', { home, laneId, turn, tool: call.name, callId: call.id });
-      store.writeJson(laneId, relPath, result);
-      logRefusal(laneId, turn, result);
+      await store.writeJson(laneId, relPath, result);
+      await logRefusal(laneId, turn, result);
       return result;
     },
   };

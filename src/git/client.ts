@@ -42,9 +42,9 @@ async function runOnce(dir: string, args: string[], options: RunGitOptions): Pro
   if (!existsSync(dir)) {
     throw new GitCommandError(dir, args, -1, `directory ${dir} does not exist`, '', 'the folder was removed; recreate it (prepareWorktree) or check the path');
   }
-  // The same filtered env either way: the git host runs exactly what it is sent.
-  const env = gitEnv(options.identity);
-  const outcome = gitHostEnabled() ? await runInGitHost(dir, args, env) : await execGit(dir, args, env);
+  // The same filtered env either way: the git host builds it with the same gitEnv from the
+  // environment it inherited from this process.
+  const outcome = gitHostEnabled() ? await runInGitHost(dir, args, options.identity) : await execGit(dir, args, gitEnv(options.identity));
   switch (outcome.kind) {
     case 'ok':
       return outcome.stdout;

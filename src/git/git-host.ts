@@ -3,12 +3,13 @@
 // page tables on the main thread (~15 ms per git at 300 MB RSS; docs/performance.md).
 // Only processes that opt in use it (the worker, useGitHost); everything else runs git
 // in-process. If the host dies, its pending commands fail as retryable errors naming
-// why, and the next command starts a new host.
+// why, and the next command starts a new host. git runs with the environment this
+// process had when the host started (the host inherits it and builds gitEnv from it).
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { LanesError } from '../lanes-error.js';
-import type { GitOutcome } from './exec.js';
+import type { GitIdentity, GitOutcome } from './exec.js';
 import type { GitHostReply, GitHostRequest } from './git-host-main.js';
 
 /** `LANES_GIT_HOST=off` makes the worker run git in its own process, as before. */
@@ -69,13 +70,13 @@ class GitHost {
     return this.child.pid;
   }
 
-  run(dir: string, args: string[], env: Record<string, string>): Promise<GitOutcome> {
+  run(dir: string, args: string[], identity: GitIdentity | undefined): Promise<GitOutcome> {
     if (this.lost) return Promise.resolve(this.lostOutcome(this.lost));
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
       if (this.pending.size === 1) this.child.channel?.ref();
-      const request: GitHostRequest = { id, dir, args, env };
+      const request: GitHostRequest = { id, dir, args, ...(identity ? { identity } : {}) };
       try {
         this.child.send(request, (err) => {
           if (err) this.settle(id, this.lostOutcome(`did not take the command (${err.message})`));
@@ -167,8 +168,9 @@ export function gitHostPid(): number | undefined {
   return host?.pid;
 }
 
-export function runInGitHost(dir: string, args: string[], env: Record<string, string>): Promise<GitOutcome> {
-  return currentHost().run(dir, args, env);
+/** Runs git in the host with the host's gitEnv for `identity` (built from the worker's environment it inherited). */
+export function runInGitHost(dir: string, args: string[], identity?: GitIdentity): Promise<GitOutcome> {
+  return currentHost().run(dir, args, identity);
 }
 
 /** Back to in-process git; the host (if any) exits once its channel is closed. */

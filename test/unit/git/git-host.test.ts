@@ -94,6 +94,28 @@ describe('git host: same results and errors as in-process git', () => {
     expect(parent).not.toBe(process.pid);
   });
 
+  it('builds the git environment in the host from the one it inherited: redirections dropped, identity and C locale added', async () => {
+    // A GIT_DIR inherited by the worker (a hook that launched it) must not redirect the host's git either.
+    const other = join(root, 'other.git');
+    sh(root, 'init', '-q', '--bare', other);
+    process.env.GIT_DIR = other;
+    process.env.LC_ALL = 'de_DE.UTF-8';
+    try {
+      useGitHost({});
+    } finally {
+      delete process.env.GIT_DIR;
+      delete process.env.LC_ALL;
+    }
+    const [, parent] = (await runGit(repo, ['whospawned'])).trim().split(' ').map(Number);
+    expect(parent).toBe(gitHostPid());
+    // Must NOT happen: git answering for the inherited GIT_DIR, or in another locale.
+    expect(await runGit(repo, ['rev-parse', '--absolute-git-dir'])).toBe(`${join(repo, '.git')}\n`);
+    expect(await runGit(repo, ['var', 'GIT_COMMITTER_IDENT'])).toMatch(/^Lanes <lanes@localhost> /);
+    expect(await runGit(repo, ['var', 'GIT_AUTHOR_IDENT'], { identity: { name: 'Bo', email: 'bo@example.com' } })).toMatch(/^Bo <bo@example.com> /);
+    sh(repo, 'config', 'alias.locale', '!printf %s "$LC_ALL"');
+    expect(await runGit(repo, ['locale'])).toBe('C');
+  });
+
   it('runs many commands at once and answers each with its own result', async () => {
     useGitHost({});
     const revs = Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? `HEAD:big.txt` : i % 3 === 1 ? 'HEAD' : `nope-${i}`));

@@ -67,12 +67,12 @@ describe('redact', () => {
     }
   });
 
-  it('the artifact store never writes a secret value', () => {
+  it('the artifact store never writes a secret value', async () => {
     const store = createArtifactStore({ home: dir });
-    store.writeJson('lane-1', 'r.json', { output: TOKEN });
-    store.writeText('lane-1', 't.txt', TOKEN);
-    store.appendLine('lane-1', 'l.jsonl', TOKEN);
-    store.appendEvents('lane-1', [{ seq: 1, message: TOKEN } as { seq: number }]);
+    await store.writeJson('lane-1', 'r.json', { output: TOKEN });
+    await store.writeText('lane-1', 't.txt', TOKEN);
+    await store.appendLine('lane-1', 'l.jsonl', TOKEN);
+    await store.appendEvents('lane-1', [{ seq: 1, message: TOKEN } as { seq: number }]);
     for (const f of readdirSync(join(dir, 'lanes', 'lane-1'))) {
       const text = readFileSync(join(dir, 'lanes', 'lane-1', f), 'utf8');
       expect(text, f).not.toContain(TOKEN);

@@ -76,6 +76,29 @@ describe('sandbox read-only view', () => {
     expect(writableInside.find((p) => p !== wt)).toMatch(/\/lanes-run-[^/]+$/);
   });
 
+  it('a file a packet keeps read-only inside a hidden folder is readable and read-only; the rest of the folder stays hidden', async () => {
+    const userHome = join(root, 'userhome');
+    mkdirSync(join(userHome, '.ssh'), { recursive: true });
+    writeFileSync(join(userHome, '.ssh', 'known_hosts'), 'KNOWN-HOSTS');
+    writeFileSync(join(userHome, '.ssh', 'id_ed25519'), 'PRIVATE-KEY');
+    let out = '';
+    const r = await runSandboxed({
+      home,
+      root: wt,
+      userHome,
+      permissionMode: 'workspace_write',
+      settings: { readOnly: ['~/.ssh/known_hosts'] },
+      command: `cat ${userHome}/.ssh/known_hosts; echo; ls -A ${userHome}/.ssh; cat ${userHome}/.ssh/id_ed25519; (echo x >> ${userHome}/.ssh/known_hosts) 2>&1`,
+      timeoutMs: 30_000,
+      onOutput: (c) => (out += c),
+    });
+    expect(r.exitCode, out).not.toBe(125);
+    expect(out).toContain('KNOWN-HOSTS\nknown_hosts\n');
+    expect(out).not.toContain('PRIVATE-KEY');
+    expect(out).toContain('known_hosts: Read-only file system');
+    expect(readFileSync(join(userHome, '.ssh', 'known_hosts'), 'utf8')).toBe('KNOWN-HOSTS');
+  });
+
   it('a mount read-only on the host stays so when a packet lists it writable; a non-root worker keeps nosuid,nodev,noexec,noatime on its worktree', async () => {
     const asRoot = process.getuid?.() === 0;
     const base = mkdtempSync(join(tmpdir(), 'lanes-roview-ns-'));
