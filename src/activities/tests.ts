@@ -15,7 +15,7 @@ import { runSandboxed, SandboxRefused } from '../sandbox/index.js';
 import type { SandboxSettings } from '../sandbox/plan.js';
 import { CappedOutput } from '../tools/output-cap.js';
 import { laneFailure } from '../failures.js';
-import { activityCancellationSignal, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
+import { activityCancellationSignal, currentActivity, startHeartbeat, throwIfActivityCancelled } from './activity-context.js';
 import { assertSafeSegment, createArtifactStore, type ArtifactStore } from './artifacts.js';
 import { assertLanePath } from '../git/worktrees.js';
 import { type FaultInjector, NO_FAULTS } from '../faults/index.js';
@@ -66,6 +66,8 @@ export const AcceptanceResultSchema = z.object({
   summary: z.string(),
   /** Commands that ran, in order; stops at the first failure. */
   results: z.array(CommandResultSchema),
+  /** The activity attempt that ran them (> 1: an earlier attempt may have left files in the checkout). */
+  ranInAttempt: z.number().int().positive().optional(),
 });
 export type AcceptanceResult = z.infer<typeof AcceptanceResultSchema>;
 
@@ -215,7 +217,7 @@ export function createTestActivities({ home, artifacts, heartbeatIntervalMs = 5_
         stopHeartbeat();
       }
       const passed = results.length === commands.length && results.every((r) => !r.timedOut && r.exitCode === 0);
-      const result: AcceptanceResult = { level, passed, summary: summarize(level, commands, results), results };
+      const result: AcceptanceResult = { level, passed, summary: summarize(level, commands, results), results, ranInAttempt: currentActivity()?.info.attempt ?? 1 };
       await store.writeJson(laneId, resultRel, result);
       return result;
     },

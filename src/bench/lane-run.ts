@@ -1,7 +1,8 @@
 // The benchmark's lane: the one-line fix of the calculator fixture (two model
 // turns against the mock model over HTTP, one write, `node --test`, commit,
-// candidate merge, `node --test` again, fast-forward, closeout), and the checks
-// that it did exactly that once.
+// candidate merge, fast-forward, closeout), and the checks that it did exactly
+// that once. Its candidate is the tested tree, so by default it is not tested
+// again; `retestCandidate: 'always'` runs `node --test` on it as well.
 import { join } from 'node:path';
 import { normalizePacket, submitLane, waitForReport, type LanePacket } from '../client/lanes.js';
 import { validatePacket } from '../packet/parse.js';
@@ -24,7 +25,7 @@ export interface BenchLane {
   packet: LanePacket;
 }
 
-export async function prepareLane(stack: BenchStack, id: string): Promise<BenchLane> {
+export async function prepareLane(stack: BenchStack, id: string, opts: { retestCandidate?: 'when-changed' | 'always' } = {}): Promise<BenchLane> {
   const scenario = `bench-${id}`;
   const repo = await createFixtureRepo(join(stack.reposDir, id));
   stack.mock.script(scenario, FIX_SCRIPT);
@@ -34,6 +35,7 @@ export async function prepareLane(stack: BenchStack, id: string): Promise<BenchL
     repo: { path: repo.path, baseBranch: 'main' },
     acceptance: { targeted: [TEST_COMMAND], requiredLevel: 'merge_ready', timeoutMs: 120_000 },
     agent: { provider: 'anthropic', model: 'claude-sonnet-4-5', maxTurns: 6 },
+    ...(opts.retestCandidate ? { merge: { retestCandidate: opts.retestCandidate } } : {}),
   });
   return { id, scenario, repo, packet: normalizePacket(packet, stack.reposDir) };
 }
@@ -74,6 +76,9 @@ export async function checkLanded(repo: FixtureRepo, what: string, opts: { laneS
 export async function checkLane(run: LaneRun, lane: BenchLane): Promise<string[]> {
   const r = run.report;
   const problems: string[] = [];
+  // The benchmark's lane always lands its tested tree on an unmoved target: reused unless the packet says always.
+  const retest = lane.packet.merge?.retestCandidate === 'always';
+  if (r.landed && r.candidate?.retested !== retest) problems.push(`lane ${lane.id}: candidate ${r.candidate?.retested ? 'retested' : 'not retested'} (${r.candidate?.reason ?? 'no candidate record'}), expected ${retest ? 'retested' : 'reused'}`);
   if (r.state !== 'finished' || !r.landed) problems.push(`lane ${lane.id}: ${r.state}${r.failureClass ? ` (${r.failureClass})` : ''}, landed=${r.landed}: ${r.detail}`);
   const steps = r.commits.map((c) => c.step).join(',');
   if (steps !== 'work-1') problems.push(`lane ${lane.id}: commits ${steps || 'none'} (expected work-1)`);

@@ -13,7 +13,14 @@ export function renderTable(r: Record<string, unknown>): string {
   const rows: [string, string][] = [];
   const fl = r.floorVsLane as FloorVsLane | undefined;
   if (fl) {
-    rows.push(['floor (plain script)', ms(fl.floor)], ['lane (submit → report)', ms(fl.lane)], ['lane (report durationMs)', ms(fl.laneReport)], ['lane / floor', `${fl.ratio}×`]);
+    rows.push(
+      ['floor (plain script, tests the candidate)', ms(fl.floor)],
+      ['lane (submit → report), candidate reused', ms(fl.lane)],
+      ['lane (report durationMs), candidate reused', ms(fl.laneReport)],
+      ['lane, retestCandidate: always (submit → report)', ms(fl.laneRetest)],
+      ['lane, retestCandidate: always (report durationMs)', ms(fl.laneRetestReport)],
+      ['lane / floor: reused | retested', `${fl.ratio}× | ${fl.ratioRetest}×`],
+    );
     for (const [phase, v] of Object.entries(fl.phases)) rows.push([`  ${phase}`, `${v} ms`]);
     const a = fl.activities;
     rows.push([`lane per activity (median of ${a.lanes})`, 'scheduled at / gap before / run (ms)']);

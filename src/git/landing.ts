@@ -6,8 +6,9 @@ import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { laneFailure } from '../failures.js';
 import { GitCommandError, type GitIdentity, gitTest, runGit, settleLater, withMessageFile } from './client.js';
+import { type CandidateReuseFacts, reusedCandidate } from './candidate-reuse.js';
 import { mergeOrAbort } from './merge.js';
-import { assertBranchName, branchHead, branchHeads, findLaneCommit, isAncestor, laneCommitsIn, readRefs } from './refs.js';
+import { assertBranchName, branchHead, branchHeads, findLaneCommit, isAncestor, laneCommitsIn, mergeBase, readRefs } from './refs.js';
 import { LAND_STEP, type LaneCommit, withLaneTrailers } from './trailers.js';
 import { assertLaneId, candidateWorktreePath, listLiveWorktrees, uncommittedPaths, worktreeAt, type WorktreeEntry } from './worktrees.js';
 
@@ -48,6 +49,8 @@ export interface IsLandedResult {
 interface KnownHeads {
   targetHead?: string;
   laneHead?: string | null;
+  /** Whether the lane head is an ancestor of the target head, when already known. */
+  laneInTarget?: boolean;
 }
 
 export async function isLanded({ laneId, repoPath, target, branch }: IsLandedInput, known: KnownHeads = {}): Promise<IsLandedResult> {
@@ -56,7 +59,8 @@ export async function isLanded({ laneId, repoPath, target, branch }: IsLandedInp
   if (landCommit) return { landed: true, landCommit, via: 'land_commit' };
   if (branch !== undefined) {
     const laneHead = known.laneHead !== undefined ? known.laneHead : await branchHead(repoPath, branch);
-    if (laneHead && (await isAncestor(repoPath, laneHead, targetHead))) return { landed: true, landCommit: null, via: 'contains_lane_head' };
+    const contained = known.laneInTarget ?? (laneHead !== null && (await isAncestor(repoPath, laneHead, targetHead)));
+    if (laneHead && contained) return { landed: true, landCommit: null, via: 'contains_lane_head' };
   }
   return { landed: false, landCommit: null, via: null };
 }
@@ -108,6 +112,12 @@ export interface PrepareCandidateInput {
   /** Message of the land commit (merge, squash); trailers are appended. */
   message: string;
   author: GitIdentity;
+  /**
+   * The commit whose clean checkout the worktree tests ran green on: when the target has nothing the
+   * lane lacks and the lane head's tree is that commit's, the candidate is written with plumbing
+   * (candidate-reuse.ts) and no worktree is made; otherwise it is built as always.
+   */
+  reuse?: { testedHead: string };
 }
 
 export interface PrepareCandidateResult {
@@ -118,6 +128,8 @@ export interface PrepareCandidateResult {
   alreadyLanded: boolean;
   conflict: boolean;
   conflictFiles?: string[];
+  /** Asked to reuse: what the host read, and whether the candidate was written without a worktree (nothing to test). */
+  reuse?: CandidateReuseFacts & { reused: boolean; laneHead: string };
 }
 
 export async function prepareCandidate(home: string, input: PrepareCandidateInput): Promise<PrepareCandidateResult> {
@@ -136,10 +148,13 @@ export async function prepareCandidate(home: string, input: PrepareCandidateInpu
   const laneHead = heads.get(branch) ?? missingBranch(repoPath, branch, 'branch');
   const base = { candidatePath, candidateBranch, targetHead };
 
-  if ((await isLanded({ laneId, repoPath, target, branch }, { targetHead, laneHead })).landed) {
+  // One merge-base answers both ancestries: lane already in target, target already in lane.
+  const fork = await mergeBase(repoPath, targetHead, laneHead);
+  const targetInLane = fork === targetHead;
+  if ((await isLanded({ laneId, repoPath, target, branch }, { targetHead, laneHead, laneInTarget: fork === laneHead })).landed) {
     return { ...base, candidateHead: targetHead, alreadyLanded: true, conflict: false };
   }
-  if (mode === 'ff_only' && !(await isAncestor(repoPath, targetHead, laneHead))) {
+  if (mode === 'ff_only' && !targetInLane) {
     throw laneFailure('branch_divergence', `lane branch ${branch} does not descend from ${target} (${targetHead.slice(0, 12)}); ff_only cannot land it`, {
       hint: 'merge the target forward into the lane branch (or rebase it), test again, then land',
       targetHead,
@@ -147,19 +162,27 @@ export async function prepareCandidate(home: string, input: PrepareCandidateInpu
     });
   }
 
+  const message = withLaneTrailers(input.message || `Land lane ${laneId}: ${branch} into ${target}`, laneId, LAND_STEP);
+  let reuse: PrepareCandidateResult['reuse'];
+  if (input.reuse) {
+    const r = await reusedCandidate({ repoPath, mode, targetHead, laneHead, testedHead: input.reuse.testedHead, message, author, targetInLane });
+    reuse = { ...r.facts, reused: r.candidateHead !== null, laneHead };
+    // No worktree, no branch: closeout removes any candidate an earlier attempt left.
+    if (r.candidateHead) return { ...base, candidateHead: r.candidateHead, alreadyLanded: false, conflict: false, reuse };
+  }
+
   await removeCandidate(home, { laneId, repoPath }, { candidateHead: heads.get(candidateBranch) ?? null });
   await mkdir(dirname(candidatePath), { recursive: true });
   const start = mode === 'ff_only' ? laneHead : targetHead;
   await runGit(repoPath, ['worktree', 'add', '-B', candidateBranch, candidatePath, start]);
 
-  const message = withLaneTrailers(input.message || `Land lane ${laneId}: ${branch} into ${target}`, laneId, LAND_STEP);
   if (mode === 'merge') {
     const conflicts = await mergeOrAbort(
       candidatePath,
       () => withMessageFile(message, (file) => runGit(candidatePath, ['merge', '--no-ff', '--no-verify', '-F', file, laneHead], { identity: author })),
       ['merge', '--abort'],
     );
-    if (conflicts) return { ...base, candidateHead: targetHead, alreadyLanded: false, conflict: true, conflictFiles: conflicts };
+    if (conflicts) return { ...base, candidateHead: targetHead, alreadyLanded: false, conflict: true, conflictFiles: conflicts, ...(reuse ? { reuse } : {}) };
   } else if (mode === 'squash') {
     // A squash merge leaves no MERGE_HEAD, so "abort" is a hard reset of this disposable tree.
     const conflicts = await mergeOrAbort(candidatePath, () => runGit(candidatePath, ['merge', '--squash', laneHead]), ['reset', '--hard', 'HEAD']);
@@ -172,7 +195,7 @@ export async function prepareCandidate(home: string, input: PrepareCandidateInpu
     }
   }
   const candidateHead = (await runGit(candidatePath, ['rev-parse', 'HEAD'])).trim();
-  return { ...base, candidateHead, alreadyLanded: false, conflict: false };
+  return { ...base, candidateHead, alreadyLanded: false, conflict: false, ...(reuse ? { reuse } : {}) };
 }
 
 export interface AdvanceTargetInput {

@@ -17,7 +17,8 @@ function assertIdentity(author: GitIdentity): void {
 }
 
 async function onLaneBranch(home: string, laneId: string, worktreePath: string): Promise<WorkspaceState & { branch: string }> {
-  const ws = await assertWorkspace(home, { laneId, worktreePath });
+  // Ignored paths too (same process): whether the checkout is then exactly its HEAD (CheckoutAfter).
+  const ws = await assertWorkspace(home, { laneId, worktreePath }, { ignored: true });
   if (ws.branch === null) {
     throw laneFailure('workspace_mismatch', `worktree ${ws.worktreePath} has a detached HEAD, not the lane branch`, {
       reason: 'detached',
@@ -35,9 +36,26 @@ export interface CommitWorkInput {
   author: GitIdentity;
 }
 
+/**
+ * The worktree right after a step that wrote it: its HEAD, and whether it then held exactly
+ * HEAD's tree (no modified, untracked or ignored path). Read from the status the step already
+ * runs; what decides whether a green run there may stand for the merge candidate (land.ts).
+ */
+export interface CheckoutAfter {
+  head: string;
+  clean: boolean;
+}
+
 export interface CommitWorkResult {
   sha: string | null;
   created: boolean;
+  checkout?: CheckoutAfter;
+}
+
+/** The checkout after a step, from the status taken before it: `committed` = everything in it was just committed. */
+function checkoutAfter(ws: WorkspaceState, head: string, committed: boolean): CheckoutAfter {
+  const untouched = !ws.dirty || (committed && ws.unstageable === false);
+  return { head, clean: untouched && ws.ignored === false };
 }
 
 export async function commitWork(home: string, input: CommitWorkInput): Promise<CommitWorkResult> {
@@ -48,18 +66,20 @@ export async function commitWork(home: string, input: CommitWorkInput): Promise<
   assertIdentity(author);
   const ws = await onLaneBranch(home, laneId, input.worktreePath);
   const done = await findLaneCommit(ws.worktreePath, 'HEAD', laneId, step);
-  if (done) return { sha: done, created: false };
+  if (done) return { sha: done, created: false, checkout: checkoutAfter(ws, ws.head, false) };
   // A clean checkout (status counts untracked files) has nothing to stage.
-  if (!ws.dirty) return { sha: null, created: false };
+  if (!ws.dirty) return { sha: null, created: false, checkout: checkoutAfter(ws, ws.head, false) };
 
   await runGit(ws.worktreePath, ['add', '-A']);
-  if (await gitTest(ws.worktreePath, ['diff', '--cached', '--quiet'])) return { sha: null, created: false };
+  // Dirty, yet nothing staged: what is there is not plain work (checkoutAfter: not clean).
+  if (await gitTest(ws.worktreePath, ['diff', '--cached', '--quiet'])) return { sha: null, created: false, checkout: checkoutAfter(ws, ws.head, false) };
   // --no-verify: a checkpoint must always succeed so no work lives only in the folder;
   // quality is judged by the acceptance tests, not by the repository's commit hooks.
   await withMessageFile(withLaneTrailers(message, laneId, step), (file) =>
     runGit(ws.worktreePath, ['commit', '--no-verify', '--cleanup=whitespace', '-F', file], { identity: author }),
   );
-  return { sha: (await runGit(ws.worktreePath, ['rev-parse', 'HEAD'])).trim(), created: true };
+  const sha = (await runGit(ws.worktreePath, ['rev-parse', 'HEAD'])).trim();
+  return { sha, created: true, checkout: checkoutAfter(ws, sha, true) };
 }
 
 export interface BranchStatusInput {
@@ -107,6 +127,8 @@ export interface MergeForwardResult {
   sha?: string;
   conflict: boolean;
   conflictFiles?: string[];
+  /** mergeForward, merged: the worktree after the merge (CheckoutAfter). */
+  checkout?: CheckoutAfter;
 }
 
 export async function mergeForward(home: string, input: MergeForwardInput): Promise<MergeForwardResult> {
@@ -119,7 +141,7 @@ export async function mergeForward(home: string, input: MergeForwardInput): Prom
   }
   const step = mergeForwardStep(baseHead);
   const done = await findLaneCommit(ws.worktreePath, 'HEAD', laneId, step);
-  if (done) return { merged: true, sha: done, conflict: false };
+  if (done) return { merged: true, sha: done, conflict: false, checkout: checkoutAfter(ws, ws.head, false) };
   if (await isAncestor(ws.worktreePath, baseHead, 'HEAD')) return { merged: false, conflict: false };
   if (ws.dirty) {
     // An aborted merge cannot give back uncommitted edits it touched; checkpoint first.
@@ -136,7 +158,9 @@ export async function mergeForward(home: string, input: MergeForwardInput): Prom
     ['merge', '--abort'],
   );
   if (conflicts) return { merged: false, conflict: true, conflictFiles: conflicts };
-  return { merged: true, sha: (await runGit(ws.worktreePath, ['rev-parse', 'HEAD'])).trim(), conflict: false };
+  // The worktree was clean of changes (checked above): after the merge it is HEAD, plus any ignored paths.
+  const sha = (await runGit(ws.worktreePath, ['rev-parse', 'HEAD'])).trim();
+  return { merged: true, sha, conflict: false, checkout: checkoutAfter(ws, sha, false) };
 }
 
 /**

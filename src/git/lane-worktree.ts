@@ -169,9 +169,14 @@ export interface WorkspaceState {
   head: string;
   /** Uncommitted changes, untracked files included. */
   dirty: boolean;
+  /** Asked for with `ignored`: ignored paths are present (node_modules, build outputs). */
+  ignored?: boolean;
+  /** Asked for with `ignored`: a change `git add -A` would not commit as is (submodule, nested repository, unmerged path). */
+  unstageable?: boolean;
 }
 
-export async function assertWorkspace(home: string, { laneId, worktreePath }: AssertWorkspaceInput): Promise<WorkspaceState> {
+/** `ignored`: the same status also lists ignored paths (what a clean checkout of HEAD would not hold). */
+export async function assertWorkspace(home: string, { laneId, worktreePath }: AssertWorkspaceInput, options: { ignored?: boolean } = {}): Promise<WorkspaceState> {
   const path = assertLanePath(home, laneId, worktreePath);
   const recreate = 'recreate it from the lane branch with prepareWorktree';
   if (!existsSync(path)) {
@@ -191,11 +196,11 @@ export async function assertWorkspace(home: string, { laneId, worktreePath }: As
     });
   }
   // Branch, head and dirtiness from one `git status` (was three processes).
-  const { branch, head, dirty } = await checkoutState(path);
+  const { branch, head, dirty, ...extra } = await checkoutState(path, options);
   if (!head) {
     throw laneFailure('workspace_mismatch', `worktree ${path} has no commit checked out`, { reason: 'foreign', hint: `move the folder away, then ${recreate}` });
   }
-  return { worktreePath: path, branch, head, dirty };
+  return { worktreePath: path, branch, head, dirty, ...extra };
 }
 
 export interface CloseoutInput {

@@ -90,6 +90,16 @@ export function isAncestor(dir: string, ancestor: string, descendant: string): P
   return gitTest(dir, ['merge-base', '--is-ancestor', ancestor, descendant]);
 }
 
+/** The best common ancestor of two commits (one process answers both ancestries: it is `a` when `a` is an ancestor of `b`); null when they share no history. */
+export async function mergeBase(dir: string, a: string, b: string): Promise<string | null> {
+  try {
+    return (await runGit(dir, ['merge-base', a, b])).trim() || null;
+  } catch (err) {
+    if (err instanceof GitCommandError && err.exitStatus === 1) return null;
+    throw err;
+  }
+}
+
 /** Commits reachable from `rev` (or in a `a..b` range), oldest first, with their lane trailers. */
 export async function laneCommitsIn(dir: string, rev: string, grepStep?: string): Promise<LaneCommit[]> {
   const args = ['log', '-z', '--reverse', `--format=${LANE_LOG_FORMAT}`];

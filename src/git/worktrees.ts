@@ -148,20 +148,53 @@ export async function uncommittedPaths(dir: string, options: { untracked?: boole
   return paths;
 }
 
+export interface CheckoutState {
+  branch: string | null;
+  head: string | null;
+  dirty: boolean;
+  /** Asked for with `ignored`: some path matches an ignore rule (node_modules, build outputs). */
+  ignored?: boolean;
+  /** Asked for with `ignored`: some change `git add -A` would not turn into exactly a commit (submodule, nested repository, unmerged path). */
+  unstageable?: boolean;
+}
+
 /**
  * Branch, head and dirtiness of the checkout at `dir` in one git process
  * (`status --porcelain=v2 --branch`): branch null when HEAD is detached, head null
  * before the first commit; dirty counts untracked files (they are work too).
+ * With `ignored`, the same process also reports ignored paths (`--ignored=matching`:
+ * an ignored directory is one record, git does not walk into it).
  */
-export async function checkoutState(dir: string): Promise<{ branch: string | null; head: string | null; dirty: boolean }> {
-  const records = (await runGit(dir, ['status', '--porcelain=v2', '--branch', '-z', '--untracked-files=all'])).split('\0');
+export async function checkoutState(dir: string, options: { ignored?: boolean } = {}): Promise<CheckoutState> {
+  const args = ['status', '--porcelain=v2', '--branch', '-z', '--untracked-files=all', ...(options.ignored ? ['--ignored=matching'] : [])];
+  const records = (await runGit(dir, args)).split('\0');
   const header = (key: string) => records.find((r) => r.startsWith(`# ${key} `))?.slice(key.length + 3);
   const head = header('branch.oid');
   const branch = header('branch.head');
+  let dirty = false;
+  let ignored = false;
+  let unstageable = false;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    if (r.length === 0 || r.startsWith('# ')) continue;
+    if (r.startsWith('! ')) {
+      ignored = true;
+      continue;
+    }
+    dirty = true;
+    // "1 XY sub ..." / "2 XY sub ... path" + a record with the source path; sub is N... unless a submodule.
+    const kind = r[0];
+    if (kind === '2') i++;
+    const plainChange = (kind === '1' || kind === '2') && r.split(' ')[2] === 'N...';
+    // An untracked directory record under -uall is a nested repository (git does not descend into it).
+    const plainNew = kind === '?' && !r.endsWith('/');
+    if (!plainChange && !plainNew) unstageable = true;
+  }
   return {
     branch: branch === undefined || branch === '(detached)' ? null : branch,
     head: head === undefined || head === '(initial)' ? null : head,
-    dirty: records.some((r) => r.length > 0 && !r.startsWith('# ')),
+    dirty,
+    ...(options.ignored ? { ignored, unstageable } : {}),
   };
 }
 

@@ -25,6 +25,8 @@ export {
 } from './agent-schema.js';
 
 export const MergeModeSchema = z.enum(['merge', 'squash', 'ff_only', 'none']);
+/** Whether a merge candidate identical to the tested worktree tree runs its tests again (land.ts). */
+export const RetestCandidateSchema = z.enum(['when-changed', 'always']);
 export type MergeMode = z.infer<typeof MergeModeSchema>;
 
 export const StalenessPolicySchema = z.enum(['merge_forward', 'rebase', 'fail', 'ignore']);
@@ -194,6 +196,9 @@ const MergeSchema = z
     target: gitRefName().optional().describe('Branch to merge into; defaults to repo.baseBranch.'),
     mode: MergeModeSchema.default('merge'),
     requireReview: z.boolean().default(false).describe('Wait for an approve signal before merging.'),
+    retestCandidate: RetestCandidateSchema.default('when-changed').describe(
+      'when-changed: a candidate whose tree is exactly the one the top worktree level ran green on (target unmoved, clean checkout, same commands) lands without running them again; always: the candidate is always tested.',
+    ),
   })
   .strict();
 

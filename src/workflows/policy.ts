@@ -19,6 +19,59 @@ export function candidateCommands(acceptance: TaskPacket['acceptance']): Accepta
   return broadest ? acceptance[broadest] : [];
 }
 
+/**
+ * The worktree run of the top level, as landing may reuse it: what ran, with what, on which
+ * commit. `head` is null when the run did not start on a clean checkout of a known commit
+ * (`why` says what was there), so it cannot stand for a candidate.
+ */
+export interface TestedRun {
+  level: WorktreeLevel;
+  attemptKey: string;
+  commands: AcceptanceCommand[];
+  timeoutMs: number;
+  /** laneCommandSandbox(packet) of the run. */
+  sandbox: unknown;
+  head: string | null;
+  why?: string;
+}
+
+/** What the host read at landing (git/candidate-reuse.ts CandidateReuseFacts). */
+export interface CandidateHostFacts {
+  targetInLane: boolean;
+  laneTree: string;
+  testedTree: string | null;
+}
+
+export type CandidateReuseDecision = { reuse: true; level: WorktreeLevel; attemptKey: string; head: string } | { reuse: false; reason: string };
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Whether the merge candidate may land without its own test run: only when it is provably
+ * the tree the worktree's top level already ran green on, with the same commands, sandbox
+ * and timeout. Without `host` it answers the workflow's part (asked before the candidate is
+ * built); with it, the whole rule: the target has nothing the lane lacks and the lane head's
+ * tree is the tested one.
+ */
+export function decideCandidateReuse(
+  packet: TaskPacket,
+  tested: TestedRun | null,
+  candidate: { commands: AcceptanceCommand[]; timeoutMs: number; sandbox: unknown },
+  host?: CandidateHostFacts,
+): CandidateReuseDecision {
+  if (packet.merge.retestCandidate === 'always') return { reuse: false, reason: 'merge.retestCandidate is "always"' };
+  const top = levelsToRun(packet.acceptance).at(-1);
+  if (!tested || tested.level !== top) return { reuse: false, reason: 'no green worktree run of the top level to reuse' };
+  if (tested.head === null) return { reuse: false, reason: tested.why ?? `the ${tested.level} run did not start on a clean checkout` };
+  if (!sameJson(tested.commands, candidate.commands)) return { reuse: false, reason: `the candidate's commands (acceptance.mergeReady) are not the ${tested.level} commands that ran` };
+  if (tested.timeoutMs !== candidate.timeoutMs || !sameJson(tested.sandbox, candidate.sandbox)) return { reuse: false, reason: `the candidate's sandbox or timeout differ from the ${tested.level} run's` };
+  const ok: CandidateReuseDecision = { reuse: true, level: tested.level, attemptKey: tested.attemptKey, head: tested.head };
+  if (!host) return ok;
+  if (!host.targetInLane) return { reuse: false, reason: 'the target has commits the lane branch lacks' };
+  if (host.testedTree === null || host.testedTree !== host.laneTree) return { reuse: false, reason: `the lane head's tree is not the one the ${tested.level} tests ran on` };
+  return ok;
+}
+
 /** The level reached in the worktree: every level up to it passed, in order. */
 export function reachedLevel(results: readonly { level: WorktreeLevel; passed: boolean }[]): GreenLevel {
   let reached: GreenLevel = 'none';

@@ -109,6 +109,8 @@ export async function checkpoint(run: LaneRun, step: string): Promise<void> {
       author: packet.commit.author,
     }),
   );
+  // What the next test run starts on (absent from workers that did not report it: unknown, not clean).
+  run.checkout = commit.checkout ?? null;
   if (commit.sha) {
     run.addCommit(commit.sha, step);
     run.emit('lane.commit.created', `commit ${commit.sha.slice(0, 10)} (${step})`, { sha: commit.sha, step, created: commit.created });

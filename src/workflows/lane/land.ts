@@ -2,7 +2,7 @@
 // then a candidate from the target head, tested, and a fast-forward only.
 import { patched } from '@temporalio/workflow';
 import { describeScreenFindings, laneCommandSandbox } from '../containment.js';
-import { candidateCommands, decideLanding } from '../policy.js';
+import { type CandidateReuseDecision, candidateCommands, decideCandidateReuse, decideLanding } from '../policy.js';
 import { EarlyStart } from './early-start.js';
 import { landingReads } from './landing-checks.js';
 import { decide, withRecovery } from './escalation.js';
@@ -17,6 +17,9 @@ export const WRITE_BEFORE_ADVANCE_PATCH = 'lanes-write-before-advance';
 
 /** Patch marker: advanceTarget returns the landed commits (older runs called landedCommits after it). */
 export const LANDED_COMMITS_IN_ADVANCE_PATCH = 'lanes-landed-commits-in-advance';
+
+/** Patch marker: a candidate whose tree is exactly the tested worktree tree is written with plumbing and not tested again (older runs: always built and tested). */
+export const CANDIDATE_REUSE_PATCH = 'lanes-candidate-reuse';
 
 /** The review class: blocks until `--approve` (the lane goes on) or `--abort`; a `--retry` asks again. */
 async function review(run: LaneRun, why: string, recommended: string): Promise<void> {
@@ -84,7 +87,13 @@ export async function land(run: LaneRun): Promise<string> {
   const writeBeforeAdvance = patched(WRITE_BEFORE_ADVANCE_PATCH);
   if (!writeBeforeAdvance) await run.eventsWritten();
   let rebuilds = 0;
+  const candidateRun = { commands: candidateCommands(packet.acceptance), timeoutMs: packet.acceptance.timeoutMs, sandbox: laneCommandSandbox(packet) };
+  // Only the first candidate may stand on the worktree's run; a rebuild (target moved, red, conflict) is always tested.
+  let mayReuse = true;
   for (let attempt = 1; ; attempt++) {
+    const wanted: CandidateReuseDecision = mayReuse ? decideCandidateReuse(packet, run.testedRun, candidateRun) : { reuse: false, reason: 'the candidate is being built again' };
+    mayReuse = false;
+    const reuse = wanted.reuse && patched(CANDIDATE_REUSE_PATCH) ? { testedHead: wanted.head } : undefined;
     const candidate = await withRecovery(run, 'candidate', 'merge candidate', () =>
       run.acts.git.prepareCandidate({
         laneId,
@@ -94,6 +103,7 @@ export async function land(run: LaneRun): Promise<string> {
         mode: packet.merge.mode as 'merge' | 'squash' | 'ff_only',
         message: `Merge ${branch}: ${packet.objective.split('\n')[0]!.slice(0, 60)}`,
         author: packet.commit.author,
+        ...(reuse ? { reuse } : {}),
       }),
     );
     if (candidate.alreadyLanded) {
@@ -106,28 +116,42 @@ export async function land(run: LaneRun): Promise<string> {
       await decide(run, { step: 'candidate', cls: 'merge_conflict', attemptsUsed: 0 }, `merging ${branch} into ${target} conflicts`);
       continue;
     }
-    const check = await runTests(
-      run,
-      {
-        laneId,
-        cwd: candidate.candidatePath,
-        level: 'merge_ready',
-        commands: candidateCommands(packet.acceptance),
-        timeoutMs: packet.acceptance.timeoutMs,
-        attemptKey: `land-${attempt}`,
-        ...laneCommandSandbox(packet),
-      },
-      'candidate',
-    );
-    if (!check.passed) {
-      run.emit('lane.red', `merge_ready tests red on the candidate (${target} at ${candidate.targetHead.slice(0, 10)})`, { level: 'merge_ready', attempt }, 'test');
-      await run.acts.git.removeCandidate({ laneId, repoPath });
-      await decide(run, { step: 'candidate', cls: 'test', attemptsUsed: 0 }, `merge_ready tests failed on the merge candidate; ${target} unchanged`);
-      continue;
+    // The host's facts decide again here, with the same rule: never land a candidate the rule would test.
+    const verdict = candidate.reuse ? decideCandidateReuse(packet, run.testedRun, candidateRun, candidate.reuse) : wanted;
+    if (candidate.reuse?.reused && !verdict.reuse) continue;
+    if (verdict.reuse && candidate.reuse?.reused) {
+      run.greenLevel = 'merge_ready';
+      run.candidateTests = { retested: false, reason: `tree ${candidate.reuse.laneTree} ran green at ${verdict.level} (${verdict.attemptKey}) on a clean checkout and ${target} has nothing new`, tree: candidate.reuse.laneTree, level: verdict.level, attemptKey: verdict.attemptKey };
+    } else {
+      const check = await runTests(
+        run,
+        {
+          laneId,
+          cwd: candidate.candidatePath,
+          level: 'merge_ready',
+          commands: candidateRun.commands,
+          timeoutMs: packet.acceptance.timeoutMs,
+          attemptKey: `land-${attempt}`,
+          ...laneCommandSandbox(packet),
+        },
+        'candidate',
+      );
+      if (!check.passed) {
+        run.emit('lane.red', `merge_ready tests red on the candidate (${target} at ${candidate.targetHead.slice(0, 10)})`, { level: 'merge_ready', attempt }, 'test');
+        await run.acts.git.removeCandidate({ laneId, repoPath });
+        await decide(run, { step: 'candidate', cls: 'test', attemptsUsed: 0 }, `merge_ready tests failed on the merge candidate; ${target} unchanged`);
+        continue;
+      }
+      run.greenLevel = 'merge_ready';
+      run.candidateTests = { retested: true, reason: verdict.reuse ? 'this lane began before candidates could be reused' : verdict.reason, tree: null, level: null, attemptKey: null };
+      run.emit('lane.green', `merge_ready tests passed on the candidate`, { level: 'merge_ready', attempt });
     }
-    run.greenLevel = 'merge_ready';
-    run.emit('lane.green', `merge_ready tests passed on the candidate`, { level: 'merge_ready', attempt });
-    run.emit('lane.merge.ready', `candidate ${candidate.candidateHead.slice(0, 10)} ready to fast-forward ${target}`, { candidateHead: candidate.candidateHead, targetHead: candidate.targetHead });
+    const tests = run.candidateTests!;
+    run.emit(
+      'lane.merge.ready',
+      `candidate ${candidate.candidateHead.slice(0, 10)} ready to fast-forward ${target}${tests.retested ? '' : `: not retested, ${tests.reason}`}`,
+      { candidateHead: candidate.candidateHead, targetHead: candidate.targetHead, retested: tests.retested, reason: tests.reason, ...(tests.retested ? {} : { tree: tests.tree, level: tests.level, attemptKey: tests.attemptKey }) },
+    );
     if (writeBeforeAdvance) await run.eventsWritten();
     const adv = await withRecovery(run, 'candidate', `fast-forward of ${target}`, () => run.acts.git.advanceTarget({ laneId, repoPath, target, candidateHead: candidate.candidateHead, expectedTargetHead: candidate.targetHead }));
     if (adv.landed) {

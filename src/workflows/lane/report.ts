@@ -50,6 +50,19 @@ export const LaneReportSchema = z
     /** Every commit the landing brought onto the target (lane commits, merged-forward ones, the land commit). */
     landedCommits: z.array(LandedCommitSchema),
     landed: z.boolean(),
+    /** Landing: whether the merge candidate ran its tests; not when its tree is the one the top worktree level ran green on. */
+    candidate: z
+      .object({
+        retested: z.boolean(),
+        /** Why it was (or was not) tested again. */
+        reason: z.string(),
+        /** Not retested: the tree landed, and the worktree run that stands for it. */
+        tree: z.string().nullable(),
+        level: z.string().nullable(),
+        attemptKey: z.string().nullable(),
+      })
+      .strict()
+      .optional(),
     usage: LaneUsageSchema,
     timings: z.object({ startedAt: z.string(), finishedAt: z.string(), durationMs: z.number().nonnegative() }).strict(),
     /** How many events the lane emitted. */

@@ -12,6 +12,8 @@ import { currentDetails, type LaneSummary, markEvent, type SummaryMarks, summari
 import type { HostActivities } from './activity-profiles.js';
 import { WEBHOOK_PROFILE } from './activity-profiles.js';
 import { EventLog } from './event-log.js';
+import type { CheckoutAfter } from '../../git/lane-branch.js';
+import type { TestedRun } from '../policy.js';
 import type { EarlyLandingChecks } from './landing-checks.js';
 import { type ApprovalDecision, type ApprovalRequest, CARRIED_EVENTS, type LaneCommit, type LandedCommit, type LaneInput, type LaneLoop, type LaneReport, type LaneResume, type LaneStatus, type LaneUsage, type QueuedMessage, type Resolution, type RestartRequest } from './api.js';
 
@@ -85,6 +87,13 @@ export class LaneRun {
   restartRequest: RestartRequest | null = null;
   /** First turn of the agent's transcript (a restart starts a fresh conversation). */
   transcriptFrom = 1;
+
+  /** The worktree after the last step that wrote and looked at it (commitWork, mergeForward); null once anything else ran there. */
+  checkout: CheckoutAfter | null = null;
+  /** The top worktree level's green run in the last test run, which the candidate may reuse (land.ts). */
+  testedRun: TestedRun | null = null;
+  /** Whether the merge candidate ran its tests, and why (the report's `candidate`). */
+  candidateTests: LaneReport['candidate'] = undefined;
 
   /** The landing's reads, started beside the last branch status when it found the branch fresh (land.ts). */
   landingChecks: EarlyLandingChecks | null = null;
@@ -306,6 +315,7 @@ export class LaneRun {
       mergeCommit: this.mergeCommit,
       landedCommits: this.landedCommits,
       landed: this.landed,
+      ...(this.candidateTests ? { candidate: this.candidateTests } : {}),
       usage: this.usage,
       timings: { startedAt: this.startedAt.toISOString(), finishedAt: finishedAt.toISOString(), durationMs: finishedAt.getTime() - this.startedAt.getTime() },
       events: this.lastSeq,

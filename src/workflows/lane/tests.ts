@@ -2,7 +2,7 @@
 // first, on a branch kept fresh against its base per the staleness policy.
 import type { AcceptanceInput, AcceptanceResult } from '../../activities/tests.js';
 import { laneCommandSandbox } from '../containment.js';
-import { levelsToRun, reachedLevel } from '../policy.js';
+import { levelsToRun, reachedLevel, type TestedRun } from '../policy.js';
 import { testsFinished, testsStarted } from '../test-events.js';
 import { type GreenLevel, maxLevel, type WorktreeLevel } from '../state.js';
 import { decide, withRecovery } from './escalation.js';
@@ -28,15 +28,23 @@ export async function runWorktreeTests(run: LaneRun, pass: number): Promise<{ re
     let restarted = false;
     let red: RedRun | null = null;
     const results: { level: WorktreeLevel; passed: boolean }[] = [];
-    for (const level of levelsToRun(packet.acceptance)) {
+    const levels = levelsToRun(packet.acceptance);
+    run.testedRun = null;
+    for (const level of levels) {
       if (level !== 'targeted' && !results.some((r) => r.level !== 'targeted') && (await freshen(run, `${level} tests`)) === 'updated') {
         restarted = true;
         break;
       }
-      const r = await withRecovery(run, 'tests', `${level} tests`, () =>
-        runTests(run, { laneId, cwd: run.worktreePath!, level, commands: packet.acceptance[level], timeoutMs: packet.acceptance.timeoutMs, attemptKey, ...laneCommandSandbox(packet) }, 'worktree'),
-      );
+      // Only the first run after a step that looked at the worktree knows what it started on.
+      const startedOn = run.checkout;
+      run.checkout = null;
+      let calls = 0;
+      const r = await withRecovery(run, 'tests', `${level} tests`, () => {
+        calls += 1;
+        return runTests(run, { laneId, cwd: run.worktreePath!, level, commands: packet.acceptance[level], timeoutMs: packet.acceptance.timeoutMs, attemptKey, ...laneCommandSandbox(packet) }, 'worktree');
+      });
       results.push({ level, passed: r.passed });
+      if (r.passed && level === levels.at(-1)) run.testedRun = testedRun(run, level, attemptKey, startedOn, calls > 1 || (r.ranInAttempt ?? 2) > 1, results);
       if (!r.passed) {
         const failed = r.results.filter((x) => x.exitCode !== 0 || x.timedOut).map((x) => ({ name: x.name, exitCode: x.exitCode, tail: x.tail }));
         run.emit('lane.red', `${level} tests red: ${failed.map((f) => f.name).join(', ')}`, { level, attemptKey, results: r.results.map(({ tail: _t, ...rest }) => rest) }, 'test');
@@ -54,6 +62,22 @@ export async function runWorktreeTests(run: LaneRun, pass: number): Promise<{ re
     if (fresh === 'updated') continue;
     return { reached: reachedLevel(results), red };
   }
+}
+
+/** The top level's green run as landing may reuse it: on which clean commit it started, or why it did not (policy.ts TestedRun). */
+function testedRun(run: LaneRun, level: WorktreeLevel, attemptKey: string, startedOn: LaneRun['checkout'], retried: boolean, before: { level: WorktreeLevel }[]): TestedRun {
+  const { acceptance } = run.packet;
+  const earlier = before.filter((r) => r.level !== level).map((r) => r.level);
+  const why = retried
+    ? `the ${level} run was retried after an attempt that may have left files in the worktree`
+    : earlier.length > 0
+      ? `the ${earlier.join(', ')} tests ran in the worktree before the ${level} run`
+      : !startedOn
+        ? `the worktree was not looked at after the step before the ${level} run`
+        : !startedOn.clean
+          ? `the worktree held ignored, untracked or uncommitted files when the ${level} run started`
+          : undefined;
+  return { level, attemptKey, commands: acceptance[level], timeoutMs: acceptance.timeoutMs, sandbox: laneCommandSandbox(run.packet), head: why ? null : startedOn!.head, ...(why ? { why } : {}) };
 }
 
 /** One acceptance level, announced before (command names) and after (exit codes, durations). */
@@ -99,6 +123,8 @@ async function freshen(run: LaneRun, before: string, early: EarlyLandingChecks |
       continue;
     }
     if (r.sha && policy === 'merge_forward') run.addCommit(r.sha, 'merge-forward');
+    // The next test run starts on the merged checkout (a rebase reports nothing: unknown, not clean).
+    run.checkout = r.checkout ?? null;
     run.emit('branch.merged_forward', `${policy === 'rebase' ? 'rebased onto' : 'merged forward'} ${base} at ${st.baseHead.slice(0, 10)}`, { policy, sha: r.sha ?? null, baseHead: st.baseHead });
     return 'updated';
   }

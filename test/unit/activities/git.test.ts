@@ -258,7 +258,8 @@ describe('git activities: commitWork', () => {
     expect(first.created).toBe(true);
     writeFileSync(join(worktreePath, 'later.txt'), 'made after the commit\n');
     const retry = await git.commitWork(input);
-    expect(retry).toEqual({ sha: first.sha, created: false });
+    // The file made after the commit is still there: not a clean checkout of the commit.
+    expect(retry).toEqual({ sha: first.sha, created: false, checkout: { head: first.sha, clean: false } });
     expect(await count(repo, `main..${branch}`)).toBe(1);
     expect(await sh(worktreePath, 'log', '-1', '--format=%(trailers:key=Lane-Id,valueonly)%(trailers:key=Lane-Step,valueonly)')).toBe('lane-a\nturn-1');
     // the retry must not have swept later work into the step's commit
@@ -285,7 +286,7 @@ describe('git activities: commitWork', () => {
 
   it('returns sha null and makes no commit when there is nothing to commit', async () => {
     const { worktreePath } = await lane();
-    expect(await git.commitWork({ laneId, step: 'turn-1', worktreePath, message: 'noop', author: AUTHOR })).toEqual({ sha: null, created: false });
+    expect(await git.commitWork({ laneId, step: 'turn-1', worktreePath, message: 'noop', author: AUTHOR })).toEqual({ sha: null, created: false, checkout: { head: mainHead, clean: true } });
     expect(await count(repo, `main..${branch}`)).toBe(0);
   });
 
@@ -351,7 +352,7 @@ describe('git activities: branchStatus and mergeForward', () => {
     expect(merged).toMatchObject({ merged: true, conflict: false });
     expect(await sh(worktreePath, 'rev-list', '--parents', '-n1', 'HEAD')).toBe(`${merged.sha} ${(await sh(worktreePath, 'rev-parse', 'HEAD^1'))} ${baseHead}`);
     expect(await sh(worktreePath, 'log', '-1', '--format=%(trailers:key=Lane-Step,valueonly)')).toBe(`merge-forward-${baseHead.slice(0, 12)}`);
-    expect(await git.mergeForward(input)).toEqual({ merged: true, sha: merged.sha, conflict: false });
+    expect(await git.mergeForward(input)).toEqual({ merged: true, sha: merged.sha, conflict: false, checkout: { head: merged.sha, clean: true } });
     expect(await count(worktreePath, '--merges', 'main..HEAD')).toBe(1);
     expect((await git.branchStatus({ laneId, worktreePath, base: 'main' })).behind).toBe(0);
   });

@@ -101,7 +101,7 @@ describe('tests: runAcceptance', () => {
   it('passes an empty command list trivially and says so', async () => {
     const acts = createTestActivities({ home });
     const r = await acts.runAcceptance(input([], { level: 'workspace' }));
-    expect(r).toEqual({ level: 'workspace', passed: true, summary: 'workspace: no acceptance commands configured; passes trivially', results: [] });
+    expect(r).toEqual({ level: 'workspace', passed: true, summary: 'workspace: no acceptance commands configured; passes trivially', results: [], ranInAttempt: 1 });
   });
 
   it('returns the saved result on a retry with the same attempt key without re-running', async () => {

@@ -50,7 +50,7 @@ describe('packet/parse', () => {
     expect(packet.agent.script?.length).toBeGreaterThan(0);
     expect(packet.acceptance.targeted).toEqual([{ run: 'test -f GREETING', name: 'test -f GREETING' }]);
     expect(packet.acceptance.requiredLevel).toBe('targeted');
-    expect(packet.merge).toEqual({ target: 'main', mode: 'merge', requireReview: false });
+    expect(packet.merge).toEqual({ target: 'main', mode: 'merge', requireReview: false, retestCandidate: 'when-changed' });
     expect(packet.escalation.recoveryAttempts).toBe(1);
     expect(packet).not.toHaveProperty('id');
   });
@@ -93,6 +93,7 @@ describe('packet/parse', () => {
     ['an unknown nested key', packetJson({ scope: { kind: 'module', globs: ['x'] } }), ['p.json: scope.globs: unknown key; allowed: kind, paths, writeManifest']],
     ['an unknown key in a command object', packetJson({ acceptance: { targeted: [{ run: 'x', cwd: '/' }] } }), ['p.json: acceptance.targeted[0].cwd: unknown key; allowed: run, name, timeoutMs']],
     ['a bad enum value', packetJson({ merge: { mode: 'rebase' } }), ['p.json: merge.mode: "rebase" is not an allowed value; allowed: merge, squash, ff_only, none']],
+    ['a bad retestCandidate', packetJson({ merge: { retestCandidate: 'never' } }), ['p.json: merge.retestCandidate: "never" is not an allowed value; allowed: when-changed, always']],
     ['a missing objective', packetJson({}, ['objective']), ['p.json: objective: required; allowed: string']],
     ['a missing enum field', packetJson({ agent: { model: 'm' } }), ['p.json: agent.provider: required; allowed: anthropic, openai, scripted']],
     ['a wrong type', packetJson({ agent: { provider: 'scripted', model: 'm', script: [], maxTurns: 'ten' } }), ['p.json: agent.maxTurns: wrong type: got string "ten"; allowed: number']],

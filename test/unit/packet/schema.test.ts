@@ -4,6 +4,7 @@ import {
   GREEN_LEVELS,
   GreenLevelSchema,
   MergeModeSchema,
+  RetestCandidateSchema,
   PermissionModeSchema,
   ProviderNameSchema,
   StalenessPolicySchema,
@@ -40,7 +41,7 @@ describe('packet/schema', () => {
         timeoutMs: 600_000,
       },
       commit: { policy: 'on_green', author: { name: 'Lanes', email: 'lanes@localhost' } },
-      merge: { target: 'main', mode: 'merge', requireReview: false },
+      merge: { target: 'main', mode: 'merge', requireReview: false, retestCandidate: 'when-changed' },
       agent: {
         kind: 'builtin',
         provider: 'scripted',
@@ -98,6 +99,7 @@ describe('packet/schema', () => {
 
   it.each([
     [MergeModeSchema, ['merge', 'squash', 'ff_only', 'none']],
+    [RetestCandidateSchema, ['when-changed', 'always']],
     [PermissionModeSchema, ['read_only', 'workspace_write', 'danger_full_access']],
     [StalenessPolicySchema, ['merge_forward', 'rebase', 'fail', 'ignore']],
     [ProviderNameSchema, ['anthropic', 'openai', 'scripted']],

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type TaskPacket, TaskPacketSchema } from '../../../src/packet/schema.js';
 import {
   candidateCommands,
+  decideCandidateReuse,
   decideLanding,
   fixupPrompt,
   levelsToRun,
@@ -12,7 +13,7 @@ import type { GreenLevel, WorktreeLevel } from '../../../src/workflows/state.js'
 
 type AcceptanceInput = Partial<Record<'targeted' | 'package' | 'workspace' | 'mergeReady', string[]>> & { requiredLevel?: GreenLevel };
 
-function packet(acceptance: AcceptanceInput, merge: { mode?: 'merge' | 'squash' | 'ff_only' | 'none' } = {}): TaskPacket {
+function packet(acceptance: AcceptanceInput, merge: { mode?: 'merge' | 'squash' | 'ff_only' | 'none'; retestCandidate?: 'when-changed' | 'always' } = {}): TaskPacket {
   return TaskPacketSchema.parse({
     objective: 'add multiply',
     repo: { path: '/repos/calc' },
@@ -102,5 +103,40 @@ describe('workflows/policy', () => {
     expect(text).toContain('`slow suite` exited with a timeout');
     expect(text).toMatch(/do not change the tests/);
     expect(text).not.toContain('undefined');
+  });
+});
+
+describe('decideCandidateReuse', () => {
+  const p = packet({ targeted: ['t'], package: ['node --test'] });
+  const sandbox = { permissionMode: 'workspace_write', sandbox: p.sandbox, secrets: [] };
+  const candidate = { commands: candidateCommands(p.acceptance), timeoutMs: p.acceptance.timeoutMs, sandbox };
+  const tested = { level: 'package' as const, attemptKey: 'pass-1-run-1', commands: p.acceptance.package, timeoutMs: p.acceptance.timeoutMs, sandbox, head: 'c'.repeat(40) };
+  const host = { targetInLane: true, laneTree: 't'.repeat(40), testedTree: 't'.repeat(40) };
+
+  it('reuses a clean green run of the top level with the same commands, sandbox and timeout, target unmoved, same tree', () => {
+    expect(decideCandidateReuse(p, tested, candidate)).toEqual({ reuse: true, level: 'package', attemptKey: 'pass-1-run-1', head: tested.head });
+    expect(decideCandidateReuse(p, tested, candidate, host)).toMatchObject({ reuse: true });
+  });
+
+  it.each<[string, Parameters<typeof decideCandidateReuse>, RegExp]>([
+    ['policy always', [packet({ package: ['node --test'] }, { retestCandidate: 'always' }), tested, candidate, host], /retestCandidate is "always"/],
+    ['no green run recorded', [p, null, candidate, host], /no green worktree run/],
+    ['a run of a lower level', [p, { ...tested, level: 'targeted', commands: p.acceptance.targeted }, candidate, host], /no green worktree run of the top level/],
+    ['not started on a clean checkout', [p, { ...tested, head: null, why: 'ignored files' }, candidate, host], /ignored files/],
+    ['different mergeReady commands', [p, tested, { ...candidate, commands: [{ name: 'other', run: 'npm test' }] }, host], /mergeReady/],
+    ['a different timeout', [p, tested, { ...candidate, timeoutMs: 1 }, host], /sandbox or timeout/],
+    ['a different sandbox', [p, tested, { ...candidate, sandbox: { ...sandbox, permissionMode: 'danger_full_access' } }, host], /sandbox or timeout/],
+    ['the target moved', [p, tested, candidate, { ...host, targetInLane: false }], /target has commits/],
+    ['another tree', [p, tested, candidate, { ...host, laneTree: 'u'.repeat(40) }], /tree is not the one/],
+    ['a tested commit that is gone', [p, tested, candidate, { ...host, testedTree: null }], /tree is not the one/],
+  ])('must not reuse: %s', (_label, args, why) => {
+    const d = decideCandidateReuse(...args);
+    expect(d.reuse).toBe(false);
+    expect(d.reuse === false && d.reason).toMatch(why);
+  });
+
+  it('mergeReady identical to the top level counts as the same commands', () => {
+    const q = packet({ package: ['node --test'], mergeReady: ['node --test'] });
+    expect(decideCandidateReuse(q, { ...tested, commands: q.acceptance.package }, { ...candidate, commands: candidateCommands(q.acceptance) }, host).reuse).toBe(true);
   });
 });
