@@ -26,3 +26,9 @@ export async function cliLatency(stack: BenchStack, laneId: string, runs: number
   }
   return out;
 }
+
+/** Which path `lanes status` takes against this stack (LANES_DEBUG=1 names it): the HTTP API users of `lanes server` get, or gRPC. */
+export async function cliReadPath(stack: BenchStack, laneId: string): Promise<'http api' | 'grpc'> {
+  const r = await execa(process.execPath, [LANES_BIN, 'status', laneId, '--json'], { env: { ...stack.env, LANES_DEBUG: '1' }, reject: false });
+  return / over the HTTP API at /.test(String(r.stderr)) ? 'http api' : 'grpc';
+}

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { bigRepo } from './big-repo.js';
-import { cliLatency } from './cli-latency.js';
+import { cliLatency, cliReadPath } from './cli-latency.js';
 import { floorVsLane } from './floor-vs-lane.js';
 import { killStorm } from './kill-storm.js';
 import { renderTable } from './render.js';
@@ -110,6 +110,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (want('cli')) {
       log('CLI latency');
+      report.cliReadPath = await cliReadPath(stack, 'warmup');
       report.cliLatency = await cliLatency(stack, 'warmup', size.cliRuns, problems);
     }
     if (want('throughput')) {

@@ -29,6 +29,7 @@ export function renderTable(r: Record<string, unknown>): string {
   }
   const cli = r.cliLatency as CliLatency | undefined;
   if (cli) for (const [name, s] of Object.entries(cli)) rows.push([name, ms(s)]);
+  if (r.cliReadPath) rows.push(['  status / list read over', String(r.cliReadPath)]);
   const tp = r.throughput as { oneWorker: ThroughputRun; twoWorkers?: ThroughputRun; scaling?: number } | undefined;
   if (tp) {
     for (const [label, t] of [['1 worker', tp.oneWorker], ['2 workers', tp.twoWorkers]] as const) {
