@@ -175,3 +175,60 @@ export function httpLaneReader(target: HttpApiTarget, workflowId: string): LaneR
     },
   };
 }
+
+/** One row of a visibility listing, as `lanes list` reads it from either path. */
+export interface ListedWorkflow {
+  workflowId: string;
+  /** The SDK's status name. */
+  status: string;
+  /** Search attributes as the SDK's decodeSearchAttributes gives them: name → values. */
+  searchAttributes: Record<string, unknown[]>;
+  /** Start time as the SDK's Date (milliseconds, truncated) in ISO form. */
+  startTime: string;
+}
+
+/** RFC 3339 from protojson (0-9 fraction digits, UTC) → the ISO string of the SDK's Date (ms, truncated). */
+function isoMillis(ts: unknown, target: HttpApiTarget): string {
+  const m = typeof ts === 'string' ? /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(ts) : null;
+  const d = m ? new Date(`${m[1]}.${(m[2] ?? '').padEnd(3, '0').slice(0, 3)}Z`) : undefined;
+  if (!d || Number.isNaN(d.getTime())) throw new HttpPathDeclined(`HTTP API at ${target.address}: start time ${String(ts)} is not RFC 3339 UTC`);
+  return d.toISOString();
+}
+
+interface WireExecution {
+  execution?: { workflowId?: string };
+  status?: string;
+  startTime?: string;
+  searchAttributes?: { indexedFields?: Record<string, WirePayload> };
+}
+
+/** A search attribute's values as the SDK decodes them (JSON, a single value wrapped in an array; Datetime values stay strings). */
+function searchAttributeValues(p: WirePayload, target: HttpApiTarget): unknown[] {
+  let v: unknown;
+  try {
+    v = JSON.parse(unb64(p.data));
+  } catch {
+    throw new HttpPathDeclined(`HTTP API at ${target.address}: a search attribute that is not JSON is the SDK's to decode`);
+  }
+  return Array.isArray(v) ? v : [v];
+}
+
+/** ListWorkflowExecutions page by page (the server's page size, as the SDK asks), until the caller stops. */
+export async function* httpListWorkflows(target: HttpApiTarget, query: string): AsyncGenerator<ListedWorkflow> {
+  let nextPageToken = '';
+  for (;;) {
+    const params = new URLSearchParams({ query, ...(nextPageToken ? { nextPageToken } : {}) });
+    const a = await call(target, 'GET', `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/workflows?${params.toString()}&noPayloadShorthand`);
+    if (a.status !== 200) throw failureOf(a, target, 'Failed to list workflows');
+    const body = a.body as { executions?: WireExecution[]; nextPageToken?: string };
+    for (const raw of body.executions ?? []) {
+      const workflowId = raw.execution?.workflowId;
+      if (typeof workflowId !== 'string' || typeof raw.status !== 'string') throw new HttpPathDeclined(`HTTP API at ${target.address}: a listed workflow without id or status`);
+      const fields = raw.searchAttributes?.indexedFields ?? {};
+      const searchAttributes = Object.fromEntries(Object.entries(fields).map(([k, p]) => [k, searchAttributeValues(p, target)] as const).filter(([, v]) => v.length > 0));
+      yield { workflowId, status: STATUS_NAMES[raw.status] ?? 'UNKNOWN', searchAttributes, startTime: isoMillis(raw.startTime, target) };
+    }
+    nextPageToken = body.nextPageToken ?? '';
+    if (!nextPageToken) return;
+  }
+}

@@ -31,15 +31,15 @@ async function overGrpc<T>(config: LanesConfig, fn: (client: import('@temporalio
 }
 
 /**
- * Runs `fn` against one lane: over the HTTP API when there is one, else (or when it declines)
- * over gRPC. `fn` must not print: it may run twice when the HTTP path steps aside.
+ * Runs a read over the HTTP API when there is one, else (or when it declines) over gRPC.
+ * Neither function may print: both may run when the HTTP path steps aside.
  */
-export async function withLaneReader<T>(config: LanesConfig, lane: string, fn: (reader: LaneReader) => Promise<T>): Promise<T> {
+export async function readVia<T>(config: LanesConfig, what: string, overHttp: (target: HttpApiTarget) => Promise<T>, grpc: () => Promise<T>): Promise<T> {
   const http = httpApiFor(config);
   if (http.target) {
-    const via = `read lane ${lane} over the HTTP API at ${http.target.address} (${http.source})`;
+    const via = `read ${what} over the HTTP API at ${http.target.address} (${http.source})`;
     try {
-      const value = await fn(httpLaneReader(http.target, workflowIdFor(lane)));
+      const value = await overHttp(http.target);
       debug(via);
       return value;
     } catch (e) {
@@ -50,8 +50,20 @@ export async function withLaneReader<T>(config: LanesConfig, lane: string, fn: (
       debug(`${e.message}; reading over gRPC`);
     }
   } else debug(`${http.why}; reading over gRPC`);
-  const { handleFor, handleReader } = await import('./lanes.js');
-  return overGrpc(config, (client) => fn(handleReader(handleFor(client, lane))));
+  return grpc();
+}
+
+/** Runs `fn` against one lane through readVia: the HTTP API's reader or the SDK handle's. */
+export function withLaneReader<T>(config: LanesConfig, lane: string, fn: (reader: LaneReader) => Promise<T>): Promise<T> {
+  return readVia(
+    config,
+    `lane ${lane}`,
+    (target) => fn(httpLaneReader(target, workflowIdFor(lane))),
+    async () => {
+      const { handleFor, handleReader } = await import('./lanes.js');
+      return overGrpc(config, (client) => fn(handleReader(handleFor(client, lane))));
+    },
+  );
 }
 
 export { overGrpc };

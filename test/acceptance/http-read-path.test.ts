@@ -1,4 +1,4 @@
-// The CLI's HTTP read path (issue 12, CLI latency): `lanes status` and `lanes events` over the
+// The CLI's HTTP read path (issue 12, CLI latency): `lanes status`, `lanes events` and `lanes list` over the
 // Temporal server's HTTP API print exactly what they print over gRPC — a running lane, a
 // closed lane, a missing one — without loading the Temporal client; when the HTTP API is not
 // there they fall back to gRPC with the same output. Real dev server (with its HTTP port),
@@ -49,7 +49,7 @@ async function lanes(args: string[], env: NodeJS.ProcessEnv) {
   return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr), modules: readFileSync(out, 'utf8').split('\n') };
 }
 
-const overHttp = /read lane \S+ over the HTTP API at /;
+const overHttp = /^lanes: debug: read (lane \S+|the lane list) over the HTTP API at /m;
 const temporalClientLoaded = (modules: string[]) => modules.some((m) => m.includes('/node_modules/@temporalio/client/'));
 const anyTemporalSdkLoaded = (modules: string[]) => modules.some((m) => m.includes('/node_modules/@temporalio/') || m.includes('/node_modules/@grpc/'));
 
@@ -79,6 +79,18 @@ describe('lanes status / events over the HTTP API', () => {
         expect(temporalClientLoaded(viaGrpc.modules)).toBe(true);
       }
     }
+    // `lanes list`: the same rows (and the same usage error for a bad filter) from the visibility API.
+    for (const args of [['list', '--json'], ['list'], ['list', '--state', 'trust_required', '--json'], ['list', '--limit', '1', '--json'], ['list', '--query', 'NoSuchAttribute = 1', '--json']]) {
+      const viaHttp = await lanes(args, HTTP());
+      const viaGrpc = await lanes(args, GRPC);
+      expect(viaHttp.stdout).toBe(viaGrpc.stdout);
+      expect(viaHttp.exitCode).toBe(viaGrpc.exitCode);
+      expect(viaHttp.stderr).toMatch(overHttp);
+      expect(anyTemporalSdkLoaded(viaHttp.modules)).toBe(false);
+    }
+    const listed = JSON.parse((await lanes(['list', '--json'], HTTP())).stdout);
+    expect(listed.map((r: { laneId: string }) => r.laneId)).toEqual(expect.arrayContaining(['http-closed', 'http-running']));
+    expect((await lanes(['list', '--query', 'NoSuchAttribute = 1', '--json'], HTTP())).exitCode).toBe(2);
     const closed = JSON.parse((await lanes(['status', 'http-closed', '--json'], HTTP())).stdout);
     expect(closed).toMatchObject({ laneId: 'http-closed', phase: 'finished', workflowStatus: 'COMPLETED' });
     // Key order is the workflow's own (the HTTP API's payload shorthand would have sorted it).

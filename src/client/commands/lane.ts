@@ -15,7 +15,8 @@ import { laneStatusOn, readLaneOn, type LaneStatusView } from '../lane-reader.js
 import type { PreflightReport } from '../preflight.js';
 import { laneEventsAfter } from '../lane-events.js';
 import type { Output } from '../output.js';
-import { overGrpc, withLaneReader } from '../read-path.js';
+import { httpListWorkflows, type ListedWorkflow } from '../http-api.js';
+import { overGrpc, readVia, withLaneReader } from '../read-path.js';
 
 // Only the read commands' modules are loaded up front: status, events and list can take the
 // HTTP API without the Temporal client (read-path.ts); the rest load it when they run.
@@ -88,6 +89,13 @@ export function renderStatus(s: ReturnType<typeof statusDocument>): string {
     ...(s.queuedMessages ? [`  messages queued for the agent: ${s.queuedMessages}`] : []),
     `  next: ${s.recommendedAction}`,
   ].join('\n');
+}
+
+/** The SDK's listing in the shape both paths give `lanes list`. */
+async function* sdkListed(list: AsyncIterable<import('@temporalio/client').WorkflowExecutionInfo>): AsyncGenerator<ListedWorkflow> {
+  for await (const wf of list) {
+    yield { workflowId: wf.workflowId, status: wf.status.name, searchAttributes: wf.searchAttributes as Record<string, unknown[]>, startTime: wf.startTime.toISOString() };
+  }
 }
 
 async function finish(out: Output, report: LaneReport): Promise<number> {
@@ -263,39 +271,42 @@ export function registerLaneCommands(program: Command): void {
         if (opts.state !== undefined && !(LANE_STATES as readonly string[]).includes(opts.state)) {
           throw new LanesError('usage', `--state must be one of ${LANE_STATES.join(', ')}; got "${opts.state}"`, 'Use e.g. --state blocked.');
         }
-        return overGrpc(config, async (client) => {
-          const base = `WorkflowType = '${LANE_WORKFLOW_TYPE}'${opts.query ? ` AND (${opts.query})` : ''}`;
-          // Lanes waiting for a tool-call approval come first (a person is holding them up), then the rest;
-          // `!=` alone would drop lanes whose LaneState is not set yet (just started), hence IS NULL.
-          const queries = opts.state
-            ? [`${base} AND LaneState = '${opts.state}'`]
-            : [`${base} AND LaneState = 'awaiting_approval'`, `${base} AND (LaneState != 'awaiting_approval' OR LaneState IS NULL)`];
-          // Both visibility queries run side by side (one round trip); each stops at the limit.
-          const collect = async (query: string) => {
-            const rows: Record<string, unknown>[] = [];
-            for await (const wf of client.workflow.list({ query })) {
-              if (rows.length >= opts.limit) break;
-              const sa = wf.searchAttributes as Record<string, unknown[] | undefined>;
-              rows.push({
-                laneId: laneIdFor(wf.workflowId),
-                status: wf.status.name,
-                state: sa.LaneState?.[0] ?? null,
-                greenLevel: sa.LaneGreenLevel?.[0] ?? null,
-                failureClass: sa.LaneFailureClass?.[0] ?? null,
-                repo: sa.LaneRepo?.[0] ?? null,
-                startTime: wf.startTime.toISOString(),
-              });
-            }
-            return rows;
-          };
-          let rows: Record<string, unknown>[];
-          try {
-            rows = (await Promise.all(queries.map(collect))).flat().slice(0, opts.limit);
-          } catch (e) {
-            throw invalidQuery(e, opts.query) ?? e;
+        const base = `WorkflowType = '${LANE_WORKFLOW_TYPE}'${opts.query ? ` AND (${opts.query})` : ''}`;
+        // Lanes waiting for a tool-call approval come first (a person is holding them up), then the rest;
+        // `!=` alone would drop lanes whose LaneState is not set yet (just started), hence IS NULL.
+        const queries = opts.state
+          ? [`${base} AND LaneState = '${opts.state}'`]
+          : [`${base} AND LaneState = 'awaiting_approval'`, `${base} AND (LaneState != 'awaiting_approval' OR LaneState IS NULL)`];
+        // Both visibility queries run side by side (one round trip); each stops at the limit.
+        const collect = async (listed: AsyncIterable<ListedWorkflow>) => {
+          const rows: Record<string, unknown>[] = [];
+          for await (const wf of listed) {
+            if (rows.length >= opts.limit) break;
+            const sa = wf.searchAttributes;
+            rows.push({
+              laneId: laneIdFor(wf.workflowId),
+              status: wf.status,
+              state: sa.LaneState?.[0] ?? null,
+              greenLevel: sa.LaneGreenLevel?.[0] ?? null,
+              failureClass: sa.LaneFailureClass?.[0] ?? null,
+              repo: sa.LaneRepo?.[0] ?? null,
+              startTime: wf.startTime,
+            });
           }
-          out.result(rows, renderLaneList);
-        });
+          return rows;
+        };
+        let rows: Record<string, unknown>[];
+        try {
+          rows = await readVia(
+            config,
+            'the lane list',
+            (target) => Promise.all(queries.map((q) => collect(httpListWorkflows(target, q)))),
+            () => overGrpc(config, (client) => Promise.all(queries.map((query) => collect(sdkListed(client.workflow.list({ query })))))),
+          ).then((lists) => lists.flat().slice(0, opts.limit));
+        } catch (e) {
+          throw invalidQuery(e, opts.query) ?? e;
+        }
+        out.result(rows, renderLaneList);
       }),
     );
 }
