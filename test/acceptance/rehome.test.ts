@@ -48,7 +48,11 @@ describe('re-homing a lane', () => {
     await startWorker('host-b');
     expect((await stack.cli(['resolve', 'rehome', '--retry', '--json'])).exitCode).toBe(0);
 
-    const report = (await runCli(['submit', stack.writePacket('rehome', packet), '--wait', '--json'], { env, timeoutMs: 120_000 })).json();
+    // The lane may still be waiting for its dead host when this attaches: --wait --json then prints a
+    // blocked notice line before the report, so the report is the last line.
+    const lines = (await runCli(['submit', stack.writePacket('rehome', packet), '--wait', '--json'], { env, timeoutMs: 120_000 })).jsonLines();
+    expect(lines.slice(0, -1).every((l: { event?: string }) => l.event === 'blocked')).toBe(true);
+    const report = lines[lines.length - 1]!;
     expect(report.state).toBe('finished');
     expect(report.landed).toBe(true);
     const events = (await stack.cli(['events', 'rehome', '--json'])).json() as { type: string; data: Record<string, unknown> }[];
