@@ -57,7 +57,7 @@ export async function killStorm(stack: BenchStack, n: number, kills: number, pro
   let waiting = 0;
   for (let i = 0; i < n; i++) {
     const lane = lanes[i]!;
-    problems.push(...(await checkLane(runs[i]!, lane)));
+    problems.push(...(await checkLane(runs[i]!, lane, { killed: true })));
     const log = await stack.client.workflow.getHandle(`lane-${lane.id}`).query<{ type: string; ts: string; data: Record<string, unknown> }[], [number]>('events', 0);
     const events = log.map((e) => Date.parse(e.ts));
     // Repeated model turns: allowed only when a kill fell between the ask and the repeat,

@@ -73,12 +73,17 @@ export async function checkLanded(repo: FixtureRepo, what: string, opts: { laneS
   return problems;
 }
 
-export async function checkLane(run: LaneRun, lane: BenchLane): Promise<string[]> {
+/**
+ * `killed`: the worker may have been SIGKILLed during the lane (kill storm). A test run retried after a
+ * kill may have left files in the worktree, so the lane then rightly retests its candidate.
+ */
+export async function checkLane(run: LaneRun, lane: BenchLane, opts: { killed?: boolean } = {}): Promise<string[]> {
   const r = run.report;
   const problems: string[] = [];
   // The benchmark's lane always lands its tested tree on an unmoved target: reused unless the packet says always.
   const retest = lane.packet.merge?.retestCandidate === 'always';
-  if (r.landed && r.candidate?.retested !== retest) problems.push(`lane ${lane.id}: candidate ${r.candidate?.retested ? 'retested' : 'not retested'} (${r.candidate?.reason ?? 'no candidate record'}), expected ${retest ? 'retested' : 'reused'}`);
+  const either = opts.killed && !retest && r.candidate !== undefined;
+  if (r.landed && !either && r.candidate?.retested !== retest) problems.push(`lane ${lane.id}: candidate ${r.candidate?.retested ? 'retested' : 'not retested'} (${r.candidate?.reason ?? 'no candidate record'}), expected ${retest ? 'retested' : 'reused'}`);
   if (r.state !== 'finished' || !r.landed) problems.push(`lane ${lane.id}: ${r.state}${r.failureClass ? ` (${r.failureClass})` : ''}, landed=${r.landed}: ${r.detail}`);
   const steps = r.commits.map((c) => c.step).join(',');
   if (steps !== 'work-1') problems.push(`lane ${lane.id}: commits ${steps || 'none'} (expected work-1)`);
