@@ -141,6 +141,13 @@ function fromPayloads(payloads: WirePayload[] | undefined, target: HttpApiTarget
   throw new HttpPathDeclined(`HTTP API at ${target.address}: a ${encoding || 'no'}-encoded payload is the SDK's to decode`);
 }
 
+/** The part of describe's workflowExecutionInfo the reader reads. */
+interface WireExecutionInfo {
+  status?: unknown;
+  execution?: { runId?: unknown };
+  memo?: { fields?: Record<string, WirePayload> };
+}
+
 /** A LaneReader for one workflow over the HTTP API. */
 export function httpLaneReader(target: HttpApiTarget, workflowId: string): LaneReader {
   const base = `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
@@ -148,13 +155,18 @@ export function httpLaneReader(target: HttpApiTarget, workflowId: string): LaneR
     if (!PLAIN_WORKFLOW_ID.test(workflowId)) throw new HttpPathDeclined(`workflow id ${JSON.stringify(workflowId)} is left to the gRPC path`);
   };
   return {
-    async status() {
+    async describe() {
       await checked();
       const a = await call(target, 'GET', `${base}?noPayloadShorthand`);
       if (a.status === 200) {
-        const raw = (a.body as { workflowExecutionInfo?: { status?: unknown } }).workflowExecutionInfo?.status;
+        const info = (a.body as { workflowExecutionInfo?: WireExecutionInfo }).workflowExecutionInfo;
+        const raw = info?.status;
         if (typeof raw !== 'string') throw new HttpPathDeclined(`HTTP API at ${target.address}: describe answered without a workflow status`);
-        return STATUS_NAMES[raw] ?? 'UNKNOWN';
+        const runId = info?.execution?.runId;
+        if (typeof runId !== 'string') throw new HttpPathDeclined(`HTTP API at ${target.address}: describe answered without a run id`);
+        // Each memo field decoded as the SDK's converter would (the codec's decode is the identity).
+        const memo = Object.fromEntries(Object.entries(info?.memo?.fields ?? {}).map(([k, p]) => [k, fromPayloads([p], target)] as const));
+        return { status: STATUS_NAMES[raw] ?? 'UNKNOWN', runId, memo };
       }
       const err = failureOf(a, target, 'Failed to describe workflow');
       if (err.name === 'WorkflowNotFoundError') return undefined;

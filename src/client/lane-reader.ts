@@ -4,19 +4,26 @@
 import { LanesError } from '../errors.js';
 import type { LaneEvent } from '../workflows/events.js';
 import type { LaneStatus } from '../workflows/lane/report.js';
-import { LANE_QUERIES } from '../workflows/lane/names.js';
+import { FINAL_STATUS_MEMO, LANE_QUERIES } from '../workflows/lane/names.js';
 import type { LaneSummary } from '../workflows/summary.js';
 import { laneIdFor, workflowIdFor } from './lane-ids.js';
 
 /** One lane's workflow, as a reader sees it. */
 export interface LaneReader {
-  /** The workflow status name (RUNNING, COMPLETED, CANCELLED, …); undefined when the workflow does not exist. */
-  status(): Promise<string | undefined>;
+  /** The workflow's latest run as describe gives it; undefined when the workflow does not exist. */
+  describe(): Promise<LaneDescription | undefined>;
   /**
    * A query's answer. A worker without a handler for it makes this throw an error named
    * QueryNotRegisteredError (the SDK's own, or one shaped like it).
    */
   query<T>(name: string, ...args: unknown[]): Promise<T>;
+}
+
+/** A lane's latest run: its status name (RUNNING, COMPLETED, CANCELLED, …), run id and memo (decoded). */
+export interface LaneDescription {
+  status: string;
+  runId: string;
+  memo: Record<string, unknown>;
 }
 
 /** What `lanes status` shows: the workflow status, the lane's summary and its state. */
@@ -26,12 +33,17 @@ export interface LaneStatusView {
   state: LaneStatus;
 }
 
+/** The lane's latest run; a lane that does not exist is `not_found` (exit 1) with a hint. */
+export async function describeLaneOn(reader: LaneReader, lane: string): Promise<LaneDescription> {
+  if (!laneIdFor(lane.trim())) throw new LanesError('usage', `a lane id is required, got ${JSON.stringify(lane)}`, 'Pass the packet id of the lane (see `lanes list`).');
+  const described = await reader.describe();
+  if (described === undefined) throw new LanesError('not_found', `no lane ${laneIdFor(lane)}: workflow ${workflowIdFor(lane)} does not exist`, 'Check the id with `lanes list`.');
+  return described;
+}
+
 /** The lane's workflow status; a lane that does not exist is `not_found` (exit 1) with a hint. */
 export async function requireLaneOn(reader: LaneReader, lane: string): Promise<string> {
-  if (!laneIdFor(lane.trim())) throw new LanesError('usage', `a lane id is required, got ${JSON.stringify(lane)}`, 'Pass the packet id of the lane (see `lanes list`).');
-  const status = await reader.status();
-  if (status === undefined) throw new LanesError('not_found', `no lane ${laneIdFor(lane)}: workflow ${workflowIdFor(lane)} does not exist`, 'Check the id with `lanes list`.');
-  return status;
+  return (await describeLaneOn(reader, lane)).status;
 }
 
 /**
@@ -57,10 +69,27 @@ export async function statusQueryOn(reader: LaneReader): Promise<Omit<LaneStatus
   }
 }
 
-/** A lane's status: the `status` query asked once (on a closed lane a worker replays the history to answer). */
+/**
+ * The `status` answer a closed run recorded in its memo as it ended (closeout.ts), or
+ * undefined: the run is still open (or continued as new), ended before lanes recorded it,
+ * or the memo was inherited from another run.
+ */
+export function finalStatusFrom(d: LaneDescription): Omit<LaneStatusView, 'workflowStatus'> | undefined {
+  if (d.status === 'RUNNING' || d.status === 'CONTINUED_AS_NEW') return undefined;
+  const m = d.memo[FINAL_STATUS_MEMO] as { runId?: unknown; summary?: unknown; state?: unknown } | null | undefined;
+  if (!m || typeof m !== 'object' || m.runId !== d.runId || !m.summary || typeof m.summary !== 'object' || !m.state || typeof m.state !== 'object') return undefined;
+  return { summary: m.summary as LaneSummary, state: m.state as LaneStatus };
+}
+
+/**
+ * A lane's status. A closed lane answers from describe alone (its final status is in the
+ * memo); otherwise the `status` query is asked once after describe (on a closed lane without
+ * the memo a worker replays the history to answer).
+ */
 export async function laneStatusOn(reader: LaneReader, lane: string): Promise<LaneStatusView> {
-  const { workflowStatus, value } = await readLaneOn(reader, lane, statusQueryOn);
-  return { workflowStatus, ...value };
+  const described = await describeLaneOn(reader, lane);
+  const value = finalStatusFrom(described) ?? (await statusQueryOn(reader));
+  return { workflowStatus: described.status, ...value };
 }
 
 /** The lane's events after `after`, as the `events` query answers them (laneEventsAfter completes them from the log). */

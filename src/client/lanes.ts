@@ -126,9 +126,11 @@ function handleFor(client: Client, lane: string): WorkflowHandle<LaneWorkflow> {
 /** A LaneReader over gRPC: the SDK's handle (describe, query). */
 export function handleReader(handle: WorkflowHandle<LaneWorkflow>): LaneReader {
   return {
-    async status() {
+    async describe() {
       try {
-        return (await handle.describe()).status.name;
+        const d = await handle.describe();
+        // The SDK decodes the memo with the client's data converter (payload codec included).
+        return { status: d.status.name, runId: d.runId, memo: d.memo ?? {} };
       } catch (e) {
         if (e instanceof WorkflowNotFoundError) return undefined;
         throw e;

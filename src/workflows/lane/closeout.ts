@@ -1,9 +1,10 @@
 // Phase 5, closeout: after every end (finished, failed, cancelled) the lane stops
 // its MCP servers, removes its candidate and worktree, writes its terminal event
 // and report. Never cancelled itself.
-import { CancellationScope, patched, sleep } from '@temporalio/workflow';
+import { CancellationScope, patched, sleep, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import { classifyFailure, type FailureClass } from '../../failures.js';
 import { failureHint, innermostMessage } from '../failure-text.js';
+import { FINAL_STATUS_MEMO } from './names.js';
 import type { LaneRun } from './run.js';
 
 export interface LaneEnd {
@@ -18,6 +19,9 @@ export const FAST_CLOSEOUT_PATCH = 'lanes-fast-closeout';
 
 /** Patch marker: closeout's own candidate removal is the only one (older runs removed it in a step before). */
 export const CLOSEOUT_REMOVES_CANDIDATE_PATCH = 'lanes-closeout-removes-candidate';
+
+/** Patch marker: the lane's end records its final `status` answer in the memo (older runs did not). */
+export const FINAL_STATUS_MEMO_PATCH = 'lanes-final-status-memo';
 
 /** How long the lane's end waits for webhook deliveries still in flight. */
 const WEBHOOK_DRAIN = '30s';
@@ -41,6 +45,10 @@ export async function closeLane(run: LaneRun, end: LaneEnd): Promise<void> {
     }
     else run.setState('finished', 'lane.finished', end.finishText, { greenLevel: run.greenLevel, landed: run.landed, mergeCommit: run.mergeCommit });
     run.report = run.finalReport();
+    // From here on the `status` query's answer is final: the terminal event and the report are
+    // set, a message is refused once there is a report, and nothing below changes the state.
+    // Recorded with this run's id: a later run inheriting the memo never answers with it.
+    if (patched(FINAL_STATUS_MEMO_PATCH)) upsertMemo({ [FINAL_STATUS_MEMO]: { runId: workflowInfo().runId, summary: run.summary(), state: run.status() } });
     if (patched(FAST_CLOSEOUT_PATCH)) {
       // Different files on the lane's host (events.jsonl, report.json): no order needed.
       await Promise.all([run.flush(), run.acts.misc.writeReport({ laneId: run.laneId, report: run.report })]);

@@ -12,3 +12,10 @@ export const LANE_QUERIES = {
   /** `summary` and `state` in one answer. */
   status: 'status',
 } as const;
+
+/**
+ * The memo key under which a lane's last run, as it ends, records its final `status` answer
+ * ({ runId, summary, state }): `lanes status` of a closed lane reads it from describe alone,
+ * with no query (a query on a closed lane makes a worker replay the whole history).
+ */
+export const FINAL_STATUS_MEMO = 'lanesFinalStatus';
