@@ -133,6 +133,12 @@ export async function historyStarts(client: Client, workflowId: string): Promise
 }
 
 /** The first activity attempt that started after `afterMs` (the kill): where the lane resumed. */
+/**
+ * The lane's step that started first after `afterMs`. An events write (recordEvents) runs beside
+ * the next step and may be retried first after a kill; it is bookkeeping, not the step the lane
+ * resumed with, so it counts only when no step started after it.
+ */
 export function firstStartAfter(starts: ActivityStart[], afterMs: number): ActivityStart | undefined {
-  return starts.find((s) => s.startedAtMs > afterMs);
+  const after = starts.filter((s) => s.startedAtMs > afterMs);
+  return after.find((s) => s.activityType !== 'recordEvents') ?? after[0];
 }

@@ -37,6 +37,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+// These lanes must run their tests on the candidate too (the containment under test applies
+// there as well): without this the candidate is the tested tree and is not run again.
+const RETEST = { merge: { retestCandidate: 'always' } };
+
 function testLogs(laneId: string): Record<string, string> {
   const dir = join(laneDir(stack, laneId), 'tests');
   return Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.log')).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
@@ -80,7 +84,7 @@ describe('lane containment', () => {
       { text: 'Done.' },
     ]);
     const baseHead = await repo.head();
-    const r = await stack.cli(['submit', stack.writePacket(laneId, mockPacket(laneId, repo.path, 'contained')), '--wait', '--json'], { timeoutMs: 180_000 });
+    const r = await stack.cli(['submit', stack.writePacket(laneId, mockPacket(laneId, repo.path, 'contained', RETEST)), '--wait', '--json'], { timeoutMs: 180_000 });
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect(r.json()).toMatchObject({ state: 'finished', landed: true });
 
@@ -212,7 +216,7 @@ test('serves and calls its own server', async () => {
       },
       { text: 'Done.' },
     ]);
-    const r = await stack.cli(['submit', stack.writePacket(laneId, mockPacket(laneId, repo.path, 'loopback-lane', { sandbox: { network: 'loopback' } })), '--wait', '--json'], { timeoutMs: 180_000 });
+    const r = await stack.cli(['submit', stack.writePacket(laneId, mockPacket(laneId, repo.path, 'loopback-lane', { sandbox: { network: 'loopback' }, ...RETEST })), '--wait', '--json'], { timeoutMs: 180_000 });
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect(r.json()).toMatchObject({ state: 'finished', landed: true });
     const logs = Object.entries(testLogs(laneId)).filter(([f]) => f.includes('-targeted-') || f.startsWith('land-'));

@@ -39,4 +39,14 @@ describe('drill/observe', () => {
     expect(firstStartAfter(starts, 500)).toEqual(starts[1]);
     expect(firstStartAfter(starts, 5_000)).toBeUndefined();
   });
+
+  it('names the step, not the events write retried beside it, unless the write is all that started', () => {
+    const starts = [
+      { activityType: 'recordEvents', attempt: 2, startedAtMs: 2_400 },
+      { activityType: 'modelTurn', attempt: 2, startedAtMs: 2_410 },
+    ];
+    expect(firstStartAfter(starts, 500)).toEqual(starts[1]);
+    // Must not: report nothing when only an events write started after the kill.
+    expect(firstStartAfter(starts.slice(0, 1), 500)).toEqual(starts[0]);
+  });
 });

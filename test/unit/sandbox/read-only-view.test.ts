@@ -6,6 +6,8 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtureRepo } from '../../../src/demo/fixture-repo.js';
@@ -110,7 +112,15 @@ describe('sandbox read-only view', () => {
       // Open to the unprivileged user, so a refused write can only be the read-only mount's doing.
       for (const d of [base, roSrc, join(roSrc, 'out')]) chmodSync(d, 0o777);
       const script = join(base, 'run.mjs');
-      const sandboxModule = new URL('../../../dist/sandbox/index.js', import.meta.url).href;
+      // The unprivileged user may not be able to read this checkout (a clone under a 0700
+      // folder), so it runs the sandbox from one bundled file in the open temp folder.
+      const sandboxModule = join(base, 'sandbox.mjs');
+      await build({
+        entryPoints: [fileURLToPath(new URL('../../../src/sandbox/index.ts', import.meta.url))],
+        outfile: sandboxModule, bundle: true, platform: 'node', format: 'esm', logLevel: 'error',
+        banner: { js: "import { createRequire as __lanesRequire } from 'node:module'; const require = __lanesRequire(import.meta.url);" },
+      });
+      chmodSync(sandboxModule, 0o644);
       writeFileSync(
         script,
         `const { runSandboxed } = await import(${JSON.stringify(sandboxModule)});
