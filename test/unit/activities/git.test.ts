@@ -4,9 +4,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGitActivities, type GitActivities } from '../../../src/activities/git.js';
 import { assertLanePath } from '../../../src/git/worktrees.js';
+import { isolateGitEnv } from '../../support/git-env.js';
 
 const AUTHOR = { name: 'Lane Bot', email: 'lane-bot@example.com' };
 const FIXTURE_ENV = {
@@ -40,17 +41,8 @@ async function count(dir: string, ...args: string[]): Promise<number> {
   return Number(await sh(dir, 'rev-list', '--count', ...args));
 }
 
-let savedEnv: NodeJS.ProcessEnv;
-beforeAll(() => {
-  savedEnv = { ...process.env };
-  const emptyHome = tempDir('lanes-git-home-');
-  process.env.HOME = emptyHome;
-  process.env.XDG_CONFIG_HOME = emptyHome;
-  process.env.GIT_CONFIG_NOSYSTEM = '1';
-  for (const key of Object.keys(process.env)) if (/^GIT_(AUTHOR|COMMITTER)_/.test(key)) delete process.env[key];
-});
+isolateGitEnv(() => tempDir('lanes-git-home-'));
 afterAll(() => {
-  process.env = savedEnv;
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
 

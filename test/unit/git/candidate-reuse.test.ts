@@ -6,9 +6,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGitActivities, type GitActivities } from '../../../src/activities/git.js';
 import { stripspace } from '../../../src/git/candidate-reuse.js';
+import { isolateGitEnv } from '../../support/git-env.js';
 
 const AUTHOR = { name: 'Lane Bot', email: 'lane-bot@example.com' };
 const FIXTURE_ENV = { GIT_AUTHOR_NAME: 'Fixture', GIT_AUTHOR_EMAIL: 'fixture@example.com', GIT_COMMITTER_NAME: 'Fixture', GIT_COMMITTER_EMAIL: 'fixture@example.com' };
@@ -25,17 +26,8 @@ async function sh(dir: string, ...args: string[]): Promise<string> {
   return (await execa('git', args, { cwd: dir, env: FIXTURE_ENV })).stdout.trim();
 }
 
-let savedEnv: NodeJS.ProcessEnv;
-beforeAll(() => {
-  savedEnv = { ...process.env };
-  const emptyHome = tempDir('lanes-reuse-home-');
-  process.env.HOME = emptyHome;
-  process.env.XDG_CONFIG_HOME = emptyHome;
-  process.env.GIT_CONFIG_NOSYSTEM = '1';
-  for (const key of Object.keys(process.env)) if (/^GIT_(AUTHOR|COMMITTER)_/.test(key)) delete process.env[key];
-});
+isolateGitEnv(() => tempDir('lanes-reuse-home-'));
 afterAll(() => {
-  process.env = savedEnv;
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
 
