@@ -1,34 +1,15 @@
 // Real git repositories in temp dirs; HOME points at an empty folder so nothing here can
 // lean on a global git identity or config.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createGitActivities, type GitActivities } from '../../../src/activities/git.js';
 import { assertLanePath } from '../../../src/git/worktrees.js';
-import { isolateGitEnv } from '../../support/git-env.js';
+import { FIXTURE_ENV, fixtureGit as sh, gitTestbed, initFixtureRepo } from '../../support/git-env.js';
 
 const AUTHOR = { name: 'Lane Bot', email: 'lane-bot@example.com' };
-const FIXTURE_ENV = {
-  GIT_AUTHOR_NAME: 'Fixture',
-  GIT_AUTHOR_EMAIL: 'fixture@example.com',
-  GIT_COMMITTER_NAME: 'Fixture',
-  GIT_COMMITTER_EMAIL: 'fixture@example.com',
-};
-
-const scratch: string[] = [];
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  scratch.push(dir);
-  return dir;
-}
-
-/** Fixture-side git (the "human" working in the repo), with its own identity. */
-async function sh(dir: string, ...args: string[]): Promise<string> {
-  const { stdout } = await execa('git', args, { cwd: dir, env: FIXTURE_ENV });
-  return stdout.trim();
-}
+const { tempDir } = gitTestbed('lanes-git-home-');
 
 async function commitFile(dir: string, file: string, content: string, message = `edit ${file}`): Promise<string> {
   writeFileSync(join(dir, file), content);
@@ -40,11 +21,6 @@ async function commitFile(dir: string, file: string, content: string, message = 
 async function count(dir: string, ...args: string[]): Promise<number> {
   return Number(await sh(dir, 'rev-list', '--count', ...args));
 }
-
-isolateGitEnv(() => tempDir('lanes-git-home-'));
-afterAll(() => {
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
-});
 
 let home: string;
 let repo: string;
@@ -60,12 +36,7 @@ async function lane(id = laneId, laneBranch = branch) {
 beforeEach(async () => {
   home = tempDir('lanes-home-');
   repo = tempDir('lanes-repo-');
-  await sh(repo, 'init', '-q', '-b', 'main');
-  writeFileSync(join(repo, 'README.md'), 'hello\n');
-  writeFileSync(join(repo, 'shared.txt'), 'line 1\n');
-  await sh(repo, 'add', '.');
-  await sh(repo, 'commit', '-q', '-m', 'initial');
-  mainHead = await sh(repo, 'rev-parse', 'HEAD');
+  mainHead = await initFixtureRepo(repo, { 'README.md': 'hello\n', 'shared.txt': 'line 1\n' });
   git = createGitActivities({ home });
 });
 

@@ -2,34 +2,19 @@
 // real repositories; each reused candidate is compared with the commit prepareCandidate makes
 // in a worktree for the same lane, field by field. And what commitWork reports about the
 // checkout it leaves (clean or not), which decides whether a test run may stand for the candidate.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createGitActivities, type GitActivities } from '../../../src/activities/git.js';
 import { stripspace } from '../../../src/git/candidate-reuse.js';
-import { isolateGitEnv } from '../../support/git-env.js';
+import { fixtureGit as sh, gitTestbed, initFixtureRepo } from '../../support/git-env.js';
 
 const AUTHOR = { name: 'Lane Bot', email: 'lane-bot@example.com' };
-const FIXTURE_ENV = { GIT_AUTHOR_NAME: 'Fixture', GIT_AUTHOR_EMAIL: 'fixture@example.com', GIT_COMMITTER_NAME: 'Fixture', GIT_COMMITTER_EMAIL: 'fixture@example.com' };
 const laneId = 'lane-r';
 const branch = 'lanes/lane-r';
 
-const scratch: string[] = [];
-const tempDir = (prefix: string) => {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  scratch.push(dir);
-  return dir;
-};
-async function sh(dir: string, ...args: string[]): Promise<string> {
-  return (await execa('git', args, { cwd: dir, env: FIXTURE_ENV })).stdout.trim();
-}
-
-isolateGitEnv(() => tempDir('lanes-reuse-home-'));
-afterAll(() => {
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
-});
+const { tempDir } = gitTestbed('lanes-reuse-home-');
 
 let home: string;
 let repo: string;
@@ -40,12 +25,7 @@ let worktreePath: string;
 beforeEach(async () => {
   home = tempDir('lanes-home-');
   repo = tempDir('lanes-repo-');
-  await sh(repo, 'init', '-q', '-b', 'main');
-  writeFileSync(join(repo, 'README.md'), 'hello\n');
-  writeFileSync(join(repo, '.gitignore'), 'node_modules/\n*.log\n');
-  await sh(repo, 'add', '.');
-  await sh(repo, 'commit', '-q', '-m', 'initial');
-  mainHead = await sh(repo, 'rev-parse', 'HEAD');
+  mainHead = await initFixtureRepo(repo, { 'README.md': 'hello\n', '.gitignore': 'node_modules/\n*.log\n' });
   git = createGitActivities({ home });
   ({ worktreePath } = await git.prepareWorktree({ laneId, repoPath: repo, baseBranch: 'main', branch }));
 });
