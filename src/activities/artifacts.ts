@@ -14,6 +14,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import type { z } from 'zod';
 import { writeFileAtomicAsync } from '../atomic-file.js';
+import { serialByKey } from '../serial-by-key.js';
 import { laneFailure } from '../failures.js';
 import { redact, redactDeep } from '../redact/secrets.js';
 
@@ -199,27 +200,11 @@ function checkBatch(laneId: string, events: readonly SequencedEvent[]): void {
   }
 }
 
-/** The tail of each file's write chain; an entry is removed once its chain is idle. */
-const fileQueues = new Map<string, Promise<void>>();
-
 /**
- * Runs `write` after every earlier write to `path` in this process has settled (failed
- * ones too), so writes to one file keep their call order and an append never interleaves
- * with another. Module-wide: every store of the worker shares it.
+ * Writes to one file run in call order, one at a time, so an append never interleaves with
+ * another. Module-wide: every store of the worker shares it.
  */
-function writeQueue<T>(path: string, write: () => Promise<T>): Promise<T> {
-  const before = fileQueues.get(path) ?? Promise.resolve();
-  const result = before.then(write);
-  const tail = result.then(
-    () => undefined,
-    () => undefined,
-  );
-  fileQueues.set(path, tail);
-  void tail.then(() => {
-    if (fileQueues.get(path) === tail) fileQueues.delete(path);
-  });
-  return result;
-}
+const writeQueue = serialByKey();
 
 async function appendEventsTo(p: string, laneId: string, events: readonly SequencedEvent[]): Promise<AppendEventsResult> {
   await mkdir(dirname(p), { recursive: true });

@@ -14,12 +14,14 @@ import { redactUrls, remoteUrlProblem } from '../shared/repo-url.js';
 import { mirrorPathFor } from './remote-url.js';
 import { canonicalPath, listWorktrees } from './worktrees.js';
 import { isAlive } from '../shell/processes.js';
+import { serialByKey } from '../serial-by-key.js';
 
 /** A lock file older than this is taken over even when its owner looks alive (a fetch never takes this long). */
 const LOCK_STALE_MS = 10 * 60_000;
 const LOCK_POLL_MS = 50;
 
-const inProcess = new Map<string, Promise<unknown>>();
+/** In this process, one holder of each mirror's lock at a time, in call order. */
+const inProcess = serialByKey();
 
 async function acquireFileLock(file: string): Promise<() => Promise<void>> {
   await mkdir(dirname(file), { recursive: true });
@@ -43,8 +45,7 @@ async function acquireFileLock(file: string): Promise<() => Promise<void>> {
 
 /** Runs `fn` holding the mirror's lock: one fetch, push or ref sync in a mirror at a time. */
 export async function withMirrorLock<T>(mirror: string, fn: () => Promise<T>): Promise<T> {
-  const prev = inProcess.get(mirror) ?? Promise.resolve();
-  const run = prev.catch(() => undefined).then(async () => {
+  return inProcess(mirror, async () => {
     const release = await acquireFileLock(`${mirror}.lock`);
     try {
       return await fn();
@@ -52,12 +53,6 @@ export async function withMirrorLock<T>(mirror: string, fn: () => Promise<T>): P
       await release();
     }
   });
-  inProcess.set(mirror, run);
-  try {
-    return await run;
-  } finally {
-    if (inProcess.get(mirror) === run) inProcess.delete(mirror);
-  }
 }
 
 /** A git command against the remote; its errors never carry userinfo and read as the remote's fault. */
