@@ -130,9 +130,9 @@ export async function land(run: LaneRun): Promise<string> {
           cwd: candidate.candidatePath,
           level: 'merge_ready',
           commands: candidateRun.commands,
-          timeoutMs: packet.acceptance.timeoutMs,
+          timeoutMs: candidateRun.timeoutMs,
           attemptKey: `land-${attempt}`,
-          ...laneCommandSandbox(packet),
+          ...candidateRun.sandbox,
         },
         'candidate',
       );
