@@ -45,7 +45,7 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net'], message: 'Workflow code must be deterministic: no Node built-ins.' },
-            { group: ['execa', 'simple-git', '@anthropic-ai/sdk', 'openai', '@modelcontextprotocol/*', '@temporalio/activity', '@temporalio/client', '@temporalio/worker'], message: 'Side effects belong in activities.' },
+            { group: ['execa', '@anthropic-ai/sdk', 'openai', '@modelcontextprotocol/*', '@temporalio/activity', '@temporalio/client', '@temporalio/worker'], message: 'Side effects belong in activities.' },
             // mcp/report.ts is pure (zod only) and shared with workflows on purpose.
             { group: ['../activities/*', '../providers/*', '../mcp/*', '!../mcp/report.js'], allowTypeImports: true, message: 'Import activities with `import type` only.' },
           ],
@@ -76,8 +76,8 @@ export default tseslint.config(
           // The git host process stays small: its fork()s of git are cheap only while it is.
           from: ['src/git/git-host-main.ts', 'src/git/exec.ts'],
           allowOnly: ['src/git/exec.ts'],
-          packages: ['simple-git'],
-          message: 'the git host (git-host-main.ts, exec.ts) imports only exec.ts, simple-git and node built-ins; keep it small.',
+          packages: ['execa'],
+          message: 'the git host (git-host-main.ts, exec.ts) imports only exec.ts, execa and node built-ins; keep it small.',
         },
         {
           from: ['src/**', 'bench/**', 'scripts/**', 'bin/**', 'lint/**'],

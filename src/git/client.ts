@@ -1,4 +1,4 @@
-// The one way Lanes runs git: a simple-git run with a controlled environment (exec.ts),
+// The one way Lanes runs git: an execa run with a controlled environment (exec.ts),
 // in this process or, in the worker, in the small git host process (git-host.ts); every
 // non-zero exit surfaced as a GitCommandError (with its exit code), and one retry past a
 // stale index.lock left by a crashed process.

@@ -1,7 +1,13 @@
-// Runs one git command with simple-git and returns a plain, serializable outcome. The
-// worker calls it in-process or sends the same request to the git host (git-host-main.ts),
-// so this module stays small: simple-git and node built-ins only, nothing of Lanes.
-import { GitError, simpleGit, type SimpleGit } from 'simple-git';
+// Runs one git command with execa and returns a plain, serializable outcome. The worker
+// calls it in-process or sends the same request to the git host (git-host-main.ts), so
+// this module stays small: execa and node built-ins only, nothing of Lanes.
+//
+// Not simple-git: its completion detection waits a fixed 50 ms more for every command that
+// prints nothing (`add -A`, `diff --quiet`, `merge-base --is-ancestor`, `config` writes,
+// `worktree remove`...), by design (steveukx/git-js#680). A lane runs about a dozen such
+// commands one after another: ~0.6 s of its ~1.7 s (docs/performance.md). execa waits
+// for the process to exit and its output streams to close, and for nothing else.
+import { execa } from 'execa';
 
 export interface GitIdentity {
   name: string;
@@ -18,11 +24,15 @@ export const DEFAULT_IDENTITY: GitIdentity = { name: 'Lanes', email: 'lanes@loca
  */
 export const NO_HOOKS_CONFIG = 'core.hooksPath=/dev/null';
 
-/** A git process that prints nothing for this long is killed (simple-git block timeout). */
-const GIT_SILENCE_TIMEOUT_MS = 5 * 60_000;
+/**
+ * A git command that runs this long is killed (SIGTERM, then SIGKILL 5 s later). Lanes
+ * runs git without a terminal, so a long fetch or clone prints nothing until it ends:
+ * this bounds the whole command.
+ */
+const GIT_TIMEOUT_MS = 5 * 60_000;
 
-// Inherited variables simple-git refuses to run with (editor, pager, askpass, config-path
-// overrides), compared lowercased. Every GIT_* variable is dropped too: a GIT_DIR or
+// Inherited variables that make git run another program (editor, pager, askpass) or look
+// elsewhere (prefix), compared lowercased. Every GIT_* variable is dropped too: a GIT_DIR or
 // GIT_INDEX_FILE inherited from a hook that launched the worker would redirect every
 // command to another repository.
 const DROPPED_ENV = new Set(['editor', 'pager', 'prefix', 'ssh_askpass']);
@@ -49,41 +59,6 @@ export function gitEnv(identity: GitIdentity = DEFAULT_IDENTITY): Record<string,
   };
 }
 
-/**
- * Carries the raw result out of simple-git's error plugin; runGit turns it into a
- * GitCommandError. A GitError subclass because simple-git re-wraps any other error type.
- */
-class GitExit extends GitError {
-  constructor(
-    readonly exitStatus: number,
-    readonly stdout: string,
-    readonly stderr: string,
-  ) {
-    super(undefined, `git exited ${exitStatus}`);
-  }
-}
-
-/** The shared simple-git factory: base dir, the given env, every non-zero exit an error. */
-export function git(dir: string, env: Record<string, string>): SimpleGit {
-  return simpleGit({
-    baseDir: dir,
-    timeout: { block: GIT_SILENCE_TIMEOUT_MS },
-    config: [NO_HOOKS_CONFIG],
-    // simple-git refuses any core.hooksPath unless allowed; ours disables hooks, it cannot enable one.
-    unsafe: { allowUnsafeHooksPath: true },
-    // Done means stdout and stderr are closed, not "exited 50 ms ago" (simple-git's default):
-    // on a loaded host a git's output can arrive after that, and a truncated `rev-parse` read
-    // as "no such branch" or "not a worktree" failed lanes (steveukx/git-js#608).
-    completion: { onClose: true, onExit: false },
-    // simple-git only rejects when a failing command also printed to stderr; exit codes
-    // carry meaning here (merge-base --is-ancestor, rev-parse --verify), so keep them all.
-    errors: (error, result) =>
-      result.exitCode === 0
-        ? error
-        : new GitExit(result.exitCode, Buffer.concat(result.stdOut).toString('utf8'), Buffer.concat(result.stdErr).toString('utf8')),
-  }).env(env);
-}
-
 /** What one git run came to: its stdout, a non-zero exit, or a failure to run at all. */
 export type GitOutcome =
   | { kind: 'ok'; stdout: string }
@@ -92,10 +67,23 @@ export type GitOutcome =
 
 /** Runs `git <args>` in `dir` with exactly `env` (already filtered by gitEnv); never throws. */
 export async function execGit(dir: string, args: string[], env: Record<string, string>): Promise<GitOutcome> {
-  try {
-    return { kind: 'ok', stdout: await git(dir, env).raw(args) };
-  } catch (err) {
-    if (err instanceof GitExit) return { kind: 'exit', exitStatus: err.exitStatus, stdout: err.stdout, stderr: err.stderr };
-    return { kind: 'error', message: err instanceof Error ? err.message : String(err) };
-  }
+  const r = await execa('git', ['-c', NO_HOOKS_CONFIG, ...args], {
+    cwd: dir,
+    env,
+    extendEnv: false,
+    // Nothing reads a terminal or stdin: a git that asks must fail, not wait.
+    stdin: 'ignore',
+    // Output is returned exactly as git printed it; callers trim where they mean to.
+    stripFinalNewline: false,
+    timeout: GIT_TIMEOUT_MS,
+    reject: false,
+  });
+  if (r.exitCode === 0 && !r.failed) return { kind: 'ok', stdout: r.stdout };
+  // Exited non-zero on its own: the exit code carries meaning (merge-base --is-ancestor, rev-parse --verify).
+  if (r.exitCode !== undefined && !r.timedOut && !r.isCanceled) return { kind: 'exit', exitStatus: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+  if (r.timedOut) return { kind: 'error', message: `git ${args.join(' ')} ran longer than ${GIT_TIMEOUT_MS / 60_000} min and was killed`, hint: 'check the repository (a huge fetch or a stuck network remote); the step is retried' };
+  const missing = (r.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+  return missing
+    ? { kind: 'error', message: `git could not be started: ${r.shortMessage ?? 'ENOENT'}`, hint: 'install git and make sure it is on the PATH of the Lanes worker' }
+    : { kind: 'error', message: r.shortMessage ?? `git ${args.join(' ')} failed` };
 }

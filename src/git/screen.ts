@@ -58,7 +58,7 @@ export function symlinkLeaves(path: string, target: string): boolean {
 async function blobSizes(dir: string, shas: string[]): Promise<Map<string, number>> {
   const sizes = new Map<string, number>();
   // One git process per sha would be slow on big diffs; cat-file --batch-check reads stdin,
-  // which simple-git does not feed, so sizes come from ls-tree -l of the whole head instead.
+  // which runGit does not feed, so sizes come from ls-tree -l of the whole head instead.
   if (shas.length === 0) return sizes;
   const out = await runGit(dir, ['ls-tree', '-r', '-l', '-z', 'HEAD']);
   const wanted = new Set(shas);
