@@ -24,7 +24,13 @@ export function stripspace(message: string): string {
 }
 
 /** The trees of lane, tested commit and target in one process; a tested commit that no longer resolves reads as null. */
-async function trees(repoPath: string, laneHead: string, testedHead: string, targetHead: string): Promise<{ lane: string; tested: string | null; target: string }> {
+export interface CandidateTrees {
+  lane: string;
+  tested: string | null;
+  target: string;
+}
+
+export async function readTrees(repoPath: string, laneHead: string, testedHead: string, targetHead: string): Promise<CandidateTrees> {
   const [lane, target] = (await runGit(repoPath, ['rev-parse', `${laneHead}^{tree}`, `${targetHead}^{tree}`])).trim().split('\n');
   if (testedHead === laneHead) return { lane: lane!, tested: lane!, target: target! };
   try {
@@ -47,6 +53,8 @@ export interface ReusedCandidateInput {
   author: GitIdentity;
   /** The target head is the lane head or an ancestor of it (the caller's merge-base). */
   targetInLane: boolean;
+  /** readTrees of these heads, when the caller already read them. */
+  trees?: CandidateTrees;
 }
 
 /**
@@ -57,7 +65,7 @@ export interface ReusedCandidateInput {
 export async function reusedCandidate(input: ReusedCandidateInput): Promise<{ facts: CandidateReuseFacts; candidateHead: string | null }> {
   const { repoPath, mode, targetHead, laneHead, testedHead, author } = input;
   const { targetInLane } = input;
-  const t = await trees(repoPath, laneHead, testedHead, targetHead);
+  const t = input.trees ?? (await readTrees(repoPath, laneHead, testedHead, targetHead));
   const facts: CandidateReuseFacts = { targetInLane, laneTree: t.lane, testedTree: t.tested };
   if (!targetInLane || t.tested !== t.lane) return { facts, candidateHead: null };
   if (mode === 'ff_only') return { facts, candidateHead: laneHead };

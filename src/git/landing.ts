@@ -6,7 +6,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { laneFailure } from '../failures.js';
 import { GitCommandError, type GitIdentity, gitTest, runGit, settleLater, withMessageFile } from './client.js';
-import { type CandidateReuseFacts, reusedCandidate } from './candidate-reuse.js';
+import { type CandidateReuseFacts, readTrees, reusedCandidate } from './candidate-reuse.js';
 import { mergeOrAbort } from './merge.js';
 import { assertBranchName, branchHead, branchHeads, findLaneCommit, isAncestor, laneCommitsIn, mergeBase, readRefs } from './refs.js';
 import { LAND_STEP, type LaneCommit, withLaneTrailers } from './trailers.js';
@@ -51,11 +51,13 @@ interface KnownHeads {
   laneHead?: string | null;
   /** Whether the lane head is an ancestor of the target head, when already known. */
   laneInTarget?: boolean;
+  /** This lane's land commit in the target (null: none), when already read. */
+  landCommit?: string | null;
 }
 
 export async function isLanded({ laneId, repoPath, target, branch }: IsLandedInput, known: KnownHeads = {}): Promise<IsLandedResult> {
   const targetHead = known.targetHead ?? (await requireBranch(repoPath, target, 'target'));
-  const landCommit = await findLaneCommit(repoPath, targetHead, laneId, LAND_STEP);
+  const landCommit = known.landCommit !== undefined ? known.landCommit : await findLaneCommit(repoPath, targetHead, laneId, LAND_STEP);
   if (landCommit) return { landed: true, landCommit, via: 'land_commit' };
   if (branch !== undefined) {
     const laneHead = known.laneHead !== undefined ? known.laneHead : await branchHead(repoPath, branch);
@@ -140,18 +142,23 @@ export async function prepareCandidate(home: string, input: PrepareCandidateInpu
   }
   const candidatePath = candidateWorktreePath(home, laneId);
   const candidateBranch = candidateBranchName(laneId);
-  // Names checked one by one (git's rules), heads read together in one process.
-  await assertBranchName(repoPath, target, 'target');
-  await assertBranchName(repoPath, branch, 'branch');
-  const heads = await branchHeads(repoPath, [target, branch, candidateBranch]);
+  // The name checks (git's rules) and the heads (one process) side by side; their errors still come in this order.
+  const namesRead = [settleLater(assertBranchName(repoPath, target, 'target')), settleLater(assertBranchName(repoPath, branch, 'branch'))];
+  const headsRead = settleLater(branchHeads(repoPath, [target, branch, candidateBranch]));
+  for (const nameRead of namesRead) await nameRead();
+  const heads = await headsRead();
   const targetHead = heads.get(target) ?? missingBranch(repoPath, target, 'target');
   const laneHead = heads.get(branch) ?? missingBranch(repoPath, branch, 'branch');
   const base = { candidatePath, candidateBranch, targetHead };
 
-  // One merge-base answers both ancestries: lane already in target, target already in lane.
-  const fork = await mergeBase(repoPath, targetHead, laneHead);
+  // Then, side by side: one merge-base answers both ancestries (lane already in target, target
+  // already in lane), this lane's land commit in the target, and the trees a reuse compares.
+  const forkRead = settleLater(mergeBase(repoPath, targetHead, laneHead));
+  const landCommitRead = settleLater(findLaneCommit(repoPath, targetHead, laneId, LAND_STEP));
+  const treesRead = input.reuse ? settleLater(readTrees(repoPath, laneHead, input.reuse.testedHead, targetHead)) : null;
+  const fork = await forkRead();
   const targetInLane = fork === targetHead;
-  if ((await isLanded({ laneId, repoPath, target, branch }, { targetHead, laneHead, laneInTarget: fork === laneHead })).landed) {
+  if ((await isLanded({ laneId, repoPath, target, branch }, { targetHead, laneHead, laneInTarget: fork === laneHead, landCommit: await landCommitRead() })).landed) {
     return { ...base, candidateHead: targetHead, alreadyLanded: true, conflict: false };
   }
   if (mode === 'ff_only' && !targetInLane) {
@@ -165,7 +172,7 @@ export async function prepareCandidate(home: string, input: PrepareCandidateInpu
   const message = withLaneTrailers(input.message || `Land lane ${laneId}: ${branch} into ${target}`, laneId, LAND_STEP);
   let reuse: PrepareCandidateResult['reuse'];
   if (input.reuse) {
-    const r = await reusedCandidate({ repoPath, mode, targetHead, laneHead, testedHead: input.reuse.testedHead, message, author, targetInLane });
+    const r = await reusedCandidate({ repoPath, mode, targetHead, laneHead, testedHead: input.reuse.testedHead, message, author, targetInLane, trees: await treesRead!() });
     reuse = { ...r.facts, reused: r.candidateHead !== null, laneHead };
     // No worktree, no branch: closeout removes any candidate an earlier attempt left.
     if (r.candidateHead) return { ...base, candidateHead: r.candidateHead, alreadyLanded: false, conflict: false, reuse };
