@@ -248,6 +248,31 @@ describe('lane critical path (stub activities, real events.jsonl)', () => {
     expect(landing).toEqual([]);
   });
 
+  it('a green last test run that came from a second activity attempt discards the reads beside it: all three are read again after it', async () => {
+    const { taskQueue, laneId, stubs, readLog } = realLogLane('lane-reads-retried');
+    // The result of a second attempt (the first one's worker died): anything may have happened in between.
+    stubs.runAcceptance = async () => ({ passed: true, ranInAttempt: 2, results: [{ name: 'unit tests', exitCode: 0, timedOut: false, tail: '' }] });
+    let scopes = 0;
+    stubs.scopeCheck = async () => {
+      scopes += 1;
+      return scopes === 1 ? { outside: ['vendor/lib.js'], changed: ['src/math.js', 'vendor/lib.js'] } : { outside: [], changed: ['src/math.js'] };
+    };
+    const end = await runStubbedLane(t, taskQueue, { laneId, packet: lanePacket(laneId), fingerprint: 'f' }, stubs);
+    expect(end.error).toBeNull();
+    expect(end.report).toMatchObject({ state: 'finished', landed: true });
+    const acts = await scheduledActivities(t, `lane-${laneId}`);
+    const worktreeRun = acts.find((a) => a.name === 'runAcceptance')!;
+    for (const name of LANDING_READS) {
+      const reads = acts.filter((a) => a.name === name);
+      expect(reads).toHaveLength(2);
+      expect(reads[0]!.task).toBe(worktreeRun.task);
+      expect(reads[1]!.id).toBeGreaterThan(worktreeRun.completedAt);
+    }
+    // Must not: the read beside the retried run decides (the lane failing as manifest).
+    expect(readLog(laneId).some((e) => e.failureClass === 'manifest')).toBe(false);
+    expect(scopes).toBe(2);
+  });
+
   it('a diff outside the manifest fails the lane as manifest even when the early screen failed; nothing lands', async () => {
     const { taskQueue, laneId, stubs, readLog } = realLogLane('lane-scope-first');
     const landing: string[] = [];
