@@ -23,17 +23,16 @@ import {
 } from '../git/lane-branch.js';
 import {
   type AssertWorkspaceInput,
-  type CloseoutInput,
-  type CloseoutResult,
   type PrepareWorktreeInput,
   type PrepareWorktreeResult,
   type ResetWorktreeInput,
   type WorkspaceState,
   assertWorkspace,
-  closeout,
   prepareWorktree,
   resetWorktree,
 } from '../git/lane-worktree.js';
+import { type CloseoutInput, type CloseoutResult, closeout } from '../git/lane-closeout.js';
+import { type AdvanceAndCloseInput, type AdvanceAndCloseResult, advanceAndClose } from '../git/land-and-close.js';
 import {
   type AdvanceTargetInput,
   type AdvanceTargetResult,
@@ -42,7 +41,6 @@ import {
   type PrepareCandidateInput,
   type PrepareCandidateResult,
   type RemoveCandidateInput,
-  advanceTarget,
   isLanded,
   prepareCandidate,
   removeCandidate,
@@ -65,6 +63,8 @@ import { type FaultInjector, NO_FAULTS } from '../faults/index.js';
 export type { GitIdentity } from '../git/client.js';
 export type { LandingMode } from '../git/landing.js';
 export type {
+  AdvanceAndCloseInput,
+  AdvanceAndCloseResult,
   AdvanceTargetInput,
   AdvanceTargetResult,
   AssertWorkspaceInput,
@@ -228,12 +228,13 @@ export function createGitActivities({ home, faults = NO_FAULTS }: GitActivitiesD
      * Fast-forwards the target to the tested candidate, only if it is still at expectedTargetHead.
      * Failure semantics: keyed by (laneId, candidateHead); a retry after success returns landed:true;
      * target moved -> landed:false 'target_moved'; dirty checkout -> landed:false 'target_dirty'.
+     * With `closeout`, a landed lane's worktree and branch are then closed out here (land-and-close.ts):
+     * keyed by laneId like closeout (gone stays gone); a closeout that fails is reported in closeoutError,
+     * never as the landing's failure (the lane's closeout step runs it again).
      */
-    advanceTarget: boundary('advanceTarget', async (input: AdvanceTargetInput): Promise<AdvanceTargetResult> => {
-      const r = await advanceTarget(home, input);
-      if (r.landed) await faults.point('after_merge', { home, laneId: input.laneId, repoPath: input.repoPath });
-      return r;
-    }),
+    advanceTarget: boundary('advanceTarget', (input: AdvanceAndCloseInput): Promise<AdvanceAndCloseResult> =>
+      advanceAndClose(home, input, () => faults.point('after_merge', { home, laneId: input.laneId, repoPath: input.repoPath })),
+    ),
 
     /**
      * Removes the lane's candidate worktree and branch.

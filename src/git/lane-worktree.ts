@@ -1,15 +1,14 @@
 // A lane's worktree lifecycle (DESIGN.md §3 "Worktree safety"): create or find it,
-// prove a path is this lane's worktree before acting, and remove it at closeout
-// without ever losing uncommitted work or unlanded commits.
+// prove a path is this lane's worktree before acting, and reset it for a restart
+// (its removal at closeout: lane-closeout.ts).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rmdir } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { laneFailure } from '../failures.js';
 import { GitCommandError, gitTest, runGit, settleLater } from './client.js';
-import { candidateBranchName, isLanded, removeCandidate } from './landing.js';
-import { branchMarker, branchOwnership, foreignBranchRefusal, markBranch } from './branch-owner.js';
+import { branchOwnership, foreignBranchRefusal, markBranch } from './branch-owner.js';
 import type { PreflightFacts } from './preflight.js';
-import { assertBranchName, baseRefCandidates, isAncestor, isValidBranchName, readRefs, resolveBaseFrom } from './refs.js';
+import { assertBranchName, baseRefCandidates, isValidBranchName, readRefs, resolveBaseFrom } from './refs.js';
 import {
   assertLaneId,
   assertLanePath,
@@ -17,11 +16,11 @@ import {
   checkoutState,
   laneWorktreePath,
   listLiveWorktrees,
-  uncommittedPaths,
   worktreeAt,
 } from './worktrees.js';
 
-async function assertRepository(repoPath: string): Promise<void> {
+/** Refuses a repoPath that is not a git repository (validator), telling it apart from a git that could not run (infra). */
+export async function assertRepository(repoPath: string): Promise<void> {
   // Only git's own "not a git repository" (exit 128) means that; a git that could not run is infra (retried).
   const ok =
     existsSync(repoPath) &&
@@ -209,115 +208,6 @@ export async function assertWorkspace(home: string, { laneId, worktreePath }: As
     throw laneFailure('workspace_mismatch', `worktree ${path} has no commit checked out`, { reason: 'foreign', hint: `move the folder away, then ${recreate}` });
   }
   return { worktreePath: path, branch, head, dirty, ...extra };
-}
-
-export interface CloseoutInput {
-  laneId: string;
-  repoPath: string;
-  worktreePath: string;
-  branch: string;
-  target: string;
-  /** Remove the worktree even with uncommitted changes (they are lost). Default false. */
-  force?: boolean;
-}
-
-export interface CloseoutResult {
-  /** The lane worktree no longer exists. */
-  worktreeRemoved: boolean;
-  /** The lane branch no longer exists. */
-  branchDeleted: boolean;
-  /** Why something was kept, for the operator. */
-  keptReason?: string;
-}
-
-export async function closeout(home: string, input: CloseoutInput): Promise<CloseoutResult> {
-  const { laneId, repoPath, branch, target, force = false } = input;
-  const path = assertLanePath(home, laneId, input.worktreePath);
-  const candidateBranch = candidateBranchName(laneId);
-  const [laneRef, targetRef, candidateRef] = [branch, target, candidateBranch].map((b) => `refs/heads/${b}`) as [string, string, string];
-  // Everything closeout decides on, read side by side before anything is removed: the worktree
-  // registry, the three heads (with the target's parents) and the lane's branch marker.
-  const [worktrees, refs, marker] = await Promise.all([listLiveWorktrees(repoPath), readRefs(repoPath, [laneRef, targetRef, candidateRef]), branchMarker(repoPath, branch)]).catch(
-    async (err: unknown) => {
-      await assertRepository(repoPath);
-      throw err;
-    },
-  );
-  const kept: string[] = [];
-
-  let worktreeRemoved = false;
-  if (worktreeAt(worktrees, path)) {
-    worktreeRemoved = await removeLaneWorktree(repoPath, path, force, kept);
-  } else if (existsSync(path)) {
-    kept.push(`${path} is not a worktree of ${repoPath}; left untouched`);
-  } else {
-    worktreeRemoved = true;
-  }
-  // The candidate's worktree now; its branch goes in the one `branch -D` below.
-  await removeCandidate(home, { laneId, repoPath }, { worktrees, candidateHead: null });
-
-  let branchDeleted = false;
-  let deleteLaneBranch = false;
-  const tip = refs.get(laneRef)?.sha;
-  if (!tip) {
-    branchDeleted = true;
-  } else if (branch === target) {
-    kept.push(`branch ${branch} is the target itself; never deleted`);
-  } else if (marker !== laneId) {
-    kept.push(`branch ${branch} was not created by lane ${laneId}; never deleted`);
-  } else if (worktreeRemoved) {
-    const targetState = refs.get(targetRef);
-    if (!targetState) {
-      kept.push(`target ${target} not found, so branch ${branch} cannot be proven landed; kept`);
-    } else if (tip === targetState.sha || targetState.parents.includes(tip) || (await isAncestor(repoPath, tip, targetState.sha))) {
-      // Just landed: the target is the lane head (ff_only) or its merge commit has it as a parent; otherwise git is asked.
-      deleteLaneBranch = true;
-    } else {
-      const unlanded = (await runGit(repoPath, ['rev-list', '--count', `${targetState.sha}..${tip}`])).trim();
-      const squashed = (await isLanded({ laneId, repoPath, target }, { targetHead: targetState.sha })).landed;
-      kept.push(
-        squashed
-          ? `branch ${branch} was squash-landed: its ${unlanded} commit(s) are not in ${target} by identity, so it is kept with their history; delete it by hand when no longer needed`
-          : `branch ${branch} has ${unlanded} commit(s) not in ${target}; kept so no work is lost`,
-      );
-    }
-  }
-  const doomed = [...(refs.has(candidateRef) ? [candidateBranch] : []), ...(deleteLaneBranch ? [branch] : [])];
-  if (doomed.length > 0) {
-    // One process for both. `branch -D` also drops the lane's marker, and refuses a branch checked
-    // out anywhere, so nothing can be committing to the lane branch between the read above and here.
-    try {
-      await runGit(repoPath, ['branch', '-D', ...doomed]);
-      branchDeleted ||= deleteLaneBranch;
-    } catch (err) {
-      // git deletes what it can and fails on the rest: see which are left.
-      const left = await readRefs(repoPath, [candidateRef, laneRef]);
-      if (left.has(candidateRef)) throw err;
-      if (deleteLaneBranch && left.has(laneRef)) kept.push(`branch ${branch} could not be deleted: ${err instanceof Error ? err.message : String(err)}`);
-      else branchDeleted ||= deleteLaneBranch;
-    }
-  }
-  return { worktreeRemoved, branchDeleted, ...(kept.length > 0 ? { keptReason: kept.join('; ') } : {}) };
-}
-
-/**
- * Removes the lane's registered worktree at `path` unless it holds uncommitted work (then says
- * why in `kept`). git's own `worktree remove` makes the check (modified or untracked files,
- * ignored ones aside); status.showUntrackedFiles is pinned so a repository's config cannot
- * make it overlook untracked files. The paths are listed only when it refuses. Returns whether it removed it.
- */
-async function removeLaneWorktree(repoPath: string, path: string, force: boolean, kept: string[]): Promise<boolean> {
-  try {
-    await runGit(repoPath, force ? ['worktree', 'remove', '--force', path] : ['-c', 'status.showUntrackedFiles=normal', 'worktree', 'remove', path]);
-    return true;
-  } catch (err) {
-    if (force) throw err;
-    const dirty = await uncommittedPaths(path).catch(() => []);
-    if (dirty.length === 0) throw err;
-    const sample = dirty.slice(0, 5).join(', ');
-    kept.push(`worktree ${path} has ${dirty.length} uncommitted path(s) (${sample}); commit them or close out with force`);
-    return false;
-  }
 }
 
 export interface ResetWorktreeInput {

@@ -67,7 +67,10 @@ async function closeout(run: LaneRun) {
   const mcp = Object.keys(packet.mcp.servers).length > 0 ? await run.acts.misc.stopMcp({ laneId }) : null;
   if (mcp) Object.assign(out, { mcpStopped: mcp.stopped, mcpSurvivors: mcp.survivors });
   // No worktree, no candidate: a lane refused by its preflight has nothing in the repo to clean.
-  if (worktreePath) {
+  if (worktreePath && run.gitCloseout) {
+    // Done by the landing's fast-forward (land.ts), with what it had read.
+    Object.assign(out, run.gitCloseout);
+  } else if (worktreePath) {
     // The closeout activity removes the candidate too; older runs asked for it separately first.
     if (!patched(CLOSEOUT_REMOVES_CANDIDATE_PATCH)) await run.acts.git.removeCandidate({ laneId, repoPath });
     const c = await run.acts.git.closeout({ laneId, repoPath, worktreePath, branch: run.branch, target: run.target, force: false });

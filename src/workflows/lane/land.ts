@@ -18,6 +18,9 @@ export const WRITE_BEFORE_ADVANCE_PATCH = 'lanes-write-before-advance';
 /** Patch marker: advanceTarget returns the landed commits (older runs called landedCommits after it). */
 export const LANDED_COMMITS_IN_ADVANCE_PATCH = 'lanes-landed-commits-in-advance';
 
+/** Patch marker: a lane with no MCP servers has its git closeout done by the fast-forward's activity once it landed (older runs: in closeout's own activity). */
+export const CLOSEOUT_WITH_ADVANCE_PATCH = 'lanes-closeout-with-advance';
+
 /** Patch marker: a candidate whose tree is exactly the tested worktree tree is written with plumbing and not tested again (older runs: always built and tested). */
 export const CANDIDATE_REUSE_PATCH = 'lanes-candidate-reuse';
 
@@ -153,10 +156,16 @@ export async function land(run: LaneRun): Promise<string> {
       { candidateHead: candidate.candidateHead, targetHead: candidate.targetHead, retested: tests.retested, reason: tests.reason, ...(tests.retested ? {} : { tree: tests.tree, level: tests.level, attemptKey: tests.attemptKey }) },
     );
     if (writeBeforeAdvance) await run.eventsWritten();
-    const adv = await withRecovery(run, 'candidate', `fast-forward of ${target}`, () => run.acts.git.advanceTarget({ laneId, repoPath, target, candidateHead: candidate.candidateHead, expectedTargetHead: candidate.targetHead }));
+    // Nothing runs in the worktree any more, and no MCP server must stop before it goes: the same activity closes out once landed.
+    const closeout = run.worktreePath && Object.keys(packet.mcp.servers).length === 0 && patched(CLOSEOUT_WITH_ADVANCE_PATCH) ? { worktreePath: run.worktreePath, branch } : undefined;
+    const adv = await withRecovery(run, 'candidate', `fast-forward of ${target}`, () =>
+      run.acts.git.advanceTarget({ laneId, repoPath, target, candidateHead: candidate.candidateHead, expectedTargetHead: candidate.targetHead, ...(closeout ? { closeout } : {}) }),
+    );
     if (adv.landed) {
       run.landed = true;
       run.mergeCommit = candidate.candidateHead;
+      // closeout.ts reports it (a closeout that failed there, closeoutError, runs again in closeout.ts).
+      run.gitCloseout = adv.closeout ?? null;
       // advanceTarget lists what it landed (one round trip less); older runs asked separately.
       run.landedCommits =
         patched(LANDED_COMMITS_IN_ADVANCE_PATCH) && adv.landedCommits

@@ -13,6 +13,7 @@ import type { HostActivities } from './activity-profiles.js';
 import { WEBHOOK_PROFILE } from './activity-profiles.js';
 import { EventLog } from './event-log.js';
 import type { CheckoutAfter } from '../../git/lane-branch.js';
+import type { CloseoutResult } from '../../git/lane-closeout.js';
 import type { TestedRun } from '../policy.js';
 import type { EarlyLandingChecks } from './landing-checks.js';
 import { type ApprovalDecision, type ApprovalRequest, CARRIED_EVENTS, type LaneCommit, type LandedCommit, type LaneInput, type LaneLoop, type LaneReport, type LaneResume, type LaneStatus, type LaneUsage, type QueuedMessage, type Resolution, type RestartRequest } from './api.js';
@@ -50,6 +51,8 @@ export class LaneRun {
   commits: LaneCommit[] = [];
   mergeCommit: string | null = null;
   landedCommits: LandedCommit[] = [];
+  /** The git closeout already done by the landing's fast-forward (land.ts), reported by closeout.ts. */
+  gitCloseout: CloseoutResult | null = null;
   hint: string | null = null;
   landed = false;
   usage: LaneUsage = { turns: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
