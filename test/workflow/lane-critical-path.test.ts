@@ -1,6 +1,6 @@
 // Steps that no longer wait for each other on a lane's critical path (issue #12):
 // events.jsonl is written beside the next step, the trust check beside the preflight (a start step by step),
-// the landing's reads (scope check, screen) beside the branch status before landing. Real dev server, real artifact store
+// the landing's reads (branch status, scope check, screen) beside the last test run. Real dev server, real artifact store
 // (events.jsonl on disk), stub activities for the rest (test/support/lane-stubs.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,6 +44,25 @@ function startedFlag() {
       return started;
     },
   };
+}
+
+/** The landing's three reads (landing-checks.ts). */
+const LANDING_READS = ['branchStatus', 'scopeCheck', 'screenDiff'];
+
+/** The lane's scheduled activities in order: name, the workflow task that scheduled it, and when it completed (event ids). */
+async function scheduledActivities(t: TestTemporal, workflowId: string) {
+  const { events = [] } = await t.client.workflow.getHandle(workflowId).fetchHistory();
+  const completedAt = new Map<string, number>();
+  for (const e of events) {
+    const done = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes;
+    if (done) completedAt.set(String(done.scheduledEventId), Number(e.eventId));
+  }
+  return events
+    .filter((e) => e.activityTaskScheduledEventAttributes)
+    .map((e) => {
+      const a = e.activityTaskScheduledEventAttributes!;
+      return { name: a.activityType!.name!, task: Number(a.workflowTaskCompletedEventId), id: Number(e.eventId), completedAt: completedAt.get(String(e.eventId)) ?? Infinity };
+    });
 }
 
 describe('lane critical path (stub activities, real events.jsonl)', () => {
@@ -136,7 +155,7 @@ describe('lane critical path (stub activities, real events.jsonl)', () => {
     expect(seen).toEqual({ trustDuringPreflight: true, screenDuringScope: true });
   });
 
-  it('the landing reads start beside the branch status that ends a green run; reads from before a merge forward are not used', async () => {
+  it('the landing reads start beside the last test run; a stale branch is looked at again, and reads from before a merge forward are not used', async () => {
     const { taskQueue, laneId, stubs, readLog } = realLogLane('lane-reads-early');
     const scope = startedFlag();
     const calls: string[] = [];
@@ -146,8 +165,8 @@ describe('lane critical path (stub activities, real events.jsonl)', () => {
       statuses += 1;
       calls.push(`branchStatus-${statuses}`);
       if (statuses === 1) scopeDuringStatus = await scope.waitFor();
-      // The base moved once: the lane merges it forward and tests again.
-      return statuses === 1 ? { behind: 1, ahead: 1, baseHead: 'c'.repeat(40) } : { behind: 0, ahead: 2, baseHead: 'c'.repeat(40) };
+      // The base moved once (seen beside the tests, then again after them): the lane merges it forward and tests again.
+      return statuses <= 2 ? { behind: 1, ahead: 1, baseHead: 'c'.repeat(40) } : { behind: 0, ahead: 2, baseHead: 'c'.repeat(40) };
     };
     stubs.mergeForward = async () => {
       calls.push('mergeForward');
@@ -165,8 +184,95 @@ describe('lane critical path (stub activities, real events.jsonl)', () => {
     expect(end.error).toBeNull();
     expect(end.report).toMatchObject({ state: 'finished', landed: true });
     expect(scopeDuringStatus).toBe(true);
+    expect(calls.filter((c) => c === 'mergeForward')).toHaveLength(1);
     expect(calls.indexOf('scopeCheck-2')).toBeGreaterThan(calls.indexOf('mergeForward'));
-    // Must not: the stale read decides (the lane failing as manifest), or a third read (the fresh one was used).
+    // Must not: the stale read decides (the lane failing as manifest), or a third read (the one beside the second run was used).
+    expect(readLog(laneId).some((e) => e.failureClass === 'manifest')).toBe(false);
+    expect(scopes).toBe(2);
+    expect(statuses).toBe(3);
+  });
+
+  it('the branch status, scope check and screen go out in the workflow task of the last test run; the lane lands once on them', async () => {
+    const { taskQueue, laneId, stubs, readLog } = realLogLane('lane-reads-beside-tests');
+    const advanced: string[] = [];
+    stubs.prepareCandidate = async () => ({ alreadyLanded: false, conflict: false, candidatePath: `/tmp/stub-worktrees/${laneId}.candidate`, candidateHead: 'e'.repeat(40), targetHead: 'b'.repeat(40) });
+    stubs.advanceTarget = async (i: { candidateHead: string }) => {
+      advanced.push(i.candidateHead);
+      return { landed: true, landedCommits: [] };
+    };
+    const end = await runStubbedLane(t, taskQueue, { laneId, packet: lanePacket(laneId), fingerprint: 'f' }, stubs);
+    expect(end.error).toBeNull();
+    expect(end.report).toMatchObject({ state: 'finished', landed: true, mergeCommit: 'e'.repeat(40) });
+    expect(advanced).toEqual(['e'.repeat(40)]);
+    const acts = await scheduledActivities(t, `lane-${laneId}`);
+    const worktreeRun = acts.find((a) => a.name === 'runAcceptance')!;
+    const reads = acts.filter((a) => LANDING_READS.includes(a.name));
+    expect(reads.map((a) => a.name).sort()).toEqual([...LANDING_READS].sort());
+    expect(reads.map((a) => a.task)).toEqual(LANDING_READS.map(() => worktreeRun.task));
+    // Must not: any read scheduled again once the tests finished (the early ones were used), or a second candidate.
+    expect(reads.every((a) => a.id < worktreeRun.completedAt)).toBe(true);
+    expect(acts.filter((a) => a.name === 'prepareCandidate')).toHaveLength(1);
+    expect(readLog(laneId).filter((e) => e.type === 'lane.merged')).toHaveLength(1);
+  });
+
+  it('a red last test run discards the reads beside it: the fixed lane is read again beside its green run, and lands only on those reads', async () => {
+    const { taskQueue, laneId, stubs, readLog } = realLogLane('lane-reads-red');
+    const landing: string[] = [];
+    let runs = 0;
+    stubs.runAcceptance = async () => {
+      runs += 1;
+      return runs === 1
+        ? { passed: false, results: [{ name: 'unit tests', exitCode: 1, timedOut: false, tail: 'not ok 1 - add' }] }
+        : { passed: true, results: [{ name: 'unit tests', exitCode: 0, timedOut: false, tail: '' }] };
+    };
+    // The red run's diff is in scope; the fix-up pass wrote a file outside it.
+    let scopes = 0;
+    stubs.scopeCheck = async () => {
+      scopes += 1;
+      return scopes === 1 ? { outside: [], changed: ['src/math.js'] } : { outside: ['vendor/lib.js'], changed: ['src/math.js', 'vendor/lib.js'] };
+    };
+    stubs.prepareCandidate = candidateRecorder(landing);
+    const end = await runStubbedLane(t, taskQueue, { laneId, packet: lanePacket(laneId), fingerprint: 'f' }, stubs);
+    expect(end.ok).toBe(false);
+    const log = readLog(laneId);
+    expect(log.some((e) => e.type === 'lane.red')).toBe(true);
+    expect(log.at(-1)).toMatchObject({ type: 'lane.failed', failureClass: 'manifest' });
+    const acts = await scheduledActivities(t, `lane-${laneId}`);
+    const testRuns = acts.filter((a) => a.name === 'runAcceptance');
+    expect(testRuns).toHaveLength(2);
+    // One set of reads beside each run, none after the green one; the red run's freshness is read again after it, as before.
+    const [red, green] = testRuns as [(typeof acts)[number], (typeof acts)[number]];
+    for (const name of ['scopeCheck', 'screenDiff']) expect(acts.filter((a) => a.name === name).map((a) => a.task)).toEqual([red.task, green.task]);
+    const statuses = acts.filter((a) => a.name === 'branchStatus');
+    expect(statuses.map((a) => a.task)).toEqual([red.task, statuses[1]!.task, green.task]);
+    expect(statuses[1]!.id).toBeGreaterThan(red.completedAt);
+    expect(statuses[1]!.id).toBeLessThan(green.id);
+    expect(scopes).toBe(2);
+    // Must not: the red run's clean scope check lets the fixed diff land.
+    expect(landing).toEqual([]);
+  });
+
+  it('a green last test run that came from a second activity attempt discards the reads beside it: all three are read again after it', async () => {
+    const { taskQueue, laneId, stubs, readLog } = realLogLane('lane-reads-retried');
+    // The result of a second attempt (the first one's worker died): anything may have happened in between.
+    stubs.runAcceptance = async () => ({ passed: true, ranInAttempt: 2, results: [{ name: 'unit tests', exitCode: 0, timedOut: false, tail: '' }] });
+    let scopes = 0;
+    stubs.scopeCheck = async () => {
+      scopes += 1;
+      return scopes === 1 ? { outside: ['vendor/lib.js'], changed: ['src/math.js', 'vendor/lib.js'] } : { outside: [], changed: ['src/math.js'] };
+    };
+    const end = await runStubbedLane(t, taskQueue, { laneId, packet: lanePacket(laneId), fingerprint: 'f' }, stubs);
+    expect(end.error).toBeNull();
+    expect(end.report).toMatchObject({ state: 'finished', landed: true });
+    const acts = await scheduledActivities(t, `lane-${laneId}`);
+    const worktreeRun = acts.find((a) => a.name === 'runAcceptance')!;
+    for (const name of LANDING_READS) {
+      const reads = acts.filter((a) => a.name === name);
+      expect(reads).toHaveLength(2);
+      expect(reads[0]!.task).toBe(worktreeRun.task);
+      expect(reads[1]!.id).toBeGreaterThan(worktreeRun.completedAt);
+    }
+    // Must not: the read beside the retried run decides (the lane failing as manifest).
     expect(readLog(laneId).some((e) => e.failureClass === 'manifest')).toBe(false);
     expect(scopes).toBe(2);
   });

@@ -98,7 +98,7 @@ export class LaneRun {
   /** Whether the merge candidate ran its tests, and why (the report's `candidate`). */
   candidateTests: LaneReport['candidate'] = undefined;
 
-  /** The landing's reads, started beside the last branch status when it found the branch fresh (land.ts). */
+  /** The landing's diff reads, started beside the last test run (or its branch status), kept when that status found the branch fresh at once (land.ts). */
   landingChecks: EarlyLandingChecks | null = null;
 
   /** Host-bound activities that follow the lane to a new host (hosts.ts); set once a host is claimed. */

@@ -6,7 +6,7 @@ import { levelsToRun, reachedLevel, type TestedRun } from '../policy.js';
 import { testsFinished, testsStarted } from '../test-events.js';
 import { type GreenLevel, maxLevel, type WorktreeLevel } from '../state.js';
 import { decide, withRecovery } from './escalation.js';
-import { type EarlyLandingChecks, startLandingChecks } from './landing-checks.js';
+import { type EarlyLandingReads, landingReads, startLandingChecks, startLandingReadsBesideTests } from './landing-checks.js';
 import type { LaneRun } from './run.js';
 
 export interface RedRun {
@@ -30,6 +30,8 @@ export async function runWorktreeTests(run: LaneRun, pass: number): Promise<{ re
     const results: { level: WorktreeLevel; passed: boolean }[] = [];
     const levels = levelsToRun(packet.acceptance);
     run.testedRun = null;
+    // The landing's reads, started beside the last level's test run (landing-checks.ts).
+    let early: EarlyLandingReads | null = null;
     for (const level of levels) {
       if (level !== 'targeted' && !results.some((r) => r.level !== 'targeted') && (await freshen(run, `${level} tests`)) === 'updated') {
         restarted = true;
@@ -39,12 +41,19 @@ export async function runWorktreeTests(run: LaneRun, pass: number): Promise<{ re
       const startedOn = run.checkout;
       run.checkout = null;
       let calls = 0;
+      const last = level === levels.at(-1);
       const r = await withRecovery(run, 'tests', `${level} tests`, () => {
         calls += 1;
-        return runTests(run, { laneId, cwd: run.worktreePath!, level, commands: packet.acceptance[level], timeoutMs: packet.acceptance.timeoutMs, attemptKey, ...laneCommandSandbox(packet) }, 'worktree');
+        const tests = runTests(run, { laneId, cwd: run.worktreePath!, level, commands: packet.acceptance[level], timeoutMs: packet.acceptance.timeoutMs, attemptKey, ...laneCommandSandbox(packet) }, 'worktree');
+        // Same workflow task as the run's first attempt: the reads finish while the tests run.
+        if (last && calls === 1) early = startLandingReadsBesideTests(run);
+        return tests;
       });
       results.push({ level, passed: r.passed });
-      if (r.passed && level === levels.at(-1)) run.testedRun = testedRun(run, level, attemptKey, startedOn, calls > 1 || (r.ranInAttempt ?? 2) > 1, results);
+      if (r.passed && last) run.testedRun = testedRun(run, level, attemptKey, startedOn, calls > 1 || (r.ranInAttempt ?? 2) > 1, results);
+      // A run that was re-run (a recovery, an operator's --retry, a new activity attempt) may have
+      // waited through anything, a recreated worktree included: its landing reads start afresh.
+      if (calls > 1 || (r.ranInAttempt ?? 1) > 1) early = null;
       if (!r.passed) {
         const failed = r.results.filter((x) => x.exitCode !== 0 || x.timedOut).map((x) => ({ name: x.name, exitCode: x.exitCode, tail: x.tail }));
         run.emit('lane.red', `${level} tests red: ${failed.map((f) => f.name).join(', ')}`, { level, attemptKey, results: r.results.map(({ tail: _t, ...rest }) => rest) }, 'test');
@@ -57,8 +66,10 @@ export async function runWorktreeTests(run: LaneRun, pass: number): Promise<{ re
     if (restarted) continue;
     // Red on a stale branch is re-run after merge-forward before it counts as a regression;
     // green is re-checked on a fresh branch before landing.
-    // Green: the landing's reads start beside the branch status (land.ts startLandingChecks).
-    const fresh = await freshen(run, red ? 'counting red tests' : 'landing', red ? null : startLandingChecks(run));
+    // Green: the landing's reads started beside the last test run are handed on; without them
+    // (older runs, a re-run) the diff reads start beside the branch status. Red discards them:
+    // the fix-up commits, so the next green run reads again.
+    const fresh = await freshen(run, red ? 'counting red tests' : 'landing', red ? null : (early ?? startLandingChecks(run)));
     if (fresh === 'updated') continue;
     return { reached: reachedLevel(results), red };
   }
@@ -94,20 +105,31 @@ export async function runTests(run: LaneRun, input: AcceptanceInput, where: 'wor
  * Compares the lane branch with its base and applies the packet's staleness
  * policy. Returns 'updated' when the lane branch changed (tests must re-run).
  */
-async function freshen(run: LaneRun, before: string, early: EarlyLandingChecks | null = null): Promise<'fresh' | 'updated' | 'ignored'> {
+async function freshen(run: LaneRun, before: string, early: EarlyLandingReads | null = null): Promise<'fresh' | 'updated' | 'ignored'> {
   const { packet, laneId, branch } = run;
   const base = packet.repo.baseBranch;
+  const { branchStatus } = landingReads(run);
   run.landingChecks = null;
+  let earlyStatus = early?.status ?? null;
   let checks = 0;
   for (;;) {
     const st = await withRecovery(run, 'freshen', 'branch status', () => {
       checks += 1;
-      return run.acts.git.branchStatus({ laneId, worktreePath: run.worktreePath!, base });
+      return earlyStatus ? earlyStatus.take(branchStatus) : branchStatus();
     });
     if (st.behind === 0) {
       // Fresh at the first look, nothing recovered or waited for: the early reads saw what landing sees.
-      if (checks === 1) run.landingChecks = early;
+      // A status read beside the tests may miss a base that moved while they ran. That is the race
+      // every freshness look has with the base (it can move just after it too), and landing closes
+      // it: the candidate merges the target head read at prepareCandidate, a candidate whose target
+      // has anything the lane lacks is never reused but tested, and advanceTarget is a compare-and-swap.
+      if (checks === 1) run.landingChecks = early?.checks ?? null;
       return 'fresh';
+    }
+    if (earlyStatus && checks === 1) {
+      // Stale when the tests started: look again now, as without the early read (the early diff reads are discarded).
+      earlyStatus = null;
+      continue;
     }
     const policy = packet.branch.staleness;
     const stale = `${branch} is ${st.behind} commit(s) behind ${base} before ${before}; policy ${policy}`;
