@@ -51,7 +51,9 @@ export function withRemoteRepos(home: string, local: GitActivities, faults: Faul
       if (!isRemoteUrl(input.repoPath)) return local.prepareWorktree(input);
       // A lane re-homed here finds its branch on the remote: the worktree is recreated from it.
       const mirror = await freshMirror(home, input.repoPath, { branches: [input.baseBranch], laneBranch: input.branch });
-      return local.prepareWorktree({ ...input, repoPath: mirror });
+      // Heads read before this fetch are not the mirror's now: read them again.
+      const { known: _stale, ...fresh } = input;
+      return local.prepareWorktree({ ...fresh, repoPath: mirror });
     }),
 
     commitWork: boundary('commitWork', async (input: In<'commitWork'>) => {

@@ -45,7 +45,7 @@ import {
   prepareCandidate,
   removeCandidate,
 } from '../git/landing.js';
-import { type PreflightInput, type PreflightProblem, preflightRepo } from '../git/preflight.js';
+import { inspectRepo, type PreflightFacts, type PreflightInput, type PreflightProblem } from '../git/preflight.js';
 import { laneCommitsIn } from '../git/refs.js';
 import type { LaneCommit } from '../git/trailers.js';
 import { screenDiff, type ScreenResult } from '../git/screen.js';
@@ -141,18 +141,22 @@ export function createGitActivities({ home, faults = NO_FAULTS }: GitActivitiesD
     }),
 
     /**
-     * The lane's first step on its host: the repository checks `lanes submit` ran on the
-     * client, again here (the host's view is the truth). Every problem leaves in one failure
-     * of the first problem's class, message and hint, never as a bare git error.
-     * Failure semantics: read-only, retry-safe; a problem -> validator (not retried).
-     */
-    /**
      * `lanes restart`: the lane branch and worktree reset to a checkpoint commit or the base.
      * Failure semantics: idempotent (a retry resets to the same commit); a foreign worktree -> workspace_mismatch.
      */
     resetWorktree: boundary('resetWorktree', (input: ResetWorktreeInput): Promise<{ head: string }> => resetWorktree(home, input)),
 
-    preflightLane: boundary('preflightLane', async (input: PreflightInput): Promise<{ ok: true }> => refuseProblems(await preflightRepo(input))),
+    /**
+     * The lane's first step on its host: the repository checks `lanes submit` ran on the
+     * client, again here (the host's view is the truth). Every problem leaves in one failure
+     * of the first problem's class, message and hint, never as a bare git error; without one,
+     * the base head and lane branch tip it read (for openLane's worktree step).
+     * Failure semantics: read-only, retry-safe; a problem -> validator (not retried).
+     */
+    preflightLane: boundary('preflightLane', async (input: PreflightInput): Promise<{ ok: true; facts?: PreflightFacts }> => {
+      const { problems, facts } = await inspectRepo(input);
+      return { ...refuseProblems(problems), ...(facts ? { facts } : {}) };
+    }),
 
     /**
      * Proves `worktreePath` is this lane's linked worktree and reports branch, head and dirtiness.

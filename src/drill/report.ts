@@ -24,7 +24,7 @@ export const PointReportSchema = z
     invariants: z.array(InvariantResultSchema),
     /** Kill → the next activity attempt started (from workflow history); null if none. */
     resumeLatencyMs: ms.nullable(),
-    /** The activity attempt the lane resumed with, e.g. "prepareWorktree#2" (its step, not an events write retried beside it). */
+    /** The activity attempt the lane resumed with, e.g. "openLane#2" (its step, not an events write retried beside it). */
     resumedWith: z.string().nullable(),
     /** Kill → the restarted worker was polling again (worker_kill), or the server answered again (server_restart). */
     restartMs: ms.nullable(),

@@ -19,7 +19,7 @@ export type KillPoint = (typeof KILL_POINTS)[number];
 
 /** Where each point sits and what a crash there leaves behind (for reports and docs). */
 export const KILL_POINT_DESCRIPTIONS: Record<KillPoint, string> = {
-  after_worktree: 'prepareWorktree: the lane worktree and branch exist, the activity has not returned',
+  after_worktree: 'openLane (or prepareWorktree): the lane worktree and branch exist, the activity has not returned',
   after_mcp_startup: 'startMcp: the MCP servers are running and the report is saved, the activity has not returned',
   mid_model_turn: 'modelTurn: the provider answered, the reply is not saved yet (the turn is asked again)',
   after_reply_saved: 'modelTurn: the reply is saved in turns/<n>.json, the activity has not returned',

@@ -7,7 +7,8 @@ import { basename, dirname } from 'node:path';
 import { laneFailure } from '../failures.js';
 import { GitCommandError, gitTest, runGit, settleLater } from './client.js';
 import { branchOwnership, foreignBranchRefusal, markBranch } from './branch-owner.js';
-import { assertBranchName, isValidBranchName, readRefs, resolveCommit } from './refs.js';
+import type { PreflightFacts } from './preflight.js';
+import { assertBranchName, baseRefCandidates, isValidBranchName, readRefs, resolveBaseFrom } from './refs.js';
 import {
   assertLaneId,
   assertLanePath,
@@ -60,6 +61,11 @@ export interface PrepareWorktreeInput {
   repoPath: string;
   baseBranch: string;
   branch: string;
+  /**
+   * The base head and lane branch tip a preflight of the same activity has just read (openLane):
+   * not read again. Absent (a re-home, a recreation) = read here.
+   */
+  known?: PreflightFacts;
 }
 
 export interface PrepareWorktreeResult {
@@ -71,29 +77,31 @@ export interface PrepareWorktreeResult {
 }
 
 export async function prepareWorktree(home: string, input: PrepareWorktreeInput): Promise<PrepareWorktreeResult> {
-  const { laneId, repoPath, baseBranch, branch } = input;
+  const { laneId, repoPath, baseBranch, branch, known } = input;
   assertLaneId(laneId);
   // Three reads side by side (they need nothing from each other): one for-each-ref for the lane
-  // branch and the base (when it names a branch and nothing else), the branch name check, and the
-  // worktree registry. Errors are still raised in the old order: repository, branch name, base.
+  // branch and the base (when it names a branch and nothing else; skipped when the preflight has
+  // just read them), the branch name check, and the worktree registry. Errors are still raised in
+  // the old order: repository, branch name, base.
   const branchRef = `refs/heads/${branch}`;
-  const baseRefs = [`refs/heads/${baseBranch}`, `refs/tags/${baseBranch}`, `refs/${baseBranch}`];
-  const refsRead = settleLater(readRefs(repoPath, [branchRef, ...baseRefs]));
+  const refsRead = known ? null : settleLater(readRefs(repoPath, [branchRef, ...baseRefCandidates(baseBranch)]));
   const nameRead = settleLater(isValidBranchName(repoPath, branch));
   // A worktree folder deleted by hand stays registered until pruned and would block recreation.
   const worktreesRead = settleLater(listLiveWorktrees(repoPath));
-  const refs = await refsRead().catch(async (err: unknown) => {
-    await assertRepository(repoPath);
-    throw err;
-  });
+  const refs = refsRead
+    ? await refsRead().catch(async (err: unknown) => {
+        await assertRepository(repoPath);
+        throw err;
+      })
+    : null;
   if (!(await nameRead())) await assertBranchName(repoPath, branch, 'branch');
-  // A base that is a branch and nothing else resolves from the read; anything else (a tag of the same name, a sha) as git resolves it.
-  const baseHead = refs.has(baseRefs[1]!) || refs.has(baseRefs[2]!) ? await resolveCommit(repoPath, baseBranch) : refs.get(baseRefs[0]!)?.sha ?? (await resolveCommit(repoPath, baseBranch));
+  const baseHead = known ? known.baseHead : await resolveBaseFrom(repoPath, baseBranch, refs!);
   if (!baseHead) {
     throw laneFailure('validator', `base branch "${baseBranch}" does not exist in ${repoPath}`, {
       hint: 'set repo.baseBranch in the task packet to an existing branch (see `git branch --list`)',
     });
   }
+  const branchTip = known ? known.branchTip : refs!.get(branchRef)?.sha ?? null;
   let worktrees = await worktreesRead();
   const path = laneWorktreePath(home, laneId);
 
@@ -125,7 +133,7 @@ export async function prepareWorktree(home: string, input: PrepareWorktreeInput)
     await rmdir(path);
   }
   // Branch safety (Tier-0): an existing branch is only ever reused when it is this lane's own.
-  const owner = await branchOwnership(repoPath, branch, laneId, baseHead, { tip: refs.get(branchRef)?.sha ?? null });
+  const owner = await branchOwnership(repoPath, branch, laneId, baseHead, { tip: branchTip });
   if (owner.state === 'foreign') {
     const { message, hint } = foreignBranchRefusal(branch, owner.reason);
     throw laneFailure('validator', message, { reason: 'foreign_branch', hint });

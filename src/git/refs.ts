@@ -85,6 +85,22 @@ export async function readRefs(dir: string, refs: string[]): Promise<Map<string,
   return found;
 }
 
+/** The full refs a short base name can resolve to (git's order aside), to read with readRefs. */
+export function baseRefCandidates(base: string): [string, string, string] {
+  return [`refs/heads/${base}`, `refs/tags/${base}`, `refs/${base}`];
+}
+
+/**
+ * The commit `base` names, from refs already read (readRefs of baseRefCandidates): a base that is
+ * a branch and nothing else resolves from the read; anything else (a tag of the same name, a
+ * sha, a remote-tracking ref) as git resolves it, in one more process.
+ */
+export async function resolveBaseFrom(dir: string, base: string, refs: Map<string, RefState>): Promise<string | null> {
+  const [head, tag, plain] = baseRefCandidates(base);
+  if (refs.has(tag) || refs.has(plain)) return resolveCommit(dir, base);
+  return refs.get(head)?.sha ?? (await resolveCommit(dir, base));
+}
+
 /** Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor). */
 export function isAncestor(dir: string, ancestor: string, descendant: string): Promise<boolean> {
   return gitTest(dir, ['merge-base', '--is-ancestor', ancestor, descendant]);

@@ -5,6 +5,7 @@ import { createArtifactActivities, createArtifactStore } from '../activities/art
 import { createGitActivities } from '../activities/git.js';
 import { withRemoteRepos } from '../activities/git-remote.js';
 import { createHostActivities } from '../activities/host.js';
+import { createLaneOpenActivities } from '../activities/lane-open.js';
 import { createMcpActivities } from '../activities/mcp.js';
 import { type AgentConfig, createModelActivities, type ModelTurnInput } from '../activities/model.js';
 import { createWebhookActivities } from '../activities/report-webhook.js';
@@ -61,10 +62,13 @@ export function createActivities(deps: ActivityDeps) {
       return [...builtin, ...mcpTools.filter((t) => !allowed || allowed.includes(t.name))];
     },
   });
+  const host = createHostActivities({ hostQueue: deps.hostQueue, hostId: deps.hostId, trustedRoots: deps.trustedRoots });
+  const git = withRemoteRepos(deps.home, createGitActivities({ home: deps.home, faults }), faults);
   return {
     ...createWorkerInfoActivities(),
-    ...createHostActivities({ hostQueue: deps.hostQueue, hostId: deps.hostId, trustedRoots: deps.trustedRoots }),
-    ...withRemoteRepos(deps.home, createGitActivities({ home: deps.home, faults }), faults),
+    ...host,
+    ...git,
+    ...createLaneOpenActivities({ checkTrust: host.checkTrust, preflightLane: git.preflightLane, prepareWorktree: git.prepareWorktree }),
     ...createTestActivities({ home: deps.home, artifacts: store, allowHostNetwork, faults }),
     ...createArtifactActivities({ home: deps.home }),
     ...tools,

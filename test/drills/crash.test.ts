@@ -53,7 +53,7 @@ describe('lanes drill crash', () => {
     }
     // The killed step is the one retried (attempt 2), not skipped and not redone elsewhere.
     expect(report.points.map((p) => p.resumedWith)).toEqual([
-      'prepareWorktree#2',
+      'openLane#2',
       'startMcp#2',
       'modelTurn#2',
       'modelTurn#2',

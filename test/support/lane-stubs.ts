@@ -3,11 +3,13 @@
 // drives exactly the path it is about through the real workflow code.
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
+import type { PrepareWorktreeResult } from '../../src/activities/git.js';
+import { createLaneOpenActivities } from '../../src/activities/lane-open.js';
 import { demoPacket } from '../../src/demo/scenario.js';
 import { TaskPacketSchema } from '../../src/packet/schema.js';
 import { workflowsEntry } from '../../src/worker/bundle.js';
 import type { LaneEvent } from '../../src/workflows/events.js';
-import type { LaneInput } from '../../src/workflows/lane/api.js';
+import { type LaneInput, stateQuery } from '../../src/workflows/lane/api.js';
 import type { TestTemporal } from './temporal.js';
 
 type Stub = (input: any) => Promise<unknown>;
@@ -52,6 +54,15 @@ export function happyStubs(taskQueue: string, recorded: LaneEvent[]): LaneStubs 
   };
 }
 
+/** openLane as the worker composes it, from the stubs' own checkTrust, preflightLane and prepareWorktree (read at call time). */
+function openLaneOf(stubs: LaneStubs) {
+  return createLaneOpenActivities({
+    checkTrust: (i) => stubs.checkTrust!(i) as Promise<{ trusted: boolean; trustedRoots: string[] }>,
+    preflightLane: (i) => stubs.preflightLane!(i) as Promise<{ ok: true }>,
+    prepareWorktree: (i) => stubs.prepareWorktree!(i) as Promise<PrepareWorktreeResult>,
+  });
+}
+
 /** Runs one lane on a fresh worker with `stubs`; resolves with the lane's end (report or failure). */
 export async function runStubbedLane(t: TestTemporal, taskQueue: string, input: LaneInput, stubs: LaneStubs, during?: (client: Client, workflowId: string) => Promise<void>) {
   const worker = await Worker.create({
@@ -59,7 +70,7 @@ export async function runStubbedLane(t: TestTemporal, taskQueue: string, input: 
     namespace: t.namespace,
     taskQueue,
     workflowsPath: workflowsEntry(),
-    activities: stubs,
+    activities: { ...openLaneOf(stubs), ...stubs },
     shutdownForceTime: '5s',
   });
   const workflowId = `lane-${input.laneId}`;
@@ -71,4 +82,16 @@ export async function runStubbedLane(t: TestTemporal, taskQueue: string, input: 
       (error: unknown) => ({ ok: false as const, report: null, error }),
     );
   });
+}
+
+/** Polls the lane's state query until `state` (the lane is then waiting on its gate). */
+export async function waitForState(client: Client, workflowId: string, state: string, timeoutMs = 30_000) {
+  const handle = client.workflow.getHandle(workflowId);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const st = await handle.query(stateQuery).catch(() => null);
+    if (st?.state === state) return st;
+    if (Date.now() > deadline) throw new Error(`lane never reached ${state} (last: ${st?.state ?? 'none'})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -1,5 +1,5 @@
 // Steps that no longer wait for each other on a lane's critical path (issue #12):
-// events.jsonl is written beside the next step, the trust check beside the preflight,
+// events.jsonl is written beside the next step, the trust check beside the preflight (a start step by step),
 // the landing's reads (branch status, scope check, screen) beside the last test run. Real dev server, real artifact store
 // (events.jsonl on disk), stub activities for the rest (test/support/lane-stubs.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -124,8 +124,12 @@ describe('lane critical path (stub activities, real events.jsonl)', () => {
     expect(log.findIndex((e) => e.type === 'lane.closeout')).toBeLessThan(log.findIndex((e) => e.type === 'lane.finished'));
   });
 
-  it('the trust check starts beside the preflight and the landing screen beside the scope check; each is still decided in its place', async () => {
+  it('when openLane fails, the step-by-step start runs with the trust check beside the preflight; the landing screen starts beside the scope check; each is still decided in its place', async () => {
     const { taskQueue, laneId, stubs } = realLogLane('lane-checks-together');
+    // Not retried: the lane falls back at once to the start as separate steps.
+    stubs.openLane = async () => {
+      throw ApplicationFailure.create({ type: 'infra', message: 'openLane is not there', nonRetryable: true });
+    };
     const trust = startedFlag();
     const screen = startedFlag();
     const seen = { trustDuringPreflight: false, screenDuringScope: false };

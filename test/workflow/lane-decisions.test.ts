@@ -3,27 +3,14 @@
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { laneEventsAfter } from '../../src/client/lane-events.js';
 import { laneFailure } from '../../src/failures.js';
 import type { LaneEvent } from '../../src/workflows/events.js';
-import { eventsQuery, type LaneWorkflow, resolveUpdate, stateQuery, summaryQuery, trustSignal } from '../../src/workflows/lane/api.js';
+import { eventsQuery, type LaneWorkflow, resolveUpdate, summaryQuery, trustSignal } from '../../src/workflows/lane/api.js';
 import type { LaneSummary } from '../../src/workflows/summary.js';
-import { happyStubs, lanePacket, runStubbedLane, stubReply } from '../support/lane-stubs.js';
+import { happyStubs, lanePacket, runStubbedLane, stubReply, waitForState } from '../support/lane-stubs.js';
 import { connectTestTemporal, type TestTemporal, uniqueTaskQueue } from '../support/temporal.js';
-
-/** Polls the lane's state query until `state` (the lane is then waiting on its gate). */
-async function waitForState(client: Client, workflowId: string, state: string, timeoutMs = 30_000) {
-  const handle = client.workflow.getHandle(workflowId);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const st = await handle.query(stateQuery).catch(() => null);
-    if (st?.state === state) return st;
-    if (Date.now() > deadline) throw new Error(`lane never reached ${state} (last: ${st?.state ?? 'none'})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A fresh task queue (also the lane id), the events the lane records, and stubs that succeed. */
 function stubbedLane(name: string) {

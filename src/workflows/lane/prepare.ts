@@ -1,6 +1,7 @@
 // Phase 1, prepare: everything before the first prompt — the trust gate, the
 // worktree, the lane's MCP servers.
-import { patched } from '@temporalio/workflow';
+import { isCancellation, patched } from '@temporalio/workflow';
+import type { OpenLaneResult } from '../../activities/lane-open.js';
 import { requiredFailures } from '../../mcp/report.js';
 import { EarlyStart } from './early-start.js';
 import { awaitTrust, decide, withRecovery } from './escalation.js';
@@ -9,7 +10,46 @@ import type { LaneRun } from './run.js';
 /** Patch marker: the trust check starts beside the preflight (older runs: one after the other). */
 export const PREPARE_CHECKS_TOGETHER_PATCH = 'lanes-prepare-checks-together';
 
+/**
+ * Patch marker: preflight, trust check and worktree in one activity, openLane (older runs: the
+ * checks, then prepareWorktree, each its own activity).
+ */
+export const PREPARE_IN_ONE_STEP_PATCH = 'lanes-prepare-in-one-step';
+
 export async function prepareLane(run: LaneRun): Promise<void> {
+  const { packet, laneId, repoPath } = run;
+  const opened = patched(PREPARE_IN_ONE_STEP_PATCH) ? await openLane(run) : null;
+  let wt = opened?.trusted ? opened.worktree : null;
+  if (!wt) {
+    if (opened) await awaitTrust(run, opened.trustedRoots);
+    else await checkStepByStep(run);
+    wt = await withRecovery(run, 'prepare', 'worktree', () => run.acts.git.prepareWorktree({ laneId, repoPath, baseBranch: packet.repo.baseBranch, branch: run.branch }));
+  }
+  run.worktreePath = wt.worktreePath;
+  run.setState('ready_for_prompt', 'lane.ready', `worktree ${wt.worktreePath} on ${wt.branch} from ${wt.baseCommit.slice(0, 10)}`, { ...wt });
+
+  if (Object.keys(packet.mcp.servers).length > 0) await startMcpServers(run);
+  await run.flushSoon();
+}
+
+/**
+ * The start in one activity. Untrusted: nothing was created, the lane waits for `lanes trust`
+ * and then creates its worktree. null when it failed: the step-by-step start runs instead, so
+ * each failure is decided at its own step (preflight, trust check, worktree) with its class,
+ * message and hint, exactly as before (a preflight problem fails again there: reads only).
+ */
+async function openLane(run: LaneRun): Promise<OpenLaneResult | null> {
+  const { packet, laneId, repoPath } = run;
+  try {
+    return await run.acts.git.openLane({ laneId, repoPath, baseBranch: packet.repo.baseBranch, target: run.target, branch: run.branch });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return null;
+  }
+}
+
+/** The repository preflight and the trust gate as their own steps; untrusted -> waits for `lanes trust`. */
+async function checkStepByStep(run: LaneRun): Promise<void> {
   const { packet, laneId, repoPath } = run;
   const checkTrust = () => run.acts.misc.checkTrust({ repoPath });
   // Both only read (the repo, the host's trusted roots): the trust check need not wait for the preflight.
@@ -19,13 +59,6 @@ export async function prepareLane(run: LaneRun): Promise<void> {
   // Trust gate: nothing reaches a model before the repo is trusted.
   const trust = await withRecovery(run, 'prepare', 'trust check', () => (earlyTrust ? earlyTrust.take(checkTrust) : checkTrust()));
   if (!trust.trusted) await awaitTrust(run, trust.trustedRoots);
-
-  const wt = await withRecovery(run, 'prepare', 'worktree', () => run.acts.git.prepareWorktree({ laneId, repoPath, baseBranch: packet.repo.baseBranch, branch: run.branch }));
-  run.worktreePath = wt.worktreePath;
-  run.setState('ready_for_prompt', 'lane.ready', `worktree ${wt.worktreePath} on ${wt.branch} from ${wt.baseCommit.slice(0, 10)}`, { ...wt });
-
-  if (Object.keys(packet.mcp.servers).length > 0) await startMcpServers(run);
-  await run.flushSoon();
 }
 
 /**

@@ -156,7 +156,7 @@ describe('git activities: prepareWorktree', () => {
   });
 
   it('runs the repository preflight on the host: every problem with its field and hint', async () => {
-    await expect(git.preflightLane({ laneId, repoPath: repo, baseBranch: 'main', target: 'main', branch })).resolves.toEqual({ ok: true });
+    await expect(git.preflightLane({ laneId, repoPath: repo, baseBranch: 'main', target: 'main', branch })).resolves.toEqual({ ok: true, facts: { baseHead: mainHead, branchTip: null } });
     const err = await git.preflightLane({ laneId, repoPath: repo, baseBranch: 'develop', target: 'release', branch }).catch((e: unknown) => e);
     expect(err).toMatchObject({ type: 'validator', nonRetryable: true });
     expect((err as Error).message).toMatch(/repo\.baseBranch: base branch "develop" does not exist.*merge\.target: merge target "release" is not a local branch/);
