@@ -51,7 +51,7 @@ const LANDING_READS = ['branchStatus', 'scopeCheck', 'screenDiff'];
 
 /** The lane's scheduled activities in order: name, the workflow task that scheduled it, and when it completed (event ids). */
 async function scheduledActivities(t: TestTemporal, workflowId: string) {
-  const { events = [] } = await t.client.workflow.getHandle(workflowId).fetchHistory();
+  const events = (await t.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
   const completedAt = new Map<string, number>();
   for (const e of events) {
     const done = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes;
