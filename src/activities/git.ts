@@ -213,10 +213,11 @@ export function createGitActivities({ home, faults = NO_FAULTS }: GitActivitiesD
     rebaseOntoBase: boundary('rebaseOntoBase', (input: MergeForwardInput): Promise<MergeForwardResult> => rebaseOntoBase(home, input)),
 
     /**
-     * Builds `lanes-candidate/<laneId>` from the target head in `${home}/worktrees/<laneId>.candidate`
-     * and applies the lane (merge | squash | ff_only) so tests can run on it before the target moves.
+     * Writes the land commit of the target head and the lane (merge | squash | ff_only) without a
+     * checkout, then checks out exactly that commit as `lanes-candidate/<laneId>` in
+     * `${home}/worktrees/<laneId>.candidate` so tests can run on it before the target moves.
      * Failure semantics: keyed by laneId; a retry rebuilds the candidate; a landed lane -> alreadyLanded:true
-     * and nothing else; conflict -> aborted, conflict:true; ff_only on a diverged lane -> branch_divergence.
+     * and nothing else; conflict -> conflict:true with the files, no candidate left; ff_only on a diverged lane -> branch_divergence.
      */
     prepareCandidate: boundary('prepareCandidate', async (input: PrepareCandidateInput): Promise<PrepareCandidateResult> => {
       const r = await prepareCandidate(home, input);

@@ -3,7 +3,10 @@
 // the lane lacks, and the lane head's tree is the tested one. Then the candidate is the
 // commit prepareCandidate would have made, written with plumbing (one commit-tree) instead
 // of a checkout, a merge and a test run.
-import { GitCommandError, type GitIdentity, runGit, withMessageFile } from './client.js';
+import { GitCommandError, type GitIdentity, runGit } from './client.js';
+import { writeLandCommit } from './land-commit.js';
+
+export { stripspace } from './land-commit.js';
 
 /** What the host read to decide the reuse (the workflow decides again from these). */
 export interface CandidateReuseFacts {
@@ -12,15 +15,6 @@ export interface CandidateReuseFacts {
   laneTree: string;
   /** Tree of the commit the worktree tests ran on (null: that commit is gone). */
   testedTree: string | null;
-}
-
-/** `git stripspace` (no comment stripping): what `merge -F` and `commit --cleanup=whitespace` do to a message, and commit-tree does not. */
-export function stripspace(message: string): string {
-  const lines = message.split('\n').map((l) => l.replace(/\s+$/, ''));
-  const kept: string[] = [];
-  for (const line of lines) if (line !== '' || (kept.length > 0 && kept.at(-1) !== '')) kept.push(line);
-  while (kept.at(-1) === '') kept.pop();
-  return kept.length > 0 ? `${kept.join('\n')}\n` : '';
 }
 
 /** The trees of lane, tested commit and target in one process; a tested commit that no longer resolves reads as null. */
@@ -71,7 +65,6 @@ export async function reusedCandidate(input: ReusedCandidateInput): Promise<{ fa
   if (mode === 'ff_only') return { facts, candidateHead: laneHead };
   // squash of a lane whose tree is the target's: prepareCandidate commits nothing and lands the target head.
   if (mode === 'squash' && t.lane === t.target) return { facts, candidateHead: targetHead };
-  const parents = mode === 'merge' ? ['-p', targetHead, '-p', laneHead] : ['-p', targetHead];
-  const candidateHead = await withMessageFile(stripspace(input.message), (file) => runGit(repoPath, ['commit-tree', t.lane, ...parents, '-F', file], { identity: author }));
-  return { facts, candidateHead: candidateHead.trim() };
+  const parents = mode === 'merge' ? [targetHead, laneHead] : [targetHead];
+  return { facts, candidateHead: await writeLandCommit(repoPath, t.lane, parents, input.message, author) };
 }

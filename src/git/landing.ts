@@ -1,13 +1,13 @@
-// Landing a lane (DESIGN.md §3): merge into a candidate branch made from the target's
-// head, let the caller test the candidate, then move the target only by fast-forward and
-// only if it has not moved since. Every step is safe to retry.
+// Landing a lane (DESIGN.md §3): the land commit of target and lane written with plumbing
+// (land-commit.ts), checked out once as a candidate branch for the caller to test, then the
+// target moved only by fast-forward and only if it has not moved since. Every step is safe to retry.
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { laneFailure } from '../failures.js';
-import { GitCommandError, type GitIdentity, gitTest, runGit, settleLater, withMessageFile } from './client.js';
+import { GitCommandError, type GitIdentity, gitTest, runGit, settleLater } from './client.js';
 import { type CandidateReuseFacts, readTrees, reusedCandidate } from './candidate-reuse.js';
-import { mergeOrAbort } from './merge.js';
+import { candidateCommit } from './land-commit.js';
 import { assertBranchName, branchHead, branchHeads, findLaneCommit, isAncestor, laneCommitsIn, mergeBase, readRefs } from './refs.js';
 import { LAND_STEP, type LaneCommit, withLaneTrailers } from './trailers.js';
 import { assertLaneId, candidateWorktreePath, listLiveWorktrees, uncommittedPaths, worktreeAt, type WorktreeEntry } from './worktrees.js';
@@ -178,31 +178,35 @@ export async function prepareCandidate(home: string, input: PrepareCandidateInpu
     if (r.candidateHead) return { ...base, candidateHead: r.candidateHead, alreadyLanded: false, conflict: false, reuse };
   }
 
-  await removeCandidate(home, { laneId, repoPath }, { candidateHead: heads.get(candidateBranch) ?? null });
-  await mkdir(dirname(candidatePath), { recursive: true });
-  const start = mode === 'ff_only' ? laneHead : targetHead;
-  await runGit(repoPath, ['worktree', 'add', '-B', candidateBranch, candidatePath, start]);
+  // The commit first, in the object store: a conflict then leaves no checkout behind. Beside it, a
+  // candidate an earlier attempt left goes (only then is the worktree registry read).
+  const staleHead = heads.get(candidateBranch) ?? null;
+  const stale = staleHead !== null || existsSync(candidatePath);
+  const removal = stale ? settleLater(removeCandidate(home, { laneId, repoPath }, { candidateHead: staleHead })) : null;
+  const built = await candidateCommit({ repoPath, mode, targetHead, laneHead, message, author });
+  await removal?.();
+  if ('conflicts' in built) return { ...base, candidateHead: targetHead, alreadyLanded: false, conflict: true, conflictFiles: built.conflicts, ...(reuse ? { reuse } : {}) };
+  // Then one checkout of exactly that commit, where the candidate's tests run.
+  await checkoutCandidate(home, { laneId, repoPath }, built.head, !stale);
+  return { ...base, candidateHead: built.head, alreadyLanded: false, conflict: false, ...(reuse ? { reuse } : {}) };
+}
 
-  if (mode === 'merge') {
-    const conflicts = await mergeOrAbort(
-      candidatePath,
-      () => withMessageFile(message, (file) => runGit(candidatePath, ['merge', '--no-ff', '--no-verify', '-F', file, laneHead], { identity: author })),
-      ['merge', '--abort'],
-    );
-    if (conflicts) return { ...base, candidateHead: targetHead, alreadyLanded: false, conflict: true, conflictFiles: conflicts, ...(reuse ? { reuse } : {}) };
-  } else if (mode === 'squash') {
-    // A squash merge leaves no MERGE_HEAD, so "abort" is a hard reset of this disposable tree.
-    const conflicts = await mergeOrAbort(candidatePath, () => runGit(candidatePath, ['merge', '--squash', laneHead]), ['reset', '--hard', 'HEAD']);
-    if (conflicts) return { ...base, candidateHead: targetHead, alreadyLanded: false, conflict: true, conflictFiles: conflicts };
-    // The lane's changes may already be in target by content: then there is nothing to commit.
-    if (!(await gitTest(candidatePath, ['diff', '--cached', '--quiet']))) {
-      await withMessageFile(message, (file) =>
-        runGit(candidatePath, ['commit', '--no-verify', '--cleanup=whitespace', '-F', file], { identity: author }),
-      );
-    }
+/**
+ * `lanes-candidate/<laneId>` at `head`, checked out in the candidate worktree. `unchecked`: the
+ * removal was skipped because neither the branch nor the folder existed; a worktree git still
+ * has registered there (its folder deleted by hand) makes the add fail, and is removed first.
+ */
+async function checkoutCandidate(home: string, { laneId, repoPath }: RemoveCandidateInput, head: string, unchecked: boolean): Promise<void> {
+  const path = candidateWorktreePath(home, laneId);
+  const add = () => runGit(repoPath, ['worktree', 'add', '-B', candidateBranchName(laneId), path, head]);
+  await mkdir(dirname(path), { recursive: true });
+  try {
+    await add();
+  } catch (err) {
+    if (!unchecked || !(err instanceof GitCommandError)) throw err;
+    await removeCandidate(home, { laneId, repoPath });
+    await add();
   }
-  const candidateHead = (await runGit(candidatePath, ['rev-parse', 'HEAD'])).trim();
-  return { ...base, candidateHead, alreadyLanded: false, conflict: false, ...(reuse ? { reuse } : {}) };
 }
 
 export interface AdvanceTargetInput {

@@ -3,7 +3,7 @@
 // reads come first and apart from the removals, so a landing that just moved the target
 // (land-and-close.ts) can hand over what it already knows instead of reading it again.
 import { existsSync } from 'node:fs';
-import { runGit } from './client.js';
+import { runGit, settleLater } from './client.js';
 import { branchMarker } from './branch-owner.js';
 import { candidateBranchName, isLanded, removeCandidate } from './landing.js';
 import { assertRepository } from './lane-worktree.js';
@@ -69,16 +69,22 @@ export async function closeoutWith(home: string, input: CloseoutInput, state: Cl
   const candidateBranch = candidateBranchName(laneId);
   const kept: string[] = [];
 
+  // The candidate's worktree beside the lane's (two folders, two registry entries: neither waits
+  // for the other); its branch goes in the one `branch -D` below.
+  const candidateRemoval = settleLater(removeCandidate(home, { laneId, repoPath }, { worktrees: state.worktrees, candidateHead: null }));
   let worktreeRemoved = false;
-  if (worktreeAt(state.worktrees, path)) {
-    worktreeRemoved = await removeLaneWorktree(repoPath, path, force, kept);
-  } else if (existsSync(path)) {
-    kept.push(`${path} is not a worktree of ${repoPath}; left untouched`);
-  } else {
-    worktreeRemoved = true;
+  try {
+    if (worktreeAt(state.worktrees, path)) {
+      worktreeRemoved = await removeLaneWorktree(repoPath, path, force, kept);
+    } else if (existsSync(path)) {
+      kept.push(`${path} is not a worktree of ${repoPath}; left untouched`);
+    } else {
+      worktreeRemoved = true;
+    }
+  } finally {
+    await candidateRemoval().catch(() => undefined);
   }
-  // The candidate's worktree now; its branch goes in the one `branch -D` below.
-  await removeCandidate(home, { laneId, repoPath }, { worktrees: state.worktrees, candidateHead: null });
+  await candidateRemoval();
 
   let branchDeleted = false;
   let deleteLaneBranch = false;

@@ -496,15 +496,78 @@ describe('git activities: landing', () => {
     expect(await sh(repo, 'rev-parse', 'main')).toBe(mainHead);
   });
 
-  it('reports a conflicting candidate without touching the target', async () => {
-    const { worktreePath } = await lane();
-    await commitFile(worktreePath, 'shared.txt', 'lane\n');
-    const moved = await commitFile(repo, 'shared.txt', 'main\n');
-    const cand = await land('merge');
-    expect(cand).toMatchObject({ conflict: true, alreadyLanded: false, conflictFiles: ['shared.txt'], candidateHead: moved });
-    expect(await sh(cand.candidatePath, 'status', '--porcelain')).toBe('');
+  // Must not happen: a conflict leaving a checkout, a candidate branch, a merge in progress or a moved target behind.
+  async function expectNothingLeft(candidatePath: string, moved: string): Promise<void> {
+    expect(existsSync(candidatePath)).toBe(false);
+    expect(await sh(repo, 'branch', '--list', `lanes-candidate/${laneId}`)).toBe('');
+    expect((await sh(repo, 'worktree', 'list', '--porcelain')).split('\n').filter((l) => l.startsWith('worktree ')).length).toBe(2); // repo + lane
+    expect(existsSync(join(repo, '.git', 'MERGE_HEAD'))).toBe(false);
+    expect(await sh(repo, 'status', '--porcelain')).toBe('');
     expect(await sh(repo, 'rev-parse', 'main')).toBe(moved);
     expect(await count(repo, '--merges', 'main')).toBe(0);
+  }
+
+  it('reports a conflicting candidate with its files and leaves nothing behind, not even an earlier attempt\'s candidate', async () => {
+    const { worktreePath } = await lane();
+    await commitFile(worktreePath, 'shared.txt', 'lane\n');
+    await commitFile(worktreePath, 'gone.txt', 'lane\n');
+    await sh(worktreePath, 'rm', '-q', 'README.md');
+    await sh(worktreePath, 'commit', '-q', '-m', 'drop readme');
+    const stale = await land('ff_only'); // an earlier attempt's candidate, left by a crash
+    expect(existsSync(stale.candidatePath)).toBe(true);
+    await commitFile(repo, 'README.md', 'main edits it\n');
+    const moved = await commitFile(repo, 'shared.txt', 'main\n');
+    for (const mode of ['merge', 'squash'] as const) {
+      const cand = await land(mode);
+      expect(cand).toMatchObject({ conflict: true, alreadyLanded: false, candidateHead: moved });
+      expect([...(cand.conflictFiles ?? [])].sort()).toEqual(['README.md', 'shared.txt']); // content and modify/delete, each once
+      await expectNothingLeft(cand.candidatePath, moved);
+    }
+  });
+
+  it('tests exactly the land commit: the candidate checkout is the merge commit of target and lane, clean', async () => {
+    const worktreePath = await laneWithWork();
+    const moved = await commitFile(repo, 'other.txt', 'main moved\n');
+    const laneHead = await sh(worktreePath, 'rev-parse', 'HEAD');
+    const cand = await land('merge');
+    expect(cand).toMatchObject({ conflict: false, targetHead: moved });
+    expect(await sh(cand.candidatePath, 'rev-parse', 'HEAD')).toBe(cand.candidateHead);
+    expect(await sh(cand.candidatePath, 'symbolic-ref', '--short', 'HEAD')).toBe(cand.candidateBranch);
+    expect(await sh(repo, 'log', '-1', '--format=%P', cand.candidateHead)).toBe(`${moved} ${laneHead}`);
+    expect(await sh(repo, 'log', '-1', '--format=%an <%ae>%n%B', cand.candidateHead)).toBe(`Lane Bot <lane-bot@example.com>\nLand ${laneId}\n\nLane-Id: ${laneId}\nLane-Step: land`);
+    // Must not happen: a tested tree that differs from the commit that lands (stray files, edits, an index out of step).
+    expect(await sh(cand.candidatePath, 'status', '--porcelain', '--untracked-files=all', '--ignored')).toBe('');
+    expect(readFileSync(join(cand.candidatePath, 'other.txt'), 'utf8')).toBe('main moved\n');
+    expect(readFileSync(join(cand.candidatePath, 'feature2.txt'), 'utf8')).toBe('more\n');
+    // the same as git merge would have made
+    await sh(repo, 'checkout', '-q', '-b', 'by-hand', moved);
+    await sh(repo, 'merge', '-q', '--no-ff', '-m', 'by hand', laneHead);
+    expect(await sh(repo, 'rev-parse', 'HEAD^{tree}')).toBe(await sh(repo, 'rev-parse', `${cand.candidateHead}^{tree}`));
+  });
+
+  it('squash mode: a lane whose changes the target already has lands the target head itself, with no commit', async () => {
+    await laneWithWork();
+    await sh(repo, 'checkout', '-q', branch, '--', 'feature.txt', 'feature2.txt');
+    const moved = await commitFile(repo, 'feature.txt', 'feature\n', 'same content on main');
+    const cand = await land('squash');
+    expect(cand).toMatchObject({ conflict: false, candidateHead: moved });
+    expect(await sh(cand.candidatePath, 'rev-parse', 'HEAD')).toBe(moved);
+    expect(await count(repo, `${moved}..${cand.candidateBranch}`)).toBe(0); // must not happen: an empty squash commit
+  });
+
+  it('rebuilds past a candidate worktree git still lists whose folder was deleted by hand', async () => {
+    await laneWithWork();
+    const first = await land('merge');
+    await sh(repo, 'branch', '-q', '--force', 'keep', first.candidateBranch);
+    await sh(repo, 'checkout', '-q', '--detach');
+    await sh(first.candidatePath, 'checkout', '-q', '--detach');
+    await sh(repo, 'branch', '-q', '-D', first.candidateBranch);
+    await sh(repo, 'checkout', '-q', 'main');
+    rmSync(first.candidatePath, { recursive: true, force: true });
+    const again = await land('merge');
+    expect(again.conflict).toBe(false);
+    expect(await sh(again.candidatePath, 'rev-parse', 'HEAD')).toBe(again.candidateHead);
+    expect(await sh(repo, 'rev-parse', 'main')).toBe(mainHead);
   });
 });
 
