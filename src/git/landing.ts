@@ -152,7 +152,12 @@ export async function prepareCandidate(home: string, input: PrepareCandidateInpu
   const base = { candidatePath, candidateBranch, targetHead };
 
   // Then, side by side: one merge-base answers both ancestries (lane already in target, target
-  // already in lane), this lane's land commit in the target, and the trees a reuse compares.
+  // already in lane), this lane's land commit in the target, and the trees a reuse compares. A
+  // candidate that will be tested has its land commit written beside them (plumbing only: for a
+  // lane found landed, or an ff_only refusal, it is an unreferenced object and its errors are dropped).
+  const message = withLaneTrailers(input.message || `Land lane ${laneId}: ${branch} into ${target}`, laneId, LAND_STEP);
+  const commitInput = { repoPath, mode, targetHead, laneHead, message, author };
+  const commitRead = input.reuse ? null : settleLater(candidateCommit(commitInput));
   const forkRead = settleLater(mergeBase(repoPath, targetHead, laneHead));
   const landCommitRead = settleLater(findLaneCommit(repoPath, targetHead, laneId, LAND_STEP));
   const treesRead = input.reuse ? settleLater(readTrees(repoPath, laneHead, input.reuse.testedHead, targetHead)) : null;
@@ -169,7 +174,6 @@ export async function prepareCandidate(home: string, input: PrepareCandidateInpu
     });
   }
 
-  const message = withLaneTrailers(input.message || `Land lane ${laneId}: ${branch} into ${target}`, laneId, LAND_STEP);
   let reuse: PrepareCandidateResult['reuse'];
   if (input.reuse) {
     const r = await reusedCandidate({ repoPath, mode, targetHead, laneHead, testedHead: input.reuse.testedHead, message, author, targetInLane, trees: await treesRead!() });
@@ -183,7 +187,7 @@ export async function prepareCandidate(home: string, input: PrepareCandidateInpu
   const staleHead = heads.get(candidateBranch) ?? null;
   const stale = staleHead !== null || existsSync(candidatePath);
   const removal = stale ? settleLater(removeCandidate(home, { laneId, repoPath }, { candidateHead: staleHead })) : null;
-  const built = await candidateCommit({ repoPath, mode, targetHead, laneHead, message, author });
+  const built = await (commitRead ?? (() => candidateCommit(commitInput)))();
   await removal?.();
   if ('conflicts' in built) return { ...base, candidateHead: targetHead, alreadyLanded: false, conflict: true, conflictFiles: built.conflicts, ...(reuse ? { reuse } : {}) };
   // Then one checkout of exactly that commit, where the candidate's tests run.
