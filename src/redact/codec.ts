@@ -10,7 +10,7 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { ActivityInboundCallsInterceptor, ActivityExecuteInput, Next } from '@temporalio/worker';
 import { causeChain } from '../failures.js';
-import { longestSecret, redact, redactDeep } from './secrets.js';
+import { currentSecrets, redact, redactDeep, redactWith, type Secret } from './secrets.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
@@ -20,8 +20,21 @@ function encodingOf(p: Payload): string {
   return e ? Buffer.from(e).toString('utf8') : '';
 }
 
-export function redactPayload(p: Payload): Payload {
-  if (!p.data || p.data.length === 0 || longestSecret() === 0) return p;
+/**
+ * Whether `json` may hold a secret once decoded. Without `\u` or `\/` escapes, every decoded
+ * string appears in the text with each character escaped on its own as JSON.stringify escapes
+ * it, so a secret inside one appears as its own JSON escape (text that is not JSON is matched
+ * literally). Other escapes, or a secret with surrogate halves, answer yes and the caller
+ * parses. Most payloads hold no secret: this spares them a parse and a re-serialization.
+ */
+function mayHoldSecret(json: string, list: readonly Secret[]): boolean {
+  if (json.includes('\\u') || json.includes('\\/')) return true;
+  return list.some(({ value }) => /[\uD800-\uDFFF]/.test(value) || json.includes(value) || json.includes(JSON.stringify(value).slice(1, -1)));
+}
+
+/** `p` with every secret in `list` (default: the secrets now) replaced; `p` itself when none is in it. */
+export function redactPayload(p: Payload, list: readonly Secret[] = currentSecrets()): Payload {
+  if (!p.data || p.data.length === 0 || list.length === 0) return p;
   const encoding = encodingOf(p);
   if (!encoding.startsWith('json/')) return p;
   let text: string;
@@ -30,19 +43,22 @@ export function redactPayload(p: Payload): Payload {
   } catch {
     return p;
   }
+  if (!mayHoldSecret(text, list)) return p;
   let out: string;
   try {
     // Parsed, so a secret that JSON escapes (quotes, newlines) is still found.
-    out = JSON.stringify(redactDeep(JSON.parse(text) as unknown));
+    out = JSON.stringify(redactDeep(JSON.parse(text) as unknown, list));
   } catch {
-    out = redact(text);
+    out = redactWith(list, text);
   }
   return out === text ? p : { ...p, data: encoder.encode(out) };
 }
 
 export const redactingCodec: PayloadCodec = {
   async encode(payloads) {
-    return payloads.map(redactPayload);
+    // One look at the environment per batch, not per payload.
+    const list = currentSecrets();
+    return payloads.map((p) => redactPayload(p, list));
   },
   async decode(payloads) {
     return payloads;

@@ -67,6 +67,26 @@ describe('redact', () => {
     }
   });
 
+  it('the payload codec leaves a payload without secrets untouched and still finds secrets behind \\u and \\/ escapes', async () => {
+    const enc = new TextEncoder();
+    const json = (text: string) => ({ metadata: { encoding: enc.encode('json/plain') }, data: enc.encode(text) });
+    // No secret: the very same payload object, its bytes not re-serialized (spacing kept).
+    const plain = json('{ "a" : [1, 2], "b": "tok-7f3a9c1e55d2-plant" }');
+    const [same] = await redactingCodec.encode([plain]);
+    expect(same).toBe(plain);
+    // Escapes JSON.stringify never writes: the secret is only visible once parsed, and must NOT slip through.
+    const uEscaped = TOKEN.replace('t', '\\u0074');
+    const slashSecret = 'path/of/secret-91b2';
+    process.env.SLASHED_SECRET = slashSecret;
+    try {
+      const [a, b] = await redactingCodec.encode([json(`{"x":"${uEscaped}"}`), json(`{"y":"${slashSecret.replaceAll('/', '\\/')}"}`)]);
+      expect(new TextDecoder().decode(a!.data)).toBe('{"x":"[REDACTED:PLANTED_SERVICE_TOKEN]"}');
+      expect(new TextDecoder().decode(b!.data)).toBe('{"y":"[REDACTED:SLASHED_SECRET]"}');
+    } finally {
+      delete process.env.SLASHED_SECRET;
+    }
+  });
+
   it('the artifact store never writes a secret value', async () => {
     const store = createArtifactStore({ home: dir });
     await store.writeJson('lane-1', 'r.json', { output: TOKEN });
