@@ -5,7 +5,7 @@
 // the finished commit (landing.ts) instead of a checkout rewritten by a merge.
 import { GitCommandError, type GitIdentity, runGit, withMessageFile } from './client.js';
 
-/** `git stripspace` (no comment stripping): what `merge -F` and `commit --cleanup=whitespace` do to a message, and commit-tree does not. */
+/** `git stripspace` (no comment stripping), in process to spare a git run: what `merge -F` and `commit --cleanup=whitespace` do to a message, and commit-tree does not. */
 export function stripspace(message: string): string {
   const lines = message.split('\n').map((l) => l.replace(/\s+$/, ''));
   const kept: string[] = [];
@@ -26,6 +26,10 @@ export async function mergeTrees(repoPath: string, ours: string, theirs: string)
     const out = await runGit(repoPath, ['merge-tree', '--write-tree', '--name-only', '-z', '--no-messages', ours, theirs]);
     return { tree: out.split('\0')[0]!.trim() };
   } catch (err) {
+    // 129: git's usage error, an option it does not know: git older than 2.38.
+    if (err instanceof GitCommandError && err.exitStatus === 129) {
+      throw new GitCommandError(err.dir, err.args, err.exitStatus, err.stderr, err.stdout, 'Lanes needs git 2.38 or newer on the worker host (merge-tree --write-tree); `lanes doctor` checks the version');
+    }
     if (!(err instanceof GitCommandError) || err.exitStatus !== 1) throw err;
     // stdout: the tree, then each conflicted path once, NUL-terminated.
     const conflicts = [...new Set(err.stdout.split('\0').slice(1).filter(Boolean))];

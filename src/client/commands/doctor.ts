@@ -108,8 +108,9 @@ async function checkGit(): Promise<Check> {
     const { stdout } = await execa('git', ['--version']);
     const version = /(\d+\.\d+(\.\d+)?)/.exec(stdout)?.[1] ?? stdout;
     const [maj = 0, min = 0] = version.split('.').map(Number);
-    const ok = maj > 2 || (maj === 2 && min >= 25);
-    return { name: 'git', status: ok ? 'ok' : 'fail', summary: `git ${version}${ok ? '' : ' (need >= 2.25 for worktrees)'}`, details: { version } };
+    // 2.38: `merge-tree --write-tree` writes a lane's merge candidate without a checkout (src/git/land-commit.ts).
+    const ok = maj > 2 || (maj === 2 && min >= 38);
+    return { name: 'git', status: ok ? 'ok' : 'fail', summary: `git ${version}${ok ? '' : ' (need >= 2.38: lanes build merge candidates with `git merge-tree --write-tree`)'}`, details: { version } };
   } catch {
     return { name: 'git', status: 'fail', summary: 'git not found on PATH', details: {} };
   }
