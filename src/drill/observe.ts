@@ -132,13 +132,18 @@ export async function historyStarts(client: Client, workflowId: string): Promise
   return { activities: out.sort((a, b) => a.startedAtMs - b.startedAtMs), workflowTasksMs: workflowTasksMs.sort((a, b) => a - b) };
 }
 
-/** The first activity attempt that started after `afterMs` (the kill): where the lane resumed. */
 /**
- * The lane's step that started first after `afterMs`. An events write (recordEvents) runs beside
- * the next step and may be retried first after a kill; it is bookkeeping, not the step the lane
- * resumed with, so it counts only when no step started after it.
+ * Steps that run beside the lane's step and may be retried first after a kill: the events write
+ * (beside the next step) and the landing's three reads (beside the last test run, landing-checks.ts).
+ */
+const BESIDE_THE_STEP = new Set(['recordEvents', 'branchStatus', 'scopeCheck', 'screenDiff']);
+
+/**
+ * The lane's step that started first after `afterMs` (the kill): where the lane resumed. What runs
+ * beside a step (BESIDE_THE_STEP) is not the step it resumed with, so it counts only when nothing
+ * else started after the kill.
  */
 export function firstStartAfter(starts: ActivityStart[], afterMs: number): ActivityStart | undefined {
   const after = starts.filter((s) => s.startedAtMs > afterMs);
-  return after.find((s) => s.activityType !== 'recordEvents') ?? after[0];
+  return after.find((s) => !BESIDE_THE_STEP.has(s.activityType)) ?? after[0];
 }

@@ -49,4 +49,14 @@ describe('drill/observe', () => {
     // Must not: report nothing when only an events write started after the kill.
     expect(firstStartAfter(starts.slice(0, 1), 500)).toEqual(starts[0]);
   });
+
+  it('names the test run, not a landing read retried beside it (mid_tests)', () => {
+    const starts = [
+      { activityType: 'screenDiff', attempt: 2, startedAtMs: 2_400 },
+      { activityType: 'branchStatus', attempt: 2, startedAtMs: 2_405 },
+      { activityType: 'runAcceptance', attempt: 2, startedAtMs: 2_410 },
+    ];
+    // Must not: report a read that started beside the killed test run as the step the lane resumed with.
+    expect(firstStartAfter(starts, 500)).toEqual(starts[2]);
+  });
 });
