@@ -4,11 +4,9 @@
 // it is. A closeout that fails here is left to the lane's closeout step (it runs it again),
 // so the landing never fails for it.
 import { settleLater } from './client.js';
-import { branchMarker } from './branch-owner.js';
-import { type CloseoutResult, closeoutWith } from './lane-closeout.js';
-import { type AdvanceTargetInput, type AdvanceTargetResult, advanceTarget, candidateBranchName } from './landing.js';
-import { isAncestor, readRefs } from './refs.js';
-import { listLiveWorktrees } from './worktrees.js';
+import { type CloseoutResult, closeoutWith, readCloseoutState } from './lane-closeout.js';
+import { type AdvanceTargetInput, type AdvanceTargetResult, advanceTarget } from './landing.js';
+import { isAncestor } from './refs.js';
 
 export interface AdvanceAndCloseInput extends AdvanceTargetInput {
   /** When given: once landed, the lane's worktree and branch are closed out as closeout (force: false) would. */
@@ -31,31 +29,19 @@ export async function advanceAndClose(home: string, input: AdvanceAndCloseInput,
   await afterMove();
   if (!closeout || !reads) return r;
   try {
-    const { worktrees, laneTip, laneInCandidate, candidateBranchExists, marker } = await reads();
+    const { state, laneInCandidate } = await reads();
     // The target holds exactly this candidate: a lane tip in the candidate is in the target. Otherwise closeout asks git.
     const laneInTarget = r.targetHead === candidateHead && laneInCandidate ? true : undefined;
-    const state = { worktrees, laneTip, target: { sha: r.targetHead, parents: [] }, candidateBranchExists, marker, ...(laneInTarget ? { laneInTarget } : {}) };
-    return { ...r, closeout: await closeoutWith(home, { laneId, repoPath, target, worktreePath: closeout.worktreePath, branch: closeout.branch, force: false }, state) };
+    const known = { ...state, target: { sha: r.targetHead, parents: [] }, ...(laneInTarget ? { laneInTarget } : {}) };
+    return { ...r, closeout: await closeoutWith(home, { laneId, repoPath, target, worktreePath: closeout.worktreePath, branch: closeout.branch, force: false }, known) };
   } catch (err) {
     return { ...r, closeoutError: err instanceof Error ? err.message : String(err) };
   }
 }
 
-/** What closeout reads, all but the target: the registry, the lane and candidate heads, the marker, and whether the lane tip is in the candidate. */
+/** What closeout reads, all but the target (readCloseoutState), and whether the lane tip is in the candidate. */
 function startCloseoutReads(repoPath: string, laneId: string, branch: string, candidateHead: string) {
-  const laneRef = `refs/heads/${branch}`;
-  const candidateRef = `refs/heads/${candidateBranchName(laneId)}`;
-  const worktreesRead = settleLater(listLiveWorktrees(repoPath));
-  const markerRead = settleLater(branchMarker(repoPath, branch));
-  const refsRead = settleLater(readRefs(repoPath, [laneRef, candidateRef]));
-  const inCandidateRead = settleLater(
-    refsRead().then((refs) => {
-      const tip = refs.get(laneRef)?.sha;
-      return tip ? isAncestor(repoPath, tip, candidateHead) : false;
-    }),
-  );
-  return async () => {
-    const [worktrees, refs, marker, laneInCandidate] = await Promise.all([worktreesRead(), refsRead(), markerRead(), inCandidateRead()]);
-    return { worktrees, laneTip: refs.get(laneRef)?.sha ?? null, laneInCandidate, candidateBranchExists: refs.has(candidateRef), marker };
-  };
+  const stateRead = settleLater(readCloseoutState(repoPath, laneId, branch, null));
+  const inCandidateRead = settleLater(stateRead().then((state) => (state.laneTip ? isAncestor(repoPath, state.laneTip, candidateHead) : false)));
+  return async () => ({ state: await stateRead(), laneInCandidate: await inCandidateRead() });
 }

@@ -44,16 +44,22 @@ export interface CloseoutState {
   marker: string | null;
 }
 
-/** The reads side by side: the worktree registry, the three heads (with the target's parents) and the lane's branch marker. */
-export async function readCloseoutState(repoPath: string, laneId: string, branch: string, target: string): Promise<CloseoutState> {
-  const [laneRef, targetRef, candidateRef] = [branch, target, candidateBranchName(laneId)].map((b) => `refs/heads/${b}`) as [string, string, string];
-  const [worktrees, refs, marker] = await Promise.all([listLiveWorktrees(repoPath), readRefs(repoPath, [laneRef, targetRef, candidateRef]), branchMarker(repoPath, branch)]).catch(
+/**
+ * The reads side by side: the worktree registry, the heads (with the target's parents) and the
+ * lane's branch marker. `target` null: the caller knows the target head already (the landing
+ * that just moved it) and sets `state.target` itself.
+ */
+export async function readCloseoutState(repoPath: string, laneId: string, branch: string, target: string | null): Promise<CloseoutState> {
+  const laneRef = `refs/heads/${branch}`;
+  const candidateRef = `refs/heads/${candidateBranchName(laneId)}`;
+  const targetRef = target === null ? null : `refs/heads/${target}`;
+  const [worktrees, refs, marker] = await Promise.all([listLiveWorktrees(repoPath), readRefs(repoPath, [laneRef, candidateRef, ...(targetRef ? [targetRef] : [])]), branchMarker(repoPath, branch)]).catch(
     async (err: unknown) => {
       await assertRepository(repoPath);
       throw err;
     },
   );
-  const t = refs.get(targetRef);
+  const t = targetRef ? refs.get(targetRef) : undefined;
   return { worktrees, laneTip: refs.get(laneRef)?.sha ?? null, target: t ? { sha: t.sha, parents: t.parents } : null, candidateBranchExists: refs.has(candidateRef), marker };
 }
 
